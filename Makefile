@@ -1,0 +1,160 @@
+# Build, run and test the kernel.  `make help` lists the targets.
+#
+#   make [BOARD=qemu-virt-riscv64]   build build/<board>/{kernel.elf,Image}
+#   make run                         boot the board in QEMU (self-tests, then the shell)
+#   make test                        host tests, then every QEMU board's self-tests
+#
+# A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
+
+BOARD    ?= qemu-virt-riscv64
+MEM      ?= 256M
+SMP      ?= 1
+BOOTARGS ?= ktest=all
+QEMU_FLAGS ?=
+TEST_TIMEOUT ?= 120
+DEBUG    ?= 0
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
+
+ifeq ($(wildcard boards/$(BOARD)/board.mk),)
+$(error unknown BOARD '$(BOARD)'; boards: $(notdir $(wildcard boards/*)))
+endif
+include boards/$(BOARD)/board.mk
+include arch/$(ARCH)/arch.mk
+
+B        := build/$(BOARD)
+HOSTB    := build/host
+CC       := $(CROSS_COMPILE)gcc
+OBJCOPY  := $(CROSS_COMPILE)objcopy
+NM       := $(CROSS_COMPILE)nm
+SETUP    := build/.setup-ok
+PYTHON   ?= python3
+
+LOAD_ADDR := $(shell printf '0x%x' $$(( $(RAM_BASE) + $(TEXT_OFFSET) )))
+EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
+EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+INCLUDES := -Ikernel/include -Imm/include -Iarch/include -Iarch/$(ARCH)/include
+CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) $(INCLUDES) \
+            -ffreestanding -fno-omit-frame-pointer -fno-stack-protector \
+            -fno-common -ffunction-sections -fdata-sections -fno-pie \
+            $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
+            -DBOARD_NAME='"$(BOARD)"' -DARCH_NAME='"$(ARCH)"' \
+            -DEARLY_UART_KIND='"$(EARLY_UART_KIND)"' -DEARLY_UART_BASE=$(EARLY_UART_BASE) \
+            -DTEXT_OFFSET=$(TEXT_OFFSET) -MMD -MP
+LDFLAGS  := --specs=picolibc.specs -nostartfiles -static -no-pie \
+            -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
+            $(foreach f,$(ARCH_LDFLAGS),-Wl,$(f)) -T $(B)/kernel.ld
+LIBS     := -Wl,--start-group -lc -lgcc -Wl,--end-group
+
+SRCS := $(wildcard kernel/*.c mm/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S tests/kernel/*.c)
+OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
+
+.PHONY: all run debug test host-test boot-test tools-test clean help setup
+all: $(B)/Image
+
+help:
+	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "boards: $(notdir $(wildcard boards/*))"
+
+# Install what the build needs (Debian packages) once; silent when present.
+$(SETUP): tools/setup.sh
+	@tools/setup.sh
+	@mkdir -p $(@D) && touch $@
+setup: $(SETUP)
+
+$(B)/%.o: %.c | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/%.o: %.S | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(B)/kernel.ld: linker/kernel.ld.S boards/$(BOARD)/board.mk | $(SETUP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -P -x c -DLD_ARCH=$(LD_ARCH) -DLOAD_ADDR=$(LOAD_ADDR) $< -o $@
+
+# Two link passes: the first finds where every function lands, the second
+# embeds that symbol table (for backtraces) at the end of rodata, where it
+# moves no code.  The check below proves the text did not move.
+$(B)/kernel.elf: $(OBJS) $(B)/kernel.ld tools/ksyms.py
+	@echo "  LD      $@"
+	$(Q)$(PYTHON) tools/ksyms.py < /dev/null > $(B)/ksyms0.S
+	$(Q)$(CC) $(CFLAGS) -c $(B)/ksyms0.S -o $(B)/ksyms0.o
+	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(B)/ksyms0.o $(LIBS) -o $(B)/kernel.pass1.elf
+	$(Q)$(NM) -n $(B)/kernel.pass1.elf | $(PYTHON) tools/ksyms.py > $(B)/ksyms.S
+	$(Q)$(CC) $(CFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
+	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(B)/ksyms.o $(LIBS) -o $@.tmp
+	@$(NM) -n $@.tmp | $(PYTHON) tools/ksyms.py | cmp -s - $(B)/ksyms.S || \
+	  { echo "ksyms: text moved between link passes" >&2; exit 1; }
+	@if readelf -lW $@.tmp | awk '$$1=="LOAD" && $$(NF-1) ~ /W/ && $$(NF-1) ~ /E/ {f=1} END {exit !f}'; then \
+	  echo "W^X: $@ has a writable and executable segment" >&2; exit 1; fi
+	@mv $@.tmp $@
+
+$(B)/Image: $(B)/kernel.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+QEMU_CMD = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
+           -kernel $(B)/Image $(QEMU_FLAGS)
+
+run: $(B)/Image
+	$(QEMU_CMD) -append "$(BOOTARGS)"
+
+debug: $(B)/Image
+	@echo "QEMU waits for gdb on :1234; quit gdb to stop it."
+	$(QEMU_CMD) -append "$(BOOTARGS)" -S -s & \
+	  gdb-multiarch -q $(B)/kernel.elf -ex 'target remote :1234'; kill %1 2>/dev/null || true
+
+# ---------------------------------------------------------------- tests ----
+
+HOST_CC     ?= gcc
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Itests/host \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
+HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
+               $(wildcard mm/*.c tests/host/*.c) tests/kernel/test_cmdline.c
+HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
+HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
+
+$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h tests/host/*.h) | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_SRCS) -o $@
+
+$(HOSTB)/fdt/%.dtb: tests/host/fdt/%.dts | $(SETUP)
+	@mkdir -p $(@D)
+	dtc -q -I dts -O dtb -o $@ $<
+
+host-test: $(HOSTB)/ktest-host $(HOST_DTB)
+	KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1; \
+	  $(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log
+
+tools-test: | $(SETUP)
+	$(PYTHON) -m unittest discover -q -s tests/tools -p 'test_*.py'
+
+TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                 $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
+
+# Every QEMU board: build, boot with the self-tests and a time limit, keep
+# the serial log; then one KTAP verdict over the host run and all boots.
+test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
+	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
+	@for b in $(TEST_BOARDS); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
+	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log \
+	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log)
+
+boot-test: $(B)/Image
+	@echo "boot-test: $(BOARD)"
+	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -append "ktest=all poweroff" \
+	  < /dev/null > $(B)/ktest.log 2>&1; \
+	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \
+	  echo "# boot-test: qemu exit status $$rc" >> $(B)/ktest.log; true
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,82 @@
+/* aarch64: CPU control, PSCI power, unwinding. */
+#include <string.h>
+#include <arch/arch.h>
+#include <arch/sysreg.h>
+#include <kernel/fdt.h>
+
+/* PSCI v0.2+ function IDs (Arm DEN0022, table 5.1). */
+#define PSCI_SYSTEM_OFF   0x84000008
+#define PSCI_SYSTEM_RESET 0x84000009
+
+static int psci_use_smc;   /* conduit from /psci "method"; QEMU virt says hvc */
+
+void arch_fdt_init(const struct fdt *fdt)
+{
+	int node = fdt_path_offset(fdt, "/psci");
+	const char *method = node >= 0 ? fdt_getprop_str(fdt, node, "method") : NULL;
+
+	psci_use_smc = method && !strcmp(method, "smc");
+}
+
+static void psci_call(unsigned long fn)
+{
+	register unsigned long x0 __asm__("x0") = fn;
+
+	if (psci_use_smc)
+		__asm__ volatile("smc #0" : "+r"(x0) :: "x1", "x2", "x3", "memory");
+	else
+		__asm__ volatile("hvc #0" : "+r"(x0) :: "x1", "x2", "x3", "memory");
+}
+
+void arch_halt(void)
+{
+	__asm__ volatile("msr daifset, #0xf");
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+void arch_poweroff(void)
+{
+	psci_call(PSCI_SYSTEM_OFF);
+	arch_halt();
+}
+
+void arch_reboot(void)
+{
+	psci_call(PSCI_SYSTEM_RESET);
+	arch_halt();
+}
+
+unsigned long arch_irq_save(void)
+{
+	unsigned long daif = sysreg_read(daif);
+
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	return daif;
+}
+
+void arch_irq_restore(unsigned long state)
+{
+	if (!(state & DAIF_IRQ))
+		__asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+
+/* AAPCS64 frame record: {caller's x29, x30} at the frame pointer. */
+int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc)
+{
+	if (!fp || (fp & 15))
+		return -1;
+	*caller_fp = ((const uintptr_t *)fp)[0];
+	*ret_pc = ((const uintptr_t *)fp)[1];
+	return 0;
+}
+
+void arch_test_breakpoint(void)
+{
+	__asm__ volatile("brk #0x1");
+}
+
+void arch_test_illegal(void)
+{
+	__asm__ volatile("udf #0");
+}

@@ -1,0 +1,34 @@
+/* The register frame aarch64 exception entry saves (arch/aarch64/vectors.S). */
+#ifndef ARCH_TRAP_FRAME_H
+#define ARCH_TRAP_FRAME_H
+
+#define TF_X(n)    ((n) * 8)     /* x0..x30 */
+#define TF_SP      (31 * 8)
+#define TF_ELR     (32 * 8)
+#define TF_SPSR    (33 * 8)
+#define TF_ESR     (34 * 8)
+#define TF_FAR     (35 * 8)
+#define TF_FPSR    (36 * 8)
+#define TF_FPCR    (37 * 8)
+#define TF_Q(n)    (38 * 8 + (n) * 16)   /* q0..q31 */
+#define TF_SIZE    (38 * 8 + 32 * 16)    /* multiple of 16 */
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t x[31];
+	uint64_t sp;
+	uint64_t elr;
+	uint64_t spsr;
+	uint64_t esr;
+	uint64_t far;
+	uint64_t fpsr;
+	uint64_t fpcr;
+	__uint128_t q[32];   /* all of them: AAPCS64 keeps only d8-d15's low halves */
+};
+
+_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+#endif
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * aarch64 exception vectors (VBAR_EL1; Arm ARM D1.10.2): 16 entries of
+ * 0x80 bytes.  Kernel-mode exceptions taken on SP_EL1 are handled; any
+ * other group is reported as unexpected.  Entry saves the full integer
+ * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
+ */
+#include <arch/trap_frame.h>
+
+	.macro	ventry kind
+	.balign	0x80
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	mov	x1, #\kind
+	b	trap_common
+	.endm
+
+	.text
+	.balign	0x800
+	.globl	aarch64_vectors
+aarch64_vectors:
+	/* Current EL with SP_EL0: 0 sync, 1 irq, 2 fiq, 3 serror */
+	ventry 0x10; ventry 0x11; ventry 0x12; ventry 0x13
+	/* Current EL with SP_ELx */
+	ventry 0x00; ventry 0x01; ventry 0x02; ventry 0x03
+	/* Lower EL, AArch64 */
+	ventry 0x20; ventry 0x21; ventry 0x22; ventry 0x23
+	/* Lower EL, AArch32 */
+	ventry 0x30; ventry 0x31; ventry 0x32; ventry 0x33
+
+trap_common:
+	stp	x2, x3, [sp, #TF_X(2)]
+	stp	x4, x5, [sp, #TF_X(4)]
+	stp	x6, x7, [sp, #TF_X(6)]
+	stp	x8, x9, [sp, #TF_X(8)]
+	stp	x10, x11, [sp, #TF_X(10)]
+	stp	x12, x13, [sp, #TF_X(12)]
+	stp	x14, x15, [sp, #TF_X(14)]
+	stp	x16, x17, [sp, #TF_X(16)]
+	stp	x18, x19, [sp, #TF_X(18)]
+	stp	x20, x21, [sp, #TF_X(20)]
+	stp	x22, x23, [sp, #TF_X(22)]
+	stp	x24, x25, [sp, #TF_X(24)]
+	stp	x26, x27, [sp, #TF_X(26)]
+	stp	x28, x29, [sp, #TF_X(28)]
+	add	x2, sp, #TF_SIZE
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, sp */
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #TF_ELR]
+	mrs	x2, esr_el1
+	mrs	x3, far_el1
+	stp	x2, x3, [sp, #TF_ESR]
+	mrs	x2, fpsr
+	mrs	x3, fpcr
+	stp	x2, x3, [sp, #TF_FPSR]
+	add	x2, sp, #TF_Q(0)
+	stp	q0, q1, [x2, #0x000]
+	stp	q2, q3, [x2, #0x020]
+	stp	q4, q5, [x2, #0x040]
+	stp	q6, q7, [x2, #0x060]
+	stp	q8, q9, [x2, #0x080]
+	stp	q10, q11, [x2, #0x0a0]
+	stp	q12, q13, [x2, #0x0c0]
+	stp	q14, q15, [x2, #0x0e0]
+	stp	q16, q17, [x2, #0x100]
+	stp	q18, q19, [x2, #0x120]
+	stp	q20, q21, [x2, #0x140]
+	stp	q22, q23, [x2, #0x160]
+	stp	q24, q25, [x2, #0x180]
+	stp	q26, q27, [x2, #0x1a0]
+	stp	q28, q29, [x2, #0x1c0]
+	stp	q30, q31, [x2, #0x1e0]
+
+	/* A frame record {interrupted fp, interrupted pc}, so a backtrace
+	 * from the handler continues into the interrupted code. */
+	ldr	x2, [sp, #TF_ELR]
+	stp	x29, x2, [sp, #-16]!
+	mov	x29, sp
+	add	x0, sp, #16
+	bl	aarch64_trap
+	add	sp, sp, #16
+
+	add	x2, sp, #TF_Q(0)
+	ldp	q0, q1, [x2, #0x000]
+	ldp	q2, q3, [x2, #0x020]
+	ldp	q4, q5, [x2, #0x040]
+	ldp	q6, q7, [x2, #0x060]
+	ldp	q8, q9, [x2, #0x080]
+	ldp	q10, q11, [x2, #0x0a0]
+	ldp	q12, q13, [x2, #0x0c0]
+	ldp	q14, q15, [x2, #0x0e0]
+	ldp	q16, q17, [x2, #0x100]
+	ldp	q18, q19, [x2, #0x120]
+	ldp	q20, q21, [x2, #0x140]
+	ldp	q22, q23, [x2, #0x160]
+	ldp	q24, q25, [x2, #0x180]
+	ldp	q26, q27, [x2, #0x1a0]
+	ldp	q28, q29, [x2, #0x1c0]
+	ldp	q30, q31, [x2, #0x1e0]
+	ldp	x2, x3, [sp, #TF_FPSR]
+	msr	fpsr, x2
+	msr	fpcr, x3
+	ldp	x2, x3, [sp, #TF_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	ldp	x0, x1, [sp, #TF_X(0)]
+	ldp	x2, x3, [sp, #TF_X(2)]
+	ldp	x4, x5, [sp, #TF_X(4)]
+	ldp	x6, x7, [sp, #TF_X(6)]
+	ldp	x8, x9, [sp, #TF_X(8)]
+	ldp	x10, x11, [sp, #TF_X(10)]
+	ldp	x12, x13, [sp, #TF_X(12)]
+	ldp	x14, x15, [sp, #TF_X(14)]
+	ldp	x16, x17, [sp, #TF_X(16)]
+	ldp	x18, x19, [sp, #TF_X(18)]
+	ldp	x20, x21, [sp, #TF_X(20)]
+	ldp	x22, x23, [sp, #TF_X(22)]
+	ldp	x24, x25, [sp, #TF_X(24)]
+	ldp	x26, x27, [sp, #TF_X(26)]
+	ldp	x28, x29, [sp, #TF_X(28)]
+	ldr	x30, [sp, #TF_X(30)]
+	add	sp, sp, #TF_SIZE
+	eret

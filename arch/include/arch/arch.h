@@ -1,0 +1,67 @@
+/*
+ * The arch interface: everything kernel/ and mm/ may ask of the CPU
+ * architecture.  Nothing outside arch/ touches a CSR, a system register or
+ * a page-table bit; what crosses this boundary is arch-neutral.
+ *
+ * Each arch provides arch/<arch>/include/arch/trap_frame.h with the layout
+ * of its saved register frame; generic code treats it as opaque and goes
+ * through the accessors below.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct trap_frame;
+
+/* Install the trap vectors of this CPU.  Called once, early. */
+void arch_trap_init(void);
+
+/* Stop this CPU for good, interrupts masked (no power-off). */
+void arch_halt(void) __attribute__((noreturn));
+
+/* Power the machine off through the firmware (SBI SRST / PSCI). */
+void arch_poweroff(void) __attribute__((noreturn));
+
+/* Reset the machine through the firmware. */
+void arch_reboot(void) __attribute__((noreturn));
+
+/*
+ * Tell the arch which device tree the firmware passed, so it can read
+ * what it needs from it (the PSCI conduit on aarch64).  Called once after
+ * the blob is validated.
+ */
+struct fdt;
+void arch_fdt_init(const struct fdt *fdt);
+
+/* Mask interrupts on this CPU and return the previous state; restore it. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long state);
+
+/* The program counter and frame pointer saved in a trap frame. */
+uintptr_t arch_frame_pc(const struct trap_frame *tf);
+uintptr_t arch_frame_fp(const struct trap_frame *tf);
+
+/* Resume after the trapping instruction instead of re-executing it. */
+void arch_frame_skip_insn(struct trap_frame *tf);
+
+/* Print the saved registers of a trap frame (for trap reports). */
+void arch_frame_dump(const struct trap_frame *tf);
+
+/*
+ * One step of a frame-pointer unwind: from the frame record at @fp, store
+ * the caller's frame pointer and the return address.  Returns 0, or -1
+ * when @fp cannot be a frame record (misaligned or null).  The caller
+ * checks that @fp lies on a known stack before calling.
+ */
+int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc);
+
+/* This function's own frame pointer (for backtraces from here). */
+#define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))
+
+/* Execute a breakpoint / an undefined instruction (for trap tests). */
+void arch_test_breakpoint(void);
+void arch_test_illegal(void);
+
+#endif

@@ -1,0 +1,62 @@
+/* riscv64: CPU control, power, unwinding. */
+#include <arch/arch.h>
+#include <arch/csr.h>
+#include <arch/sbi.h>
+#include <kernel/fdt.h>
+
+void arch_fdt_init(const struct fdt *fdt)
+{
+	(void)fdt;
+}
+
+void arch_halt(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+void arch_poweroff(void)
+{
+	sbi_system_reset(SBI_RESET_SHUTDOWN, SBI_RESET_REASON_NONE);
+	arch_halt();
+}
+
+void arch_reboot(void)
+{
+	sbi_system_reset(SBI_RESET_COLD, SBI_RESET_REASON_NONE);
+	arch_halt();
+}
+
+unsigned long arch_irq_save(void)
+{
+	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+}
+
+void arch_irq_restore(unsigned long state)
+{
+	csr_set(sstatus, state & SSTATUS_SIE);
+}
+
+/*
+ * GCC's riscv frame record sits just below the frame pointer: the return
+ * address at fp - 8 and the caller's fp at fp - 16.
+ */
+int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc)
+{
+	if (!fp || (fp & 7))
+		return -1;
+	*ret_pc = ((const uintptr_t *)fp)[-1];
+	*caller_fp = ((const uintptr_t *)fp)[-2];
+	return 0;
+}
+
+void arch_test_breakpoint(void)
+{
+	__asm__ volatile("ebreak");
+}
+
+void arch_test_illegal(void)
+{
+	__asm__ volatile("unimp");
+}

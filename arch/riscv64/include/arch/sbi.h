@@ -1,0 +1,22 @@
+/* Supervisor Binary Interface calls (RISC-V SBI spec v1.0). */
+#ifndef ARCH_SBI_H
+#define ARCH_SBI_H
+
+#define SBI_EXT_BASE  0x10
+#define SBI_EXT_SRST  0x53525354   /* "SRST", system reset extension */
+
+#define SBI_RESET_SHUTDOWN 0
+#define SBI_RESET_COLD     1
+#define SBI_RESET_REASON_NONE    0
+#define SBI_RESET_REASON_FAILURE 1
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2);
+long sbi_probe_extension(long ext);
+void sbi_system_reset(long type, long reason);
+
+#endif

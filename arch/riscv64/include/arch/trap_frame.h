@@ -1,0 +1,30 @@
+/* The register frame riscv64 trap entry saves (arch/riscv64/trap.S). */
+#ifndef ARCH_TRAP_FRAME_H
+#define ARCH_TRAP_FRAME_H
+
+/* Byte offsets, shared with the assembly. */
+#define TF_PC       0            /* sepc, in the slot of x0 */
+#define TF_X(n)     ((n) * 8)    /* x1..x31 */
+#define TF_SSTATUS  (32 * 8)
+#define TF_SCAUSE   (33 * 8)
+#define TF_STVAL    (34 * 8)
+#define TF_FCSR     (35 * 8)
+#define TF_F(i)     ((36 + (i)) * 8)   /* the 20 caller-saved FP registers */
+#define TF_SIZE     (56 * 8)           /* multiple of 16 */
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t x[32];        /* x[0] holds sepc; x[2] the sp before the trap */
+	uint64_t sstatus;
+	uint64_t scause;
+	uint64_t stval;
+	uint64_t fcsr;
+	uint64_t f[20];        /* ft0-7, fa0-7, ft8-11 */
+};
+
+_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * riscv64 entry.  OpenSBI (fw_dynamic) enters here in S-mode on one hart
+ * with a0 = hart id and a1 = physical address of the device tree; the MMU
+ * is off.  The other harts stay stopped in the firmware (SBI HSM) until a
+ * later SMP bring-up starts them.
+ *
+ * The image starts with the Linux RISC-V boot image header
+ * (Documentation/arch/riscv/boot-image-header.rst), so loaders that boot
+ * Linux Images (QEMU -kernel, U-Boot booti) boot this one the same way.
+ */
+#define SSTATUS_FS_INITIAL (1 << 13)
+
+	.section .text.head, "ax"
+	.option push
+	.option norvc
+	.globl _start
+_start:
+	j	entry                 /* code0 */
+	.word	0                 /* code1 */
+	.dword	TEXT_OFFSET       /* text_offset from the start of RAM */
+	.dword	__image_size      /* effective size, bss included */
+	.dword	0                 /* flags: little endian */
+	.word	2                 /* header version 0.2 */
+	.word	0                 /* res1 */
+	.dword	0                 /* res2 */
+	.ascii	"RISCV\0\0\0"     /* magic (deprecated) */
+	.ascii	"RSC\x05"         /* magic2 */
+	.word	0                 /* res3 */
+	.option pop
+
+entry:
+	csrw	sie, zero
+	csrw	sip, zero
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	la	sp, boot_stack_top
+	mv	s0, zero              /* end of the frame-pointer chain */
+	mv	s1, a0
+	mv	s2, a1
+
+	/* Zero .tbss and .bss (aligned to 16 by the linker script). */
+	la	t0, __tbss_start
+	la	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:
+	/* The FPU on: kernel code uses the hard-float ABI. */
+	li	t0, SSTATUS_FS_INITIAL
+	csrs	sstatus, t0
+	fscsr	zero
+
+	/* Thread pointer for picolibc's thread-local errno. */
+	la	tp, __tls_base
+
+	mv	a0, s1
+	mv	a1, s2
+	call	kernel_main
+3:	wfi
+	j	3b
+
+	.section .bss.boot_stack, "aw", @nobits
+	.balign 16
+	.globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom:
+	.space	32768
+boot_stack_top:

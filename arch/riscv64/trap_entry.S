@@ -1,0 +1,72 @@
+/*
+ * riscv64 trap entry (stvec, direct mode).  Kernel-mode traps only for
+ * now: the frame goes on the current stack.  Saves every integer register
+ * and the caller-saved FP registers (the C handler preserves the others by
+ * the ABI), calls riscv_trap(frame), restores and returns with sret.
+ */
+#include <arch/trap_frame.h>
+
+#define SAVE_X(n)    sd x##n, TF_X(n)(sp)
+#define LOAD_X(n)    ld x##n, TF_X(n)(sp)
+
+	.text
+	.balign 4
+	.globl riscv_trap_entry
+riscv_trap_entry:
+	addi	sp, sp, -TF_SIZE
+	SAVE_X(1);  SAVE_X(3);  SAVE_X(4);  SAVE_X(5);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(8);  SAVE_X(9);  SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13)
+	SAVE_X(14); SAVE_X(15); SAVE_X(16); SAVE_X(17); SAVE_X(18); SAVE_X(19)
+	SAVE_X(20); SAVE_X(21); SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25)
+	SAVE_X(26); SAVE_X(27); SAVE_X(28); SAVE_X(29); SAVE_X(30); SAVE_X(31)
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)
+	csrr	t0, sepc
+	sd	t0, TF_PC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+	frcsr	t0
+	sd	t0, TF_FCSR(sp)
+	fsd	f0, TF_F(0)(sp);   fsd f1, TF_F(1)(sp);   fsd f2, TF_F(2)(sp)
+	fsd	f3, TF_F(3)(sp);   fsd f4, TF_F(4)(sp);   fsd f5, TF_F(5)(sp)
+	fsd	f6, TF_F(6)(sp);   fsd f7, TF_F(7)(sp);   fsd f10, TF_F(8)(sp)
+	fsd	f11, TF_F(9)(sp);  fsd f12, TF_F(10)(sp); fsd f13, TF_F(11)(sp)
+	fsd	f14, TF_F(12)(sp); fsd f15, TF_F(13)(sp); fsd f16, TF_F(14)(sp)
+	fsd	f17, TF_F(15)(sp); fsd f28, TF_F(16)(sp); fsd f29, TF_F(17)(sp)
+	fsd	f30, TF_F(18)(sp); fsd f31, TF_F(19)(sp)
+
+	/* A frame record so backtraces walk from the handler into the
+	 * interrupted code: {fp, ra} = {interrupted s0, interrupted pc}. */
+	addi	sp, sp, -16
+	ld	t0, TF_PC+16(sp)
+	sd	t0, 8(sp)
+	sd	s0, 0(sp)
+	addi	s0, sp, 16
+	addi	a0, sp, 16
+	call	riscv_trap
+	addi	sp, sp, 16
+
+	fld	f0, TF_F(0)(sp);   fld f1, TF_F(1)(sp);   fld f2, TF_F(2)(sp)
+	fld	f3, TF_F(3)(sp);   fld f4, TF_F(4)(sp);   fld f5, TF_F(5)(sp)
+	fld	f6, TF_F(6)(sp);   fld f7, TF_F(7)(sp);   fld f10, TF_F(8)(sp)
+	fld	f11, TF_F(9)(sp);  fld f12, TF_F(10)(sp); fld f13, TF_F(11)(sp)
+	fld	f14, TF_F(12)(sp); fld f15, TF_F(13)(sp); fld f16, TF_F(14)(sp)
+	fld	f17, TF_F(15)(sp); fld f28, TF_F(16)(sp); fld f29, TF_F(17)(sp)
+	fld	f30, TF_F(18)(sp); fld f31, TF_F(19)(sp)
+	ld	t0, TF_FCSR(sp)
+	fscsr	t0
+	ld	t0, TF_PC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	LOAD_X(1);  LOAD_X(3);  LOAD_X(4);  LOAD_X(5);  LOAD_X(6);  LOAD_X(7)
+	LOAD_X(8);  LOAD_X(9);  LOAD_X(10); LOAD_X(11); LOAD_X(12); LOAD_X(13)
+	LOAD_X(14); LOAD_X(15); LOAD_X(16); LOAD_X(17); LOAD_X(18); LOAD_X(19)
+	LOAD_X(20); LOAD_X(21); LOAD_X(22); LOAD_X(23); LOAD_X(24); LOAD_X(25)
+	LOAD_X(26); LOAD_X(27); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
+	LOAD_X(2)
+	sret

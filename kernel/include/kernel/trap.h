@@ -1,0 +1,53 @@
+/*
+ * Arch-neutral view of a trap.  The arch trap handler decodes its cause
+ * registers into a trap_info and hands both to trap_dispatch().
+ */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include <stdint.h>
+
+struct trap_frame;
+
+enum trap_kind {
+	TRAP_BREAKPOINT,
+	TRAP_ILLEGAL,        /* undefined / illegal instruction */
+	TRAP_PAGE_FAULT,     /* translation or permission fault */
+	TRAP_ALIGNMENT,
+	TRAP_ACCESS,         /* bus error, PMP/external abort */
+	TRAP_SYSCALL,
+	TRAP_INTERRUPT,
+	TRAP_OTHER,
+};
+
+enum trap_access { ACCESS_NONE, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
+
+struct trap_info {
+	enum trap_kind kind;
+	enum trap_access access;
+	const char *desc;     /* the cause in words, from the arch */
+	uintptr_t pc;         /* where it happened */
+	uintptr_t addr;       /* faulting address (stval / FAR), if any */
+	uint64_t cause;       /* raw cause (scause / ESR) for reports */
+};
+
+/*
+ * Called by the arch handler for every trap taken from kernel mode.
+ * Returns when the trap was handled (the frame may have been changed to
+ * resume elsewhere); an unexpected trap is reported and either ends the
+ * running self-test case or stops the machine with a failure status.
+ */
+void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
+
+/*
+ * Arm a one-shot catcher for the next trap of @kind: when it comes, it is
+ * recorded and execution resumes after the trapping instruction.  For
+ * tests of the trap path.  trap_caught() returns 1 and fills @out when the
+ * armed trap happened (and disarms), 0 otherwise.
+ */
+void trap_expect(enum trap_kind kind);
+int trap_caught(struct trap_info *out);
+
+const char *trap_kind_str(enum trap_kind kind);
+
+#endif

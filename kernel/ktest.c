@@ -1,0 +1,274 @@
+/*
+ * The self-test runner: runs registered suites and prints KTAP version 1
+ * (https://docs.kernel.org/dev-tools/ktap.html), two spaces per nesting
+ * level.  Plain C, printf and setjmp only, so host unit tests link the
+ * same runner.
+ *
+ * A case ends early through longjmp back into the runner: from ASSERT_*,
+ * from ktest_skip(), or from the trap handler when the case takes an
+ * unexpected trap (ktest_trap_abort()).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <kernel/ktest.h>
+
+extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
+
+#define CASE_INDENT "  "
+
+static struct {
+	const struct ktest_case *tcase;   /* running case, NULL between cases */
+	int failed;
+	const char *skip_reason;
+	jmp_buf abort_to;
+} cur;
+
+/* Hooks the kernel overrides (host builds keep these defaults). */
+__attribute__((weak)) int ktest_console_prefix(const char *prefix);
+__attribute__((weak)) int ktest_console_prefix(const char *prefix)
+{
+	(void)prefix;
+	return 0;   /* the console does not prefix lines: print "# " here */
+}
+
+/* Called after every case; returns nonzero when an invariant broke. */
+__attribute__((weak)) int ktest_check_invariants(const char *case_name);
+__attribute__((weak)) int ktest_check_invariants(const char *case_name)
+{
+	(void)case_name;
+	return 0;
+}
+
+static int console_prefixes;
+
+static void vlog(const char *fmt, va_list ap)
+{
+	if (!console_prefixes)
+		printf(CASE_INDENT "# ");
+	if (cur.tcase)
+		printf("%s: ", cur.tcase->name);
+	vprintf(fmt, ap);
+	printf("\n");
+}
+
+void ktest_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cur.failed = 1;
+	ktest_log("%s:%d: %s", file, line, msg);
+}
+
+int ktest_ok(void)
+{
+	return !cur.failed;
+}
+
+int ktest_in_case(void)
+{
+	return cur.tcase != NULL;
+}
+
+void ktest_abort(void)
+{
+	longjmp(cur.abort_to, 1);
+}
+
+void ktest_skip(const char *reason)
+{
+	cur.skip_reason = reason;
+	longjmp(cur.abort_to, 1);
+}
+
+void ktest_trap_abort(void)
+{
+	cur.failed = 1;
+	longjmp(cur.abort_to, 1);
+}
+
+static const char *const op_str[] = { "==", "!=", "<", "<=", ">", ">=" };
+
+static int holds_s(int64_t a, int64_t b, int op)
+{
+	switch (op) {
+	case KTEST_EQ: return a == b;
+	case KTEST_NE: return a != b;
+	case KTEST_LT: return a < b;
+	case KTEST_LE: return a <= b;
+	case KTEST_GT: return a > b;
+	default:       return a >= b;
+	}
+}
+
+static int holds_u(uint64_t a, uint64_t b, int op)
+{
+	switch (op) {
+	case KTEST_EQ: return a == b;
+	case KTEST_NE: return a != b;
+	case KTEST_LT: return a < b;
+	case KTEST_LE: return a <= b;
+	case KTEST_GT: return a > b;
+	default:       return a >= b;
+	}
+}
+
+int ktest_cmp(int64_t a, int64_t b, int op, const char *file, int line,
+              const char *sa, const char *sb, int fatal)
+{
+	if (holds_s(a, b, op))
+		return 1;
+	ktest_fail(file, line, "expected %s %s %s, got %lld (0x%llx) vs %lld (0x%llx)",
+	           sa, op_str[op], sb, (long long)a, (unsigned long long)a,
+	           (long long)b, (unsigned long long)b);
+	if (fatal)
+		ktest_abort();
+	return 0;
+}
+
+int ktest_cmp_u(uint64_t a, uint64_t b, int op, const char *file, int line,
+                const char *sa, const char *sb, int fatal)
+{
+	if (holds_u(a, b, op))
+		return 1;
+	ktest_fail(file, line, "expected %s %s %s, got 0x%llx vs 0x%llx",
+	           sa, op_str[op], sb, (unsigned long long)a, (unsigned long long)b);
+	if (fatal)
+		ktest_abort();
+	return 0;
+}
+
+int ktest_streq(const char *a, const char *b, const char *file, int line,
+                const char *sa, const char *sb, int fatal)
+{
+	if (a && b && !strcmp(a, b))
+		return 1;
+	ktest_fail(file, line, "expected %s == %s, got \"%s\" vs \"%s\"",
+	           sa, sb, a ? a : "(null)", b ? b : "(null)");
+	if (fatal)
+		ktest_abort();
+	return 0;
+}
+
+/* Does the comma-separated @spec name @name?  NULL and "all" name all. */
+static int spec_has(const char *spec, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!spec || !strcmp(spec, "all"))
+		return 1;
+	for (const char *p = spec; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len + (e != NULL);
+	}
+	return 0;
+}
+
+/* Every name in @spec must be a suite; report the first that is not. */
+static int spec_valid(const char *spec)
+{
+	if (!spec || !strcmp(spec, "all"))
+		return 1;
+	for (const char *p = spec; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		int found = 0;
+
+		for (const struct ktest_suite *s = __start_ktest_suites;
+		     s < __stop_ktest_suites; s++)
+			if (strlen(s->name) == len && !strncmp(s->name, p, len))
+				found = 1;
+		if (!found) {
+			printf("ktest: no suite named '%.*s' (see `ktest list`)\n", (int)len, p);
+			return 0;
+		}
+		p += len + (e != NULL);
+	}
+	return 1;
+}
+
+enum result { PASS, FAIL, SKIP };
+
+static enum result run_case(const struct ktest_case *c)
+{
+	cur.tcase = c;
+	cur.failed = 0;
+	cur.skip_reason = NULL;
+	console_prefixes = ktest_console_prefix(CASE_INDENT "# ");
+	if (!setjmp(cur.abort_to))
+		c->fn();
+	if (ktest_check_invariants(c->name))
+		cur.failed = 1;
+	ktest_console_prefix(NULL);
+	console_prefixes = 0;
+	cur.tcase = NULL;
+	if (cur.failed)
+		return FAIL;
+	return cur.skip_reason ? SKIP : PASS;
+}
+
+int ktest_run(const char *spec)
+{
+	const struct ktest_suite *s;
+	int nsuites = 0, idx = 0;
+	int total[3] = { 0, 0, 0 };
+
+	if (!spec_valid(spec))
+		return -1;
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		nsuites += spec_has(spec, s->name);
+
+	printf("KTAP version 1\n1..%d\n", nsuites);
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
+		int count[3] = { 0, 0, 0 };
+
+		if (!spec_has(spec, s->name))
+			continue;
+		printf(CASE_INDENT "KTAP version 1\n" CASE_INDENT "# Subtest: %s\n"
+		       CASE_INDENT "1..%d\n", s->name, (int)s->ncases);
+		for (size_t i = 0; i < s->ncases; i++) {
+			enum result r = run_case(&s->cases[i]);
+
+			count[r]++;
+			if (r == SKIP)
+				printf(CASE_INDENT "ok %d %s # SKIP %s\n", (int)i + 1,
+				       s->cases[i].name, cur.skip_reason);
+			else
+				printf(CASE_INDENT "%s %d %s\n", r == PASS ? "ok" : "not ok",
+				       (int)i + 1, s->cases[i].name);
+		}
+		printf("# %s: pass:%d fail:%d skip:%d total:%d\n", s->name,
+		       count[PASS], count[FAIL], count[SKIP], (int)s->ncases);
+		printf("%s %d %s%s\n", count[FAIL] ? "not ok" : "ok", ++idx, s->name,
+		       !count[FAIL] && !count[PASS] && count[SKIP] ? " # SKIP" : "");
+		for (int k = 0; k < 3; k++)
+			total[k] += count[k];
+	}
+	printf("# Totals: pass:%d fail:%d skip:%d total:%d\n", total[PASS],
+	       total[FAIL], total[SKIP], total[PASS] + total[FAIL] + total[SKIP]);
+	return total[FAIL];
+}
+
+void ktest_list(void)
+{
+	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		printf("%s (%d cases)\n", s->name, (int)s->ncases);
+}

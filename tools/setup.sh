@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages the project builds and tests with, when any is
+# missing.  Idempotent and silent when everything is present; works as root
+# or through sudo.  Called by make before the first build.
+set -eu
+
+PKGS="make gcc libc6-dev python3 device-tree-compiler
+qemu-system-misc qemu-system-arm opensbi
+gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
+gdb-multiarch"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "setup: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "setup: need root or sudo to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists when they are empty or a first install fails.
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null; then
+	$SUDO apt-get update -q >/dev/null
+	$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
