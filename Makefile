@@ -145,10 +145,12 @@ test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log \
-	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log)
+	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
+	    --label $(b)-boot build/$(b)/boot.log)
 
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
+	@$(PYTHON) tools/boot_checks.py $(BOARD) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
 	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -append "ktest=all poweroff" \
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \

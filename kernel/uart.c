@@ -8,8 +8,6 @@
 
 /* 16550: registers in units of 1 << reg_shift. */
 #define NS_RBR 0   /* receive buffer (read) / transmit holding (write) */
-#define NS_FCR 2
-#define NS_LCR 3
 #define NS_LSR 5
 #define NS_LSR_DR   0x01
 #define NS_LSR_THRE 0x20
@@ -33,10 +31,14 @@ static void ns_write(struct uart *u, unsigned reg, uint32_t v)
 		*(volatile uint8_t *)a = (uint8_t)v;
 }
 
+/*
+ * The firmware (OpenSBI, U-Boot) has programmed line settings and FIFOs.
+ * Touching FCR would clear the receive FIFO and lose what was typed
+ * before the kernel got here, so nothing is written.
+ */
 static void ns_init(struct uart *u)
 {
-	ns_write(u, NS_LCR, 0x03);   /* 8N1, divisor latch closed */
-	ns_write(u, NS_FCR, 0x07);   /* FIFOs on and cleared */
+	(void)u;
 }
 
 static void ns_putc(struct uart *u, char c)

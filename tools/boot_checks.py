@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""End-to-end boot checks of one board, reported as KTAP.
+
+usage: boot_checks.py BOARD QEMU-COMMAND...
+
+Boots the kernel image several times under QEMU, as a person at the serial
+console would, and checks what it prints: the RAM size for different -m
+values and NUMA layouts, that unknown command-line options are reported,
+and that without `ktest=... poweroff` the kernel reaches the shell, answers
+commands typed on the serial line and powers off on request.
+"""
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+TIMEOUT = 60
+
+
+def boot(qemu, append, mem='256M', extra=()):
+    """Boot once; return (exit status or 'timeout', console output)."""
+    cmd = list(qemu) + ['-m', mem, '-append', append] + list(extra)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=TIMEOUT)
+        return p.returncode, p.stdout.decode('utf-8', 'replace')
+    except subprocess.TimeoutExpired as e:
+        return 'timeout', (e.stdout or b'').decode('utf-8', 'replace')
+
+
+def banner(out):
+    m = re.search(r'^arbor: .*RAM (\d+) MiB in (\d+) ranges?', out, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def check_ram(qemu, mem, mib, ranges=1, extra=()):
+    rc, out = boot(qemu, 'poweroff', mem, extra)
+    got = banner(out)
+    if rc != 0 or got != (mib, ranges):
+        return [f'-m {mem} {" ".join(extra)}: exit {rc}, banner {got}, '
+                f'expected RAM {mib} MiB in {ranges} range(s)'] + out.splitlines()[-5:]
+    return []
+
+
+def check_unknown_option(qemu):
+    rc, out = boot(qemu, 'bogus=1 poweroff')
+    if rc != 0 or "cmdline: unknown option 'bogus=1' ignored" not in out:
+        return [f'exit {rc}; no report of the unknown option'] + out.splitlines()[-5:]
+    return []
+
+
+def converse(cmd, script):
+    """Run @cmd; for each (prompt, line) wait for @prompt in the output,
+    then type @line.  Returns (exit status or 'timeout', output)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    out, deadline = b'', time.monotonic() + TIMEOUT
+    seen = 0
+    steps = list(script)
+
+    def read_some():
+        nonlocal out
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 4096)
+            out += chunk
+            return bool(chunk)
+        return True
+
+    while time.monotonic() < deadline:
+        if steps and steps[0][0].encode() in out[seen:]:
+            prompt, line = steps.pop(0)
+            seen = out.index(prompt.encode(), seen) + len(prompt)
+            p.stdin.write(line.encode())
+            p.stdin.flush()
+        if not read_some() or p.poll() is not None:
+            break
+    try:
+        rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+        out += p.stdout.read()
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        rc = 'timeout'
+    return rc, out.decode('utf-8', 'replace')
+
+
+def check_shell(qemu):
+    script = [('> ', 'help\r'), ('> ', 'nosuch\r'), ('> ', 'meminfo\r'),
+              ('> ', 'ktest cmdline\r'), ('> ', 'poweroff\r')]
+    rc, out = converse(list(qemu) + ['-m', '256M', '-append', ''], script)
+    errors = []
+    if rc != 0:
+        errors.append(f'QEMU exit status {rc} (poweroff typed at the shell)')
+    for want in ('Type `help`', '  meminfo ', 'nosuch: unknown command',
+                 'RAM: 1 range', '# Totals: pass:', 'power: off (success)'):
+        if want not in out:
+            errors.append(f'missing in the console output: {want!r}')
+    if re.search(r'# Totals: pass:\d+ fail:[1-9]', out):
+        errors.append('`ktest cmdline` from the shell reported failures')
+    return errors + (out.splitlines()[-8:] if errors else [])
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    qemu = sys.argv[2:]
+    checks = [
+        ('ram_128m_reported', lambda: check_ram(qemu, '128M', 128)),
+        ('ram_2g_reported', lambda: check_ram(qemu, '2G', 2048)),
+        ('numa_two_memory_nodes', lambda: check_ram(
+            qemu, '512M', 512, 2,
+            ['-smp', '2', '-object', 'memory-backend-ram,id=m0,size=256M',
+             '-object', 'memory-backend-ram,id=m1,size=256M',
+             '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1'])),
+        ('unknown_option_reported', lambda: check_unknown_option(qemu)),
+        ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
+    ]
+    print('KTAP version 1\n1..1\n  KTAP version 1\n  # Subtest: boot\n'
+          f'  1..{len(checks)}')
+    failed = 0
+    for i, (name, fn) in enumerate(checks, 1):
+        errors = fn()
+        for e in errors:
+            print(f'  # {name}: {e}')
+        print(f'  {"not ok" if errors else "ok"} {i} {name}')
+        failed += bool(errors)
+    print(f'{"not ok" if failed else "ok"} 1 boot')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
