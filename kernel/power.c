@@ -28,6 +28,8 @@ void power_off(int status)
 	printf("power: off (%s)\n", status ? "failure" : "success");
 	if (status && finisher)
 		*finisher = FINISHER_FAIL | (uint32_t)status << 16;
+	if (status)
+		arch_exit_status(status);
 	arch_poweroff();
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end boot checks of one board, reported as KTAP.
 
-usage: boot_checks.py BOARD QEMU-COMMAND...
+usage: boot_checks.py IMAGE TEXT-OFFSET QEMU-COMMAND...
 
 Boots the kernel image several times under QEMU, as a person at the serial
 console would, and checks what it prints: the RAM size for different -m
@@ -87,6 +87,38 @@ def converse(cmd, script):
     return rc, out.decode('utf-8', 'replace')
 
 
+def check_failed_run_exits_nonzero(qemu):
+    rc, out = boot(qemu, 'ktest=no_such_suite poweroff')
+    errors = []
+    if rc in (0, 'timeout'):
+        errors.append(f'QEMU exit status {rc} after a failed self-test run')
+    if "no suite named 'no_such_suite'" not in out:
+        errors.append('the unknown suite was not reported')
+    return errors + (out.splitlines()[-5:] if errors else [])
+
+
+def check_image_header(image, text_offset):
+    """The Linux boot image header of riscv64 (boot-image-header.rst) or
+    arm64 (booting.rst): magic, text offset, and an image size that covers
+    the file."""
+    data = open(image, 'rb').read()
+    if len(data) < 64:
+        return [f'{image}: {len(data)} bytes, too short for a header']
+    toff, isize = (int.from_bytes(data[o:o + 8], 'little') for o in (8, 16))
+    errors = []
+    if data[0x38:0x3c] not in (b'RSC\x05', b'ARM\x64'):
+        errors.append(f'no RISC-V or arm64 magic at 0x38: {data[0x38:0x3c]!r}')
+    if data[0x38:0x3c] == b'RSC\x05' and data[0x30:0x38] != b'RISCV\0\0\0':
+        errors.append('riscv64: no "RISCV" magic at 0x30')
+    if data[0x38:0x3c] == b'ARM\x64' and int.from_bytes(data[24:32], 'little') & 6 != 2:
+        errors.append('arm64: flags do not say 4 KiB pages')
+    if toff != text_offset:
+        errors.append(f'text_offset 0x{toff:x}, board says 0x{text_offset:x}')
+    if isize < len(data) or isize % 4096:
+        errors.append(f'image_size 0x{isize:x} for a 0x{len(data):x}-byte file')
+    return errors
+
+
 def check_shell(qemu):
     script = [('> ', 'help\r'), ('> ', 'nosuch\r'), ('> ', 'meminfo\r'),
               ('> ', 'ktest cmdline\r'), ('> ', 'poweroff\r')]
@@ -104,10 +136,11 @@ def check_shell(qemu):
 
 
 def main():
-    if len(sys.argv) < 3:
+    if len(sys.argv) < 4:
         sys.exit(__doc__)
-    qemu = sys.argv[2:]
+    image, text_offset, qemu = sys.argv[1], int(sys.argv[2], 0), sys.argv[3:]
     checks = [
+        ('image_header_valid', lambda: check_image_header(image, text_offset)),
         ('ram_128m_reported', lambda: check_ram(qemu, '128M', 128)),
         ('ram_2g_reported', lambda: check_ram(qemu, '2G', 2048)),
         ('numa_two_memory_nodes', lambda: check_ram(
@@ -116,6 +149,7 @@ def main():
              '-object', 'memory-backend-ram,id=m1,size=256M',
              '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1'])),
         ('unknown_option_reported', lambda: check_unknown_option(qemu)),
+        ('failed_run_exits_nonzero', lambda: check_failed_run_exits_nonzero(qemu)),
         ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
     ]
     print('KTAP version 1\n1..1\n  KTAP version 1\n  # Subtest: boot\n'

@@ -3,6 +3,7 @@
 #include <arch/arch.h>
 #include <arch/sysreg.h>
 #include <kernel/fdt.h>
+#include <kernel/trap.h>
 
 /* PSCI v0.2+ function IDs (Arm DEN0022, table 5.1). */
 #define PSCI_SYSTEM_OFF   0x84000008
@@ -39,6 +40,23 @@ void arch_poweroff(void)
 {
 	psci_call(PSCI_SYSTEM_OFF);
 	arch_halt();
+}
+
+/*
+ * Semihosting SYS_EXIT (operation 0x18; Arm "Semihosting for AArch32 and
+ * AArch64", 6.5.2) with ADP_Stopped_ApplicationExit and a status makes
+ * QEMU exit with that status when started with -semihosting-config.  When
+ * semihosting is off, HLT #0xf000 is an undefined instruction: that trap
+ * is caught and the caller falls back to PSCI.
+ */
+void arch_exit_status(int status)
+{
+	uint64_t block[2] = { 0x20026, (uint64_t)status };
+
+	trap_expect(TRAP_ILLEGAL);
+	__asm__ volatile("mov x0, #0x18\n\tmov x1, %0\n\thlt #0xf000"
+	                 :: "r"(block) : "x0", "x1", "memory");
+	trap_caught(NULL);
 }
 
 void arch_reboot(void)

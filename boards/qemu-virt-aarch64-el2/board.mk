@@ -5,5 +5,6 @@ RAM_BASE    := 0x40000000
 TEXT_OFFSET := 0x200000
 EARLY_UART  := pl011@0x09000000
 QEMU        := qemu-system-aarch64
-QEMU_MACHINE := -machine virt,gic-version=3,virtualization=on -cpu cortex-a57
+QEMU_MACHINE := -machine virt,gic-version=3,virtualization=on -cpu cortex-a57 \
+                -semihosting-config enable=on,target=native
 QEMU_TEST   := yes

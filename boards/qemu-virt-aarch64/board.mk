@@ -1,9 +1,11 @@
 # QEMU "virt" machine, AArch64 (Cortex-A57), kernel entered at EL1 directly
-# by QEMU's Linux loader; QEMU provides PSCI.
+# by QEMU's Linux loader; QEMU provides PSCI;
+# semihosting lets a failed self-test run end QEMU with a non-zero status.
 ARCH        := aarch64
 RAM_BASE    := 0x40000000
 TEXT_OFFSET := 0x200000
 EARLY_UART  := pl011@0x09000000
 QEMU        := qemu-system-aarch64
-QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57
+QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57 \
+                -semihosting-config enable=on,target=native
 QEMU_TEST   := yes

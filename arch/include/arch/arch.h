@@ -24,6 +24,12 @@ void arch_halt(void) __attribute__((noreturn));
 /* Power the machine off through the firmware (SBI SRST / PSCI). */
 void arch_poweroff(void) __attribute__((noreturn));
 
+/*
+ * Where the platform has a way to end with an exit status (an emulator's
+ * semihosting), end with @status now; otherwise return.
+ */
+void arch_exit_status(int status);
+
 /* Reset the machine through the firmware. */
 void arch_reboot(void) __attribute__((noreturn));
 

@@ -10,8 +10,8 @@ void power_fdt_init(const struct fdt *fdt);
 
 /*
  * Power off.  With POWER_FAILURE, a platform that can report a status
- * (QEMU's "sifive,test0" finisher) makes the emulator exit non-zero;
- * elsewhere it is an ordinary power-off.
+ * (QEMU's "sifive,test0" finisher on riscv64, semihosting on aarch64)
+ * makes the emulator exit non-zero; elsewhere it is an ordinary power-off.
  */
 void power_off(int status) __attribute__((noreturn));
 
