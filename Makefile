@@ -116,7 +116,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Itests/h
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
 HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
-               $(wildcard mm/*.c tests/host/*.c) tests/kernel/test_cmdline.c
+               $(wildcard mm/*.c tests/host/*.c) tests/kernel/test_cmdline.c \
+               tests/kernel/test_memmap.c
 HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
 HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
 

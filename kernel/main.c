@@ -10,11 +10,11 @@
 #include <kernel/err.h>
 #include <kernel/fdt.h>
 #include <kernel/ktest.h>
+#include <kernel/mem_boot.h>
 #include <kernel/power.h>
 #include <kernel/shell.h>
 
 #define FDT_MAX_SIZE (2u << 20)
-#define MAX_RANGES 16
 
 void kernel_main(unsigned long hartid, const void *dtb);
 
@@ -22,21 +22,9 @@ struct fdt boot_fdt;
 const char *boot_cmdline = "";
 static struct cmdline opts;
 
-static uint64_t ram_total(int *nranges)
-{
-	struct fdt_range r[MAX_RANGES];
-	int n = fdt_memory(&boot_fdt, r, MAX_RANGES);
-	uint64_t total = 0;
-
-	for (int i = 0; i < n && i < MAX_RANGES; i++)
-		total += r[i].size;
-	*nranges = n;
-	return total;
-}
-
 void kernel_main(unsigned long hartid, const void *dtb)
 {
-	int rc, nranges;
+	int rc;
 
 	console_early_init();
 	arch_trap_init();
@@ -54,8 +42,16 @@ void kernel_main(unsigned long hartid, const void *dtb)
 		printf("console: no usable stdout-path (%s); staying on %s\n",
 		       err_str(rc), console_name());
 
+	rc = mem_boot_init(&boot_fdt, dtb);
+	if (rc) {
+		printf("fatal: cannot build the memory map from the device tree (%s)\n",
+		       err_str(rc));
+		power_off(POWER_FAILURE);
+	}
+
 	boot_cmdline = fdt_bootargs(&boot_fdt);
-	uint64_t ram = ram_total(&nranges);
+	uint64_t ram = mem_ranges_total(boot_memmap.ram, boot_memmap.nram);
+	int nranges = boot_memmap.nram;
 	printf("\narbor: %s on %s (boot CPU %lu), RAM %llu MiB in %d range%s, "
 	       "console %s, cmdline \"%s\"\n", ARCH_NAME, BOARD_NAME, hartid,
 	       (unsigned long long)(ram >> 20), nranges, nranges == 1 ? "" : "s",

@@ -1,28 +1,33 @@
-/* `meminfo`: the memory the device tree describes. */
+/* `meminfo`: physical memory as the boot memory map sees it. */
 #include <stdio.h>
-#include <kernel/boot.h>
+#include <kernel/mem_boot.h>
 #include <kernel/shell.h>
 
-#define MAX_RANGES 32
-
-static void print_ranges(const char *what, int n, const struct fdt_range *r)
+static void print_range(const struct mem_range *r, const char *what)
 {
-	printf("%s: %d range%s\n", what, n, n == 1 ? "" : "s");
-	for (int i = 0; i < n && i < MAX_RANGES; i++)
-		printf("  [0x%012llx, 0x%012llx) %8llu KiB\n",
-		       (unsigned long long)r[i].base,
-		       (unsigned long long)(r[i].base + r[i].size),
-		       (unsigned long long)(r[i].size >> 10));
+	printf("  [0x%012llx, 0x%012llx) %9llu KiB  %s\n",
+	       (unsigned long long)r->base, (unsigned long long)(r->base + r->size),
+	       (unsigned long long)(r->size >> 10), what);
 }
 
 static int cmd_meminfo(int argc, char **argv)
 {
-	struct fdt_range r[MAX_RANGES];
+	const struct memmap *mm = &boot_memmap;
 
 	(void)argc;
 	(void)argv;
-	print_ranges("RAM", fdt_memory(&boot_fdt, r, MAX_RANGES), r);
-	print_ranges("reserved", fdt_reserved(&boot_fdt, r, MAX_RANGES), r);
+	printf("RAM: %d range%s, %llu KiB\n", mm->nram, mm->nram == 1 ? "" : "s",
+	       (unsigned long long)(mem_ranges_total(mm->ram, mm->nram) >> 10));
+	for (int i = 0; i < mm->nram; i++)
+		print_range(&mm->ram[i], "");
+	printf("taken at boot:\n");
+	for (int i = 0; i < boot_ntaken; i++)
+		print_range(&boot_taken[i].range, boot_taken[i].what);
+	printf("boot allocations: %llu KiB\n", (unsigned long long)(mm->boot_allocated >> 10));
+	printf("usable: %d range%s, %llu KiB\n", mm->nfree, mm->nfree == 1 ? "" : "s",
+	       (unsigned long long)(mem_ranges_total(mm->free, mm->nfree) >> 10));
+	for (int i = 0; i < mm->nfree; i++)
+		print_range(&mm->free[i], "");
 	return 0;
 }
 SHELL_CMD(meminfo, "show physical memory", cmd_meminfo);

@@ -1,0 +1,49 @@
+/* Boot memory set-up (see kernel/include/kernel/mem_boot.h). */
+#include <stdint.h>
+#include <kernel/err.h>
+#include <kernel/fdt.h>
+#include <kernel/mem_boot.h>
+
+extern char __image_start[], __image_end[];
+
+struct memmap boot_memmap;
+struct mem_taken boot_taken[MEMMAP_MAX];
+int boot_ntaken;
+
+static void take(uint64_t base, uint64_t size, const char *what)
+{
+	if (boot_ntaken < MEMMAP_MAX && size)
+		boot_taken[boot_ntaken++] = (struct mem_taken){ { base, size }, what };
+}
+
+int mem_boot_init(const struct fdt *fdt, const void *dtb)
+{
+	struct fdt_range fr[MEMMAP_MAX];
+	struct mem_range ram[MEMMAP_MAX], res[MEMMAP_MAX];
+	int nram, nres;
+
+	nram = fdt_memory(fdt, fr, MEMMAP_MAX);
+	if (nram < 0)
+		return nram;
+	if (nram > MEMMAP_MAX)
+		return E_NOSPC;
+	for (int i = 0; i < nram; i++)
+		ram[i] = (struct mem_range){ fr[i].base, fr[i].size };
+
+	boot_ntaken = 0;
+	take((uintptr_t)__image_start, (uintptr_t)__image_end - (uintptr_t)__image_start,
+	     "kernel image");
+	take((uintptr_t)dtb, fdt->totalsize, "device tree");
+	int n = fdt_reserved(fdt, fr, MEMMAP_MAX);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < MEMMAP_MAX; i++)
+		take(fr[i].base, fr[i].size, "reserved (device tree)");
+	if (n > MEMMAP_MAX - 2)
+		return E_NOSPC;
+
+	nres = boot_ntaken;
+	for (int i = 0; i < nres; i++)
+		res[i] = boot_taken[i].range;
+	return memmap_init(&boot_memmap, ram, nram, res, nres);
+}
