@@ -104,15 +104,18 @@ QEMU_CMD = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
 run: $(B)/Image
 	$(QEMU_CMD) -append "$(BOOTARGS)"
 
+# QEMU starts halted with its gdb stub on :1234 and prints the console here;
+# gdb reads the terminal.  Quitting gdb stops QEMU.
 debug: $(B)/Image
-	@echo "QEMU waits for gdb on :1234; quit gdb to stop it."
-	$(QEMU_CMD) -append "$(BOOTARGS)" -S -s & \
-	  gdb-multiarch -q $(B)/kernel.elf -ex 'target remote :1234'; kill %1 2>/dev/null || true
+	@echo "QEMU is halted for gdb on :1234 (console output appears here); quit gdb to stop it."
+	@$(QEMU_CMD) -append "$(BOOTARGS)" -S -s < /dev/null & qpid=$$!; \
+	  gdb-multiarch -q $(B)/kernel.elf -ex 'target remote :1234'; \
+	  kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true
 
 # ---------------------------------------------------------------- tests ----
 
 HOST_CC     ?= gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Itests/host \
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/include -Itests/host \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
 HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
@@ -121,7 +124,7 @@ HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
 HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
 HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
 
-$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h tests/host/*.h) | $(SETUP)
+$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h tests/host/*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_SRCS) -o $@
 
