@@ -30,14 +30,13 @@ NM       := $(CROSS_COMPILE)nm
 SETUP    := build/.setup-ok
 PYTHON   ?= python3
 
-LOAD_ADDR := $(shell printf '0x%x' $$(( $(RAM_BASE) + $(TEXT_OFFSET) )))
 EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
 EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
 INCLUDES := -Ikernel/include -Imm/include -Iarch/include -Iarch/$(ARCH)/include
 CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) $(INCLUDES) \
-            -ffreestanding -fno-omit-frame-pointer -fno-stack-protector \
+            -ffreestanding -fno-omit-frame-pointer -fno-stack-protector -fno-jump-tables \
             -fno-common -ffunction-sections -fdata-sections -fno-pie \
             $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
             -DBOARD_NAME='"$(BOARD)"' -DARCH_NAME='"$(ARCH)"' \
@@ -76,7 +75,7 @@ $(B)/%.o: %.S | $(SETUP)
 
 $(B)/kernel.ld: linker/kernel.ld.S boards/$(BOARD)/board.mk | $(SETUP)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -E -P -x c -DLD_ARCH=$(LD_ARCH) -DLOAD_ADDR=$(LOAD_ADDR) $< -o $@
+	$(Q)$(CC) -E -P -x c -DLD_ARCH=$(LD_ARCH) -DTEXT_OFFSET=$(TEXT_OFFSET) -Imm/include $< -o $@
 
 # Two link passes: the first finds where every function lands, the second
 # embeds that symbol table (for backtraces) at the end of rodata, where it

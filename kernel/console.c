@@ -3,7 +3,9 @@
 #include <string.h>
 #include <kernel/console.h>
 #include <kernel/err.h>
+#include <kernel/boot_mmu.h>
 #include <kernel/fdt.h>
+#include <kernel/kmap.h>
 
 static const struct uart_driver *const drivers[] = { &uart_ns16550a, &uart_pl011 };
 
@@ -15,7 +17,7 @@ static char name[48];
 static void set_name(void)
 {
 	snprintf(name, sizeof(name), "%s@0x%lx", console.drv->name,
-	         (unsigned long)console.base);
+	         (unsigned long)console.phys);
 }
 
 /* The board's fallback UART; a board without one stays silent until the
@@ -27,7 +29,8 @@ void console_early_init(void)
 			console.drv = drivers[i];
 	if (!console.drv)
 		return;
-	console.base = EARLY_UART_BASE;
+	console.phys = EARLY_UART_BASE;
+	console.base = BOOT_EARLY_UART_PAGE_VA + (EARLY_UART_BASE & PAGE_MASK);
 	console.reg_shift = 0;
 	console.reg_io_width = 1;
 	set_name();
@@ -51,7 +54,12 @@ int console_fdt_init(const struct fdt *fdt)
 	if (rc)
 		return rc;
 
-	struct uart u = { .base = (uintptr_t)reg.base, .reg_io_width = 1, .drv = drv };
+	struct uart u = { .phys = reg.base, .reg_io_width = 1, .drv = drv };
+	/* The early UART is mapped already; anything else gets a mapping. */
+	if (console.drv && reg.base == console.phys)
+		u.base = console.base;
+	else if (!(u.base = (uintptr_t)iomap(reg.base, reg.size ? reg.size : PAGE_SIZE)))
+		return E_NOMEM;
 	if (fdt_getprop_u32(fdt, node, "reg-shift", &v) == E_OK && v < 4)
 		u.reg_shift = v;
 	if (fdt_getprop_u32(fdt, node, "reg-io-width", &v) == E_OK && v == 4)

@@ -6,7 +6,8 @@
  *
  * A case ends early through longjmp back into the runner: from ASSERT_*,
  * from ktest_skip(), or from the trap handler when the case takes an
- * unexpected trap (ktest_trap_abort()).
+ * unexpected trap (ktest_trap_abort()).  EXPECT_PANIC uses a second,
+ * one-shot jump buffer that panic() returns through into the case.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +43,14 @@ __attribute__((weak)) int ktest_check_invariants(const char *case_name)
 }
 
 static int console_prefixes;
+
+/* The EXPECT_PANIC catcher: armed between ktest_panic_arm() and its check. */
+static struct {
+	int armed;
+	int hit;
+	char msg[200];
+	jmp_buf back;
+} panic_catch;
 
 static void vlog(const char *fmt, va_list ap)
 {
@@ -99,6 +108,42 @@ void ktest_trap_abort(void)
 {
 	cur.failed = 1;
 	longjmp(cur.abort_to, 1);
+}
+
+jmp_buf *ktest_panic_arm(void)
+{
+	panic_catch.hit = 0;
+	panic_catch.msg[0] = '\0';
+	panic_catch.armed = 1;
+	return &panic_catch.back;
+}
+
+void ktest_panic_hook(const char *msg)
+{
+	if (!panic_catch.armed)
+		return;
+	panic_catch.armed = 0;   /* one shot: a panic in the check is real */
+	panic_catch.hit = 1;
+	snprintf(panic_catch.msg, sizeof(panic_catch.msg), "%s", msg);
+	longjmp(panic_catch.back, 1);
+}
+
+int ktest_panic_check(const char *needle, const char *file, int line, const char *stmt)
+{
+	int hit = panic_catch.hit;
+
+	panic_catch.armed = 0;
+	panic_catch.hit = 0;
+	if (!hit) {
+		ktest_fail(file, line, "expected %s to panic; it returned", stmt);
+		return 0;
+	}
+	if (needle && !strstr(panic_catch.msg, needle)) {
+		ktest_fail(file, line, "%s panicked with \"%s\", expected \"%s\" in it",
+		           stmt, panic_catch.msg, needle);
+		return 0;
+	}
+	return 1;
 }
 
 static const char *const op_str[] = { "==", "!=", "<", "<=", ">", ">=" };
@@ -215,6 +260,7 @@ static enum result run_case(const struct ktest_case *c)
 	console_prefixes = ktest_console_prefix(CASE_INDENT "# ");
 	if (!setjmp(cur.abort_to))
 		c->fn();
+	panic_catch.armed = 0;   /* an ASSERT may have left EXPECT_PANIC early */
 	if (ktest_check_invariants(c->name))
 		cur.failed = 1;
 	ktest_console_prefix(NULL);

@@ -1,53 +1,75 @@
 /*
  * The boot sequence, after the arch entry code has set up a stack, zeroed
- * .bss and (on aarch64) turned on the early identity map.
+ * .bss, built the early page tables and jumped to the kernel's virtual
+ * addresses.
  */
 #include <stdio.h>
 #include <arch/arch.h>
 #include <kernel/boot.h>
+#include <kernel/boot_mmu.h>
 #include <kernel/cmdline.h>
 #include <kernel/console.h>
 #include <kernel/err.h>
 #include <kernel/fdt.h>
 #include <kernel/ktest.h>
+#include <kernel/kmap.h>
 #include <kernel/mem_boot.h>
+#include <mm/layout.h>
+#include <mm/page.h>
 #include <kernel/power.h>
 #include <kernel/shell.h>
 
 #define FDT_MAX_SIZE (2u << 20)
 
-void kernel_main(unsigned long hartid, const void *dtb);
+void kernel_main(unsigned long hartid, paddr_t dtb_pa);
 
 struct fdt boot_fdt;
 const char *boot_cmdline = "";
 static struct cmdline opts;
 
-void kernel_main(unsigned long hartid, const void *dtb)
+static void fatal(const char *what, int rc)
+{
+	printf("\nfatal: %s (%s); cannot continue\n", what, err_str(rc));
+	power_off(POWER_FAILURE);
+}
+
+/*
+ * Entered at the kernel's virtual address with the early page tables on
+ * (kernel/boot_mmu.c): the image, the linear map around the image and the
+ * device tree, and the early UART are mapped.
+ */
+void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 {
 	int rc;
 
-	console_early_init();
+	mm_linear_offset = KERNEL_LINEAR_BASE;
 	arch_trap_init();
+	console_early_init();
+	if (boot_early_status)
+		fatal("the boot page-table pool is too small", E_NOMEM);
 
-	rc = fdt_init(&boot_fdt, dtb, FDT_MAX_SIZE);
+	rc = fdt_init(&boot_fdt, pa_to_va(dtb_pa), FDT_MAX_SIZE);
 	if (rc) {
-		printf("\nfatal: no valid device tree at %p (%s); cannot continue\n",
-		       dtb, err_str(rc));
+		printf("\nfatal: no valid device tree at physical 0x%lx (%s); cannot continue\n",
+		       (unsigned long)dtb_pa, err_str(rc));
 		arch_halt();
 	}
 	arch_fdt_init(&boot_fdt);
+	rc = mem_boot_init(&boot_fdt, dtb_pa);
+	if (rc)
+		fatal("cannot build the memory map from the device tree", rc);
+	rc = kmap_init();
+	if (rc)
+		fatal("cannot build the kernel page table", rc);
+	rc = mm_boot_init();
+	if (rc)
+		fatal("cannot start the frame allocator", rc);
+
 	power_fdt_init(&boot_fdt);
 	rc = console_fdt_init(&boot_fdt);
 	if (rc)
 		printf("console: no usable stdout-path (%s); staying on %s\n",
 		       err_str(rc), console_name());
-
-	rc = mem_boot_init(&boot_fdt, dtb);
-	if (rc) {
-		printf("fatal: cannot build the memory map from the device tree (%s)\n",
-		       err_str(rc));
-		power_off(POWER_FAILURE);
-	}
 
 	boot_cmdline = fdt_bootargs(&boot_fdt);
 	uint64_t ram = mem_ranges_total(boot_memmap.ram, boot_memmap.nram);

@@ -1,8 +1,12 @@
 /* Boot memory set-up (see kernel/include/kernel/mem_boot.h). */
 #include <stdint.h>
+#include <kernel/boot_mmu.h>
 #include <kernel/err.h>
 #include <kernel/fdt.h>
+#include <kernel/kmap.h>
 #include <kernel/mem_boot.h>
+#include <mm/heap.h>
+#include <mm/page.h>
 
 extern char __image_start[], __image_end[];
 
@@ -16,7 +20,7 @@ static void take(uint64_t base, uint64_t size, const char *what)
 		boot_taken[boot_ntaken++] = (struct mem_taken){ { base, size }, what };
 }
 
-int mem_boot_init(const struct fdt *fdt, const void *dtb)
+int mem_boot_init(const struct fdt *fdt, paddr_t dtb_pa)
 {
 	struct fdt_range fr[MEMMAP_MAX];
 	struct mem_range ram[MEMMAP_MAX], res[MEMMAP_MAX];
@@ -31,9 +35,9 @@ int mem_boot_init(const struct fdt *fdt, const void *dtb)
 		ram[i] = (struct mem_range){ fr[i].base, fr[i].size };
 
 	boot_ntaken = 0;
-	take((uintptr_t)__image_start, (uintptr_t)__image_end - (uintptr_t)__image_start,
+	take(kernel_image_pa(__image_start), (uintptr_t)__image_end - (uintptr_t)__image_start,
 	     "kernel image");
-	take((uintptr_t)dtb, fdt->totalsize, "device tree");
+	take(dtb_pa, fdt->totalsize, "device tree");
 	int n = fdt_reserved(fdt, fr, MEMMAP_MAX);
 	if (n < 0)
 		return n;
@@ -46,4 +50,29 @@ int mem_boot_init(const struct fdt *fdt, const void *dtb)
 	for (int i = 0; i < nres; i++)
 		res[i] = boot_taken[i].range;
 	return memmap_init(&boot_memmap, ram, nram, res, nres);
+}
+
+static void *meta_alloc(size_t size, size_t align)
+{
+	paddr_t pa = memmap_alloc(&boot_memmap, size, align < PAGE_SIZE ? PAGE_SIZE : align);
+
+	return pa ? pa_to_va(pa) : NULL;
+}
+
+int mm_boot_init(void)
+{
+	struct pmm_range_desc ram[MEMMAP_MAX];
+	int rc;
+
+	for (int i = 0; i < boot_memmap.nram; i++)
+		ram[i] = (struct pmm_range_desc){ boot_memmap.ram[i].base, boot_memmap.ram[i].size };
+	rc = pmm_init(ram, boot_memmap.nram, meta_alloc);
+	if (rc)
+		return rc;
+	memmap_freeze(&boot_memmap);
+	for (int i = 0; i < boot_memmap.nfree; i++)
+		pmm_release_range(boot_memmap.free[i].base, boot_memmap.free[i].size);
+	heap_init();
+	kmap_use_frame_allocator();
+	return E_OK;
 }

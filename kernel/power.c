@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <kernel/fdt.h>
+#include <kernel/kmap.h>
 #include <kernel/power.h>
 
 /*
@@ -20,7 +21,7 @@ void power_fdt_init(const struct fdt *fdt)
 	struct fdt_range reg;
 
 	if (node >= 0 && fdt_reg(fdt, node, 0, &reg) == 0)
-		finisher = (volatile uint32_t *)(uintptr_t)reg.base;
+		finisher = iomap(reg.base, sizeof(*finisher));
 }
 
 void power_off(int status)

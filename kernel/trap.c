@@ -74,7 +74,10 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 	if (catcher.armed && !catcher.hit && ti->kind == catcher.kind) {
 		catcher.info = *ti;
 		catcher.hit = 1;
-		arch_frame_skip_insn(tf);
+		if (ti->access == ACCESS_EXEC)
+			arch_frame_return_to_caller(tf);   /* the pc itself is bad */
+		else
+			arch_frame_skip_insn(tf);
 		return;
 	}
 	report(tf, ti);

@@ -1,12 +1,17 @@
 /*
  * The kernel's linker script, preprocessed per board with
- *   -DLD_ARCH=<riscv|aarch64> -DLOAD_ADDR=<address the image runs at>.
+ *   -DLD_ARCH=<riscv|aarch64> -DTEXT_OFFSET=<the board's offset into RAM>;
+ * the image is linked at KERNEL_IMAGE_BASE + TEXT_OFFSET (mm/layout.h).
+ * The image is position independent until the MMU is on (it runs at its
+ * physical load address first, see kernel/boot_mmu.c).
  *
  * Three loadable segments, each page-aligned so the MMU can give each its
  * own permissions: text (R+X), rodata (R), data+bss (R+W).  No segment is
  * writable and executable.  The symbol table (.rodata.ksyms) is the last
  * thing in rodata, so filling it in on the second link pass moves no code.
  */
+#include <mm/layout.h>
+
 #define PAGE 4096
 
 OUTPUT_ARCH(LD_ARCH)
@@ -22,7 +27,7 @@ PHDRS
 
 SECTIONS
 {
-	. = LOAD_ADDR;
+	. = KERNEL_IMAGE_BASE + TEXT_OFFSET;
 	__image_start = .;
 
 	.text : {

@@ -102,6 +102,12 @@ int memmap_init(struct memmap *mm, const struct mem_range *ram, int nram,
 
 uint64_t memmap_alloc(struct memmap *mm, uint64_t size, uint64_t align)
 {
+	return memmap_alloc_within(mm, size, align, 0, ~0ULL);
+}
+
+uint64_t memmap_alloc_within(struct memmap *mm, uint64_t size, uint64_t align,
+                             uint64_t lo, uint64_t hi)
+{
 	if (mm->frozen || !size || align < PAGE || (align & (align - 1)))
 		return 0;
 	size = align_up(size, PAGE);
@@ -109,11 +115,13 @@ uint64_t memmap_alloc(struct memmap *mm, uint64_t size, uint64_t align)
 		return 0;
 	for (int i = mm->nfree - 1; i >= 0; i--) {
 		struct mem_range *f = &mm->free[i];
+		uint64_t top = f->base + f->size < hi ? f->base + f->size : hi;
+		uint64_t bottom = f->base > lo ? f->base : lo;
 
-		if (f->size < size)
+		if (top < bottom || top - bottom < size)
 			continue;
-		uint64_t base = align_down(f->base + f->size - size, align);
-		if (base < f->base)
+		uint64_t base = align_down(top - size, align);
+		if (base < bottom)
 			continue;
 		if (carve(mm, base, base + size))
 			return 0;

@@ -65,6 +65,17 @@ void arch_reboot(void)
 	arch_halt();
 }
 
+/* PAN is not enabled, so EL1 reaches EL0 pages as it is. */
+unsigned long arch_user_access_begin(void)
+{
+	return 0;
+}
+
+void arch_user_access_end(unsigned long state)
+{
+	(void)state;
+}
+
 unsigned long arch_irq_save(void)
 {
 	unsigned long daif = sysreg_read(daif);

@@ -76,7 +76,9 @@ at_el1:
 	mov	x30, xzr
 
 	/* Zero .tbss and .bss with plain aligned stores: with the MMU off
-	 * memory is Device memory, where DC ZVA and unaligned accesses fault. */
+	 * memory is Device memory, where DC ZVA and unaligned accesses fault.
+	 * Everything up to boot_mmu_early() is PC-relative: the image is
+	 * linked at its virtual address and runs at its load address here. */
 	adrp	x1, __tbss_start
 	add	x1, x1, :lo12:__tbss_start
 	adrp	x2, __bss_end
@@ -86,20 +88,28 @@ at_el1:
 	str	xzr, [x1], #8
 	b	2b
 3:
-	adr	x1, aarch64_vectors
-	msr	vbar_el1, x1
-	isb
-	bl	aarch64_mmu_early        /* identity map, caches on */
+	/* Page tables, MMU on (still at the load address, which the early
+	 * identity table maps); x0 = link address - load address. */
+	mov	x0, x19
+	bl	boot_mmu_early
 
+	/* Jump to the link address; move the stack there too. */
+	adr	x1, 4f
+	add	x1, x1, x0
+	br	x1
+4:	mov	x1, sp
+	add	sp, x1, x0
+	mov	x29, xzr
+	mov	x30, xzr
 	adrp	x0, __tls_base
 	add	x0, x0, :lo12:__tls_base
-	bl	_set_tls
+	bl	_set_tls                 /* picolibc's thread-local errno */
 
 	mov	x0, xzr                  /* no hart id on arm */
-	mov	x1, x19
+	mov	x1, x19                  /* physical address of the device tree */
 	bl	kernel_main
-4:	wfi
-	b	4b
+5:	wfi
+	b	5b
 
 	.section .bss.boot_stack, "aw", %nobits
 	.balign 16

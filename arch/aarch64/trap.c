@@ -132,6 +132,11 @@ void arch_frame_skip_insn(struct trap_frame *tf)
 	tf->elr += 4;
 }
 
+void arch_frame_return_to_caller(struct trap_frame *tf)
+{
+	tf->elr = tf->x[30];
+}
+
 void arch_frame_dump(const struct trap_frame *tf)
 {
 	for (int i = 0; i < 30; i += 3)

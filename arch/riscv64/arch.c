@@ -34,6 +34,20 @@ void arch_reboot(void)
 	arch_halt();
 }
 
+unsigned long arch_user_access_begin(void)
+{
+	unsigned long old = csr_read(sstatus) & SSTATUS_SUM;
+
+	csr_set(sstatus, SSTATUS_SUM);
+	return old;
+}
+
+void arch_user_access_end(unsigned long state)
+{
+	if (!state)
+		csr_clear(sstatus, SSTATUS_SUM);
+}
+
 unsigned long arch_irq_save(void)
 {
 	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;

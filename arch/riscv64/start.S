@@ -4,6 +4,10 @@
  * is off.  The other harts stay stopped in the firmware (SBI HSM) until a
  * later SMP bring-up starts them.
  *
+ * The kernel is linked at its virtual address but starts at its physical
+ * load address: until boot_mmu_early() has turned the MMU on, everything
+ * here is PC-relative.
+ *
  * The image starts with the Linux RISC-V boot image header
  * (Documentation/arch/riscv/boot-image-header.rst), so loaders that boot
  * Linux Images (QEMU -kernel, U-Boot booti) boot this one the same way.
@@ -31,18 +35,14 @@ _start:
 entry:
 	csrw	sie, zero
 	csrw	sip, zero
-	.option push
-	.option norelax
-	la	gp, __global_pointer$
-	.option pop
-	la	sp, boot_stack_top
+	lla	sp, boot_stack_top
 	mv	s0, zero              /* end of the frame-pointer chain */
 	mv	s1, a0
 	mv	s2, a1
 
 	/* Zero .tbss and .bss (aligned to 16 by the linker script). */
-	la	t0, __tbss_start
-	la	t1, __bss_end
+	lla	t0, __tbss_start
+	lla	t1, __bss_end
 1:	bgeu	t0, t1, 2f
 	sd	zero, 0(t0)
 	addi	t0, t0, 8
@@ -53,11 +53,21 @@ entry:
 	csrs	sstatus, t0
 	fscsr	zero
 
-	/* Thread pointer for picolibc's thread-local errno. */
-	la	tp, __tls_base
+	/* Page tables, MMU on (still running at the load address, which the
+	 * early table maps too); a0 = link address - load address. */
+	mv	a0, s2
+	call	boot_mmu_early
+
+	/* Jump to the link address; move the stack there too. */
+	lla	t0, 1f
+	add	t0, t0, a0
+	jr	t0
+1:	add	sp, sp, a0
+	mv	s0, zero
+	lla	tp, __tls_base        /* picolibc's thread-local errno */
 
 	mv	a0, s1
-	mv	a1, s2
+	mv	a1, s2                /* physical address of the device tree */
 	call	kernel_main
 3:	wfi
 	j	3b

@@ -85,6 +85,11 @@ void arch_frame_skip_insn(struct trap_frame *tf)
 	tf->x[0] += (low & 3) == 3 ? 4 : 2;
 }
 
+void arch_frame_return_to_caller(struct trap_frame *tf)
+{
+	tf->x[0] = tf->x[1];
+}
+
 void arch_frame_dump(const struct trap_frame *tf)
 {
 	static const char *const names[32] = {

@@ -1,5 +1,6 @@
 /* The boot memory map of the running machine. */
 #include <kernel/boot.h>
+#include <kernel/boot_mmu.h>
 #include <kernel/ktest.h>
 #include <kernel/mem_boot.h>
 
@@ -18,7 +19,7 @@ static int overlaps_free(uint64_t base, uint64_t size)
 
 static void test_kernel_image_not_free(void)
 {
-	EXPECT_FALSE(overlaps_free((uintptr_t)__image_start,
+	EXPECT_FALSE(overlaps_free(kernel_image_pa(__image_start),
 	                           (uintptr_t)__image_end - (uintptr_t)__image_start));
 }
 

@@ -100,10 +100,23 @@ static void test_alloc_refuses_bad_requests_and_after_freeze(void)
 	EXPECT_EQ_U(mem_ranges_total(mm.free, mm.nfree), 1 * MiB);
 }
 
+static void test_alloc_within_window(void)
+{
+	struct mem_range ram[] = { { 0x80000000, 16 * MiB }, { 0x100000000, 16 * MiB } };
+
+	ASSERT_OK(memmap_init(&mm, ram, 2, NULL, 0));
+	/* Top-down would pick the high range; the window keeps it low. */
+	uint64_t a = memmap_alloc_within(&mm, 4096, 4096, 0x80000000, 0x80400000);
+	EXPECT_EQ_U(a, 0x80400000 - 4096);
+	EXPECT_EQ_U(memmap_alloc_within(&mm, 4096, 4096, 0x90000000, 0xa0000000), 0);  /* a hole */
+	EXPECT_EQ_U(memmap_alloc_within(&mm, 8 * MiB, 4096, 0x80000000, 0x80400000), 0);
+}
+
 KTEST_SUITE(memmap,
 	KTEST_CASE(test_reserved_ranges_are_removed),
 	KTEST_CASE(test_several_ranges_sorted_with_holes),
 	KTEST_CASE(test_ram_rounded_inward),
 	KTEST_CASE(test_bad_ranges_rejected),
 	KTEST_CASE(test_alloc_top_down_aligned_and_removed),
-	KTEST_CASE(test_alloc_refuses_bad_requests_and_after_freeze));
+	KTEST_CASE(test_alloc_refuses_bad_requests_and_after_freeze),
+	KTEST_CASE(test_alloc_within_window));

@@ -52,6 +52,12 @@ uintptr_t arch_frame_fp(const struct trap_frame *tf);
 /* Resume after the trapping instruction instead of re-executing it. */
 void arch_frame_skip_insn(struct trap_frame *tf);
 
+/*
+ * Resume at the return address (ra / x30): for a fault on fetching the
+ * first instruction of a called function, where skipping is impossible.
+ */
+void arch_frame_return_to_caller(struct trap_frame *tf);
+
 /* Print the saved registers of a trap frame (for trap reports). */
 void arch_frame_dump(const struct trap_frame *tf);
 
@@ -62,6 +68,14 @@ void arch_frame_dump(const struct trap_frame *tf);
  * checks that @fp lies on a known stack before calling.
  */
 int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc);
+
+/*
+ * Let kernel-mode loads and stores reach user pages (riscv64: sstatus.SUM;
+ * aarch64: nothing while PAN is off) until arch_user_access_end() with
+ * what begin returned.
+ */
+unsigned long arch_user_access_begin(void);
+void arch_user_access_end(unsigned long state);
 
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))

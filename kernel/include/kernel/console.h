@@ -12,7 +12,8 @@
 struct fdt;
 
 struct uart {
-	uintptr_t base;
+	uint64_t phys;           /* physical address of the registers */
+	uintptr_t base;          /* where the kernel maps them */
 	unsigned reg_shift;      /* register stride is 1 << reg_shift bytes */
 	unsigned reg_io_width;   /* 1 or 4 bytes per register access */
 	const struct uart_driver *drv;

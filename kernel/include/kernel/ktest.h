@@ -17,6 +17,7 @@
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,37 @@ int ktest_in_case(void);
 
 /* Fail the running case and end it: its trap was unexpected. */
 void ktest_trap_abort(void) __attribute__((noreturn));
+
+/*
+ * EXPECT_PANIC(stmt, needle): run @stmt expecting an invariant check in it
+ * to panic() with a message containing @needle (NULL: any message).  The
+ * case fails when @stmt returns normally or the message differs; either
+ * way the case goes on after the macro.  The panic comes back here through
+ * longjmp, so a local that @stmt changes must be volatile to be read
+ * afterwards.  Code that panics drops its locks first (kernel/panic.h).
+ */
+#define EXPECT_PANIC(stmt, needle)                                          \
+	do {                                                                \
+		if (!setjmp(*ktest_panic_arm())) {                          \
+			stmt;                                               \
+		}                                                           \
+		ktest_panic_check(needle, __FILE__, __LINE__, #stmt);       \
+	} while (0)
+
+/* Arm the panic catcher for EXPECT_PANIC; returns where panic() jumps. */
+jmp_buf *ktest_panic_arm(void);
+
+/*
+ * Disarm the catcher and record a failure unless a panic whose message
+ * holds @needle came since ktest_panic_arm().  Returns 1 when it did.
+ */
+int ktest_panic_check(const char *needle, const char *file, int line, const char *stmt);
+
+/*
+ * Called by panic() with its message: when a test armed the catcher,
+ * record @msg and jump back to the test (no return); otherwise return.
+ */
+void ktest_panic_hook(const char *msg);
 
 /* Compare two integer values as 64-bit; shared by the macros below. */
 int ktest_cmp(int64_t a, int64_t b, int op, const char *file, int line,

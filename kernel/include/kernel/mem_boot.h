@@ -3,6 +3,7 @@
 #define KERNEL_MEM_BOOT_H
 
 #include <mm/memmap.h>
+#include <mm/types.h>
 
 struct fdt;
 
@@ -18,10 +19,18 @@ extern struct mem_taken boot_taken[MEMMAP_MAX];
 extern int boot_ntaken;
 
 /*
- * Build the memory map from @fdt (whose blob lives at @dtb): RAM ranges
- * minus the kernel image, the blob and every reserved region.  Returns
- * E_OK or the memmap error.
+ * Build the memory map from @fdt (whose blob is at physical @dtb_pa): RAM
+ * ranges minus the kernel image, the blob and every reserved region.
+ * Returns E_OK or the memmap error.
  */
-int mem_boot_init(const struct fdt *fdt, const void *dtb);
+int mem_boot_init(const struct fdt *fdt, paddr_t dtb_pa);
+
+/*
+ * Start the frame allocator over all RAM (metadata from the boot memory
+ * map), release every frame still free to it, freeze the boot memory map,
+ * start the heap, and let page tables grow from frames.  Needs the full
+ * linear map (kmap_init).  Returns E_OK or the allocator's error.
+ */
+int mm_boot_init(void);
 
 #endif

@@ -41,8 +41,9 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
 
 /*
  * Arm a one-shot catcher for the next trap of @kind: when it comes, it is
- * recorded and execution resumes after the trapping instruction.  For
- * tests of the trap path.  trap_caught() returns 1 and fills @out when the
+ * recorded and execution resumes after the trapping instruction (after an
+ * execute fault, at the caller's return address: the target itself could
+ * not be fetched).  For tests of the trap path and probes.  trap_caught() returns 1 and fills @out when the
  * armed trap happened (and disarms), 0 otherwise.
  */
 void trap_expect(enum trap_kind kind);

@@ -47,6 +47,10 @@ int memmap_init(struct memmap *mm, const struct mem_range *ram, int nram,
  */
 uint64_t memmap_alloc(struct memmap *mm, uint64_t size, uint64_t align);
 
+/* As memmap_alloc(), but only from inside [lo, hi). */
+uint64_t memmap_alloc_within(struct memmap *mm, uint64_t size, uint64_t align,
+                             uint64_t lo, uint64_t hi);
+
 /* Stop boot allocations: the free ranges now belong to the frame allocator. */
 void memmap_freeze(struct memmap *mm);
 

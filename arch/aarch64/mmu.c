@@ -1,0 +1,256 @@
+/*
+ * aarch64 stage-1 translation table descriptors (4 KiB granule) and TLB
+ * maintenance (Arm ARM D8.3 "Translation table descriptor formats",
+ * D8.4 "Memory access control", D8.13 "TLB maintenance").
+ *
+ * Our level 0 is the Arm "level 3" page, levels 1 and 2 are 2 MiB and
+ * 1 GiB blocks.  Descriptor bits used: [1:0] type, AttrIndx[4:2] (MAIR
+ * index 0 device nGnRE, 1 normal write-back), AP[7:6], SH[9:8], AF[10],
+ * nG[11], PXN[53], UXN[54], and software bit 55 unused.
+ */
+#include <arch/mmu.h>
+#include <arch/sysreg.h>
+
+#define DESC_VALID  (1ull << 0)
+#define DESC_TABLE  (3ull)        /* table (levels > 0) or page (level 0) */
+#define DESC_BLOCK  (1ull)
+#define ATTR_DEVICE (0ull << 2)
+#define ATTR_NORMAL (1ull << 2)
+#define ATTR_MASK   (7ull << 2)
+#define AP_EL0      (1ull << 6)   /* AP[1]: EL0 access */
+#define AP_RO       (1ull << 7)   /* AP[2]: read-only */
+#define SH_INNER    (3ull << 8)
+#define AF          (1ull << 10)
+#define NG          (1ull << 11)
+#define PXN         (1ull << 53)
+#define UXN         (1ull << 54)
+#define ADDR_MASK   0x0000fffffffff000ull
+
+#ifndef AARCH64_PT_LEVELS
+#define AARCH64_PT_LEVELS 4   /* 48-bit VA; 3 gives 39-bit (arch.mk) */
+#endif
+
+unsigned aarch64_pt_levels = AARCH64_PT_LEVELS;
+unsigned aarch64_asid_bits = 8;
+
+#define MAIR_VALUE      (0x04ull | 0xffull << 8)   /* 0: device nGnRE, 1: normal WBWA */
+#define TCR_IRGN_WBWA   1ull
+#define TCR_ORGN_WBWA   1ull
+#define TCR_SH_INNER    3ull
+#define TCR_TG0_4K      (0ull << 14)
+#define TCR_TG1_4K      (2ull << 30)
+#define TCR_IPS_SHIFT   32
+#define TCR_AS          (1ull << 36)
+#define SCTLR_RES1      0x30d00800ull
+#define SCTLR_M         (1ull << 0)
+#define SCTLR_C         (1ull << 2)
+#define SCTLR_SA        (1ull << 3)
+#define SCTLR_I         (1ull << 12)
+#define SCTLR_WXN       (1ull << 19)
+
+/* The depth is a build choice; ASID width from ID_AA64MMFR0_EL1.ASIDBits. */
+void arch_mmu_probe(int force_3_levels)
+{
+	(void)force_3_levels;   /* "mmu=sv39" is riscv64's */
+	aarch64_asid_bits = ((sysreg_read(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 ? 16 : 8;
+}
+
+/*
+ * TCR_EL1 (D19.2.139): both halves 4 KiB granule, inner-shareable
+ * write-back walks, size from the depth; IPS = the CPU's PARange; 16-bit
+ * ASIDs when the CPU has them.  SCTLR_EL1.WXN makes every writable page
+ * execute-never in hardware as well.  Translation goes on with the caches.
+ */
+int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root)
+{
+	uint64_t tsz = 64 - pt_va_bits(aarch64_pt_levels);
+	uint64_t parange = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+	uint64_t tcr = tsz | TCR_IRGN_WBWA << 8 | TCR_ORGN_WBWA << 10 | TCR_SH_INNER << 12 |
+	               TCR_TG0_4K | tsz << 16 | TCR_IRGN_WBWA << 24 | TCR_ORGN_WBWA << 26 |
+	               TCR_SH_INNER << 28 | TCR_TG1_4K |
+	               (parange > 5 ? 5 : parange) << TCR_IPS_SHIFT;
+
+	if (aarch64_asid_bits == 16)
+		tcr |= TCR_AS;
+	sysreg_write(mair_el1, MAIR_VALUE);
+	sysreg_write(tcr_el1, tcr);
+	sysreg_write(ttbr0_el1, ident_root);
+	sysreg_write(ttbr1_el1, kernel_root);
+	dsb(ish);
+	isb();
+	__asm__ volatile("tlbi vmalle1\n\tic iallu" ::: "memory");
+	dsb(nsh);
+	isb();
+	sysreg_write(sctlr_el1, SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN);
+	isb();
+	return 0;
+}
+
+void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root)
+{
+	sysreg_write(ttbr1_el1, kernel_root);
+	sysreg_write(ttbr0_el1, user_root);
+	isb();
+	arch_tlb_flush_all();
+}
+
+unsigned arch_pt_levels(void)
+{
+	return aarch64_pt_levels;
+}
+
+unsigned arch_asid_bits(void)
+{
+	return aarch64_asid_bits;
+}
+
+pte_t arch_pte_table(paddr_t pa)
+{
+	return (pa & ADDR_MASK) | DESC_TABLE;
+}
+
+pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
+{
+	pte_t d = (pa & ADDR_MASK) | (level ? DESC_BLOCK : DESC_TABLE) | AF;
+
+	d |= (flags & MMU_DEVICE) ? ATTR_DEVICE : ATTR_NORMAL | SH_INNER;
+	if (!(flags & MMU_WRITE))
+		d |= AP_RO;
+	if (flags & MMU_USER)
+		d |= AP_EL0;
+	if (!(flags & MMU_GLOBAL))
+		d |= NG;
+	/* The kernel never executes user memory, and user code only its own. */
+	if (!(flags & MMU_EXEC) || (flags & MMU_USER))
+		d |= PXN;
+	if (!(flags & MMU_EXEC) || !(flags & MMU_USER))
+		d |= UXN;
+	return d;
+}
+
+enum pte_kind arch_pte_kind(pte_t pte, unsigned level)
+{
+	if (!(pte & DESC_VALID))
+		return PTE_NONE;
+	if ((pte & 3) == DESC_TABLE)
+		return level ? PTE_TABLE : PTE_LEAF;
+	/* A block descriptor exists for 2 MiB and 1 GiB only. */
+	return level >= 1 && level <= PT_MAX_BLOCK_LEVEL ? PTE_LEAF : PTE_NONE;
+}
+
+paddr_t arch_pte_pa(pte_t pte)
+{
+	return pte & ADDR_MASK;
+}
+
+unsigned arch_pte_flags(pte_t pte)
+{
+	unsigned f = MMU_READ;   /* every valid stage-1 leaf is readable at EL1 */
+
+	if (!(pte & AP_RO))
+		f |= MMU_WRITE;
+	if (pte & AP_EL0)
+		f |= MMU_USER;
+	if (!(pte & NG))
+		f |= MMU_GLOBAL;
+	if ((pte & ATTR_MASK) == ATTR_DEVICE)
+		f |= MMU_DEVICE;
+	if ((pte & AP_EL0) ? !(pte & UXN) : !(pte & PXN))
+		f |= MMU_EXEC;
+	return f;
+}
+
+void arch_pte_write(pte_t *slot, pte_t val)
+{
+	*(volatile pte_t *)slot = val;
+}
+
+/* Table writes must complete before a walk or TLBI that depends on them. */
+void arch_pt_sync(void)
+{
+	dsb(ishst);
+	isb();
+}
+
+/*
+ * ASID 0 is the kernel's, whose entries are global: flush them for every
+ * ASID (TLBI VAAE1IS).  The operand is VA[55:12] with the ASID in [63:48].
+ */
+void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+{
+	uint64_t op = (va >> PAGE_SHIFT) & ((1ull << 44) - 1);
+
+	dsb(ishst);
+	if (asid)
+		__asm__ volatile("tlbi vae1is, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
+	else
+		__asm__ volatile("tlbi vaae1is, %0" :: "r"(op) : "memory");
+	dsb(ish);
+	isb();
+}
+
+void arch_tlb_flush_asid(unsigned asid)
+{
+	if (!asid) {
+		arch_tlb_flush_all();
+		return;
+	}
+	dsb(ishst);
+	__asm__ volatile("tlbi aside1is, %0" :: "r"((uint64_t)asid << 48) : "memory");
+	dsb(ish);
+	isb();
+}
+
+void arch_tlb_flush_all(void)
+{
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	dsb(ish);
+	isb();
+}
+
+void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
+{
+	if (size > 64 * PAGE_SIZE) {
+		arch_tlb_flush_asid(asid);
+		return;
+	}
+	dsb(ishst);
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		uint64_t op = ((va + off) >> PAGE_SHIFT) & ((1ull << 44) - 1);
+
+		if (asid)
+			__asm__ volatile("tlbi vae1is, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
+		else
+			__asm__ volatile("tlbi vaae1is, %0" :: "r"(op) : "memory");
+	}
+	dsb(ish);
+	isb();
+}
+
+void arch_mmu_activate_user(paddr_t root, unsigned asid)
+{
+	sysreg_write(ttbr0_el1, root | (uint64_t)asid << 48);
+	isb();
+}
+
+/* TTBR1 holds the kernel: nothing of it lives in a user root. */
+void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
+{
+	(void)root;
+	(void)kernel_root;
+}
+
+void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *last)
+{
+	unsigned bits = pt_va_bits(levels);   /* 39 or 48 */
+	uintptr_t span = (uintptr_t)1 << bits;
+
+	if (kernel) {
+		*first = ~(span - 1);
+		*last = ~(uintptr_t)0;
+	} else {
+		*first = 0;
+		*last = span - 1;
+	}
+}

@@ -1,0 +1,136 @@
+/*
+ * MMU hooks: what the generic page-table walker (mm/pt.c) and the kernel
+ * need from the arch.  Sv39, Sv48 and the AArch64 4 KiB granule are all
+ * radix trees of 512 8-byte entries per 4 KiB table; the walker does the
+ * tree work and the arch only encodes and decodes entries, orders table
+ * writes against the hardware walker, and maintains TLBs.
+ *
+ * Levels are counted from the leaves: level 0 maps 4 KiB pages, level 1
+ * 2 MiB blocks, level 2 1 GiB blocks; the root is level arch_pt_levels()-1.
+ * Flags crossing this boundary are the arch-neutral MMU_* bits, never raw
+ * PTE bits.
+ */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <stdint.h>
+#include <mm/types.h>
+
+typedef uint64_t pte_t;
+
+/* Arch-neutral mapping flags. */
+#define MMU_READ    (1u << 0)
+#define MMU_WRITE   (1u << 1)
+#define MMU_EXEC    (1u << 2)
+#define MMU_USER    (1u << 3)   /* accessible from user mode */
+#define MMU_GLOBAL  (1u << 4)   /* in every address space (kernel half) */
+#define MMU_DEVICE  (1u << 5)   /* device memory: uncached, no speculation */
+#define MMU_FLAGS_ALL 0x3fu
+
+#define PT_ENTRIES       512
+#define PT_INDEX_BITS    9
+#define PT_MAX_BLOCK_LEVEL 2    /* leaves above 4 KiB: 2 MiB and 1 GiB */
+
+/* Bytes one entry at @level covers: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
+#define PT_LEVEL_SIZE(level) (1ull << (PAGE_SHIFT + PT_INDEX_BITS * (level)))
+
+enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
+
+/* Number of levels of a translation table (3 or 4), fixed at boot. */
+unsigned arch_pt_levels(void);
+
+/* Encode a pointer to a next-level table at physical address @pa. */
+pte_t arch_pte_table(paddr_t pa);
+
+/*
+ * Encode a leaf (page or block) at @level mapping physical @pa with MMU_*
+ * @flags.  The caller guarantees @pa is aligned to the level's size, the
+ * flags are valid (readable, not writable and executable) and @level is at
+ * most PT_MAX_BLOCK_LEVEL.
+ */
+pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level);
+
+/* What the entry at @level is. */
+enum pte_kind arch_pte_kind(pte_t pte, unsigned level);
+
+/* Physical address a table or leaf entry points to. */
+paddr_t arch_pte_pa(pte_t pte);
+
+/* MMU_* flags of a leaf entry. */
+unsigned arch_pte_flags(pte_t pte);
+
+/*
+ * Write one entry of a live table.  Then arch_pt_sync() makes a batch of
+ * such writes visible to the hardware walker before TLB maintenance
+ * (aarch64: DSB ISHST; riscv64: a fence, sfence.vma comes after).
+ */
+void arch_pte_write(pte_t *slot, pte_t val);
+void arch_pt_sync(void);
+
+/*
+ * TLB maintenance for address space @asid (ignored for global entries,
+ * which every flush by address also removes).  Each returns after the
+ * invalidation is complete and visible (Arm ARM D8.13 "TLB maintenance";
+ * RISC-V privileged spec 10.2.1 "SFENCE.VMA").
+ */
+void arch_tlb_flush_page(unsigned asid, uintptr_t va);
+void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size);
+void arch_tlb_flush_asid(unsigned asid);
+void arch_tlb_flush_all(void);
+
+/* Width of hardware ASIDs in bits (0: none), probed at boot. */
+unsigned arch_asid_bits(void);
+
+/*
+ * Make the user table @root (physical) with @asid current on this CPU.  On
+ * aarch64 this is TTBR0_EL1; on riscv64, satp (the root also holds the
+ * kernel half, see arch_pt_user_root_init()).
+ */
+void arch_mmu_activate_user(paddr_t root, unsigned asid);
+
+/*
+ * Prepare the root of a new user table: riscv64 copies the kernel half's
+ * root entries from @kernel_root (one satp for both halves); aarch64 does
+ * nothing (TTBR1 holds the kernel).
+ */
+void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root);
+
+/*
+ * The virtual range (inclusive bounds) a @levels-level table covers for
+ * the kernel (@kernel = 1: upper half) or a user address space (lower
+ * half).  riscv64: each half of the Sv39/Sv48 space; aarch64: TTBR1's and
+ * TTBR0's whole regions.
+ */
+void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *last);
+
+/*
+ * Boot hooks, called at the physical load address with the MMU off (see
+ * kernel/boot_mmu.c): they must not use absolute addresses.
+ *
+ * arch_mmu_probe() picks the table depth (riscv64: Sv48 when satp accepts
+ * it and @force_3_levels is 0, else Sv39; aarch64: the build's depth) and
+ * reads the ASID width.  arch_mmu_enable() turns translation on with
+ * @kernel_root for the upper half and @ident_root for the lower half
+ * (riscv64 has one root: @ident_root, into which the kernel half has been
+ * copied); execution continues at the same (identity-mapped) address.
+ * Returns 0, or -1 when the hardware refused the table depth (riscv64
+ * without Sv48): translation is then still off, and arch_pt_levels() has
+ * dropped to 3 for another try.
+ */
+void arch_mmu_probe(int force_3_levels);
+int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root);
+
+/*
+ * After the jump to the kernel's virtual addresses: make @kernel_root the
+ * only kernel table (the boot identity map is gone from then on) and
+ * @user_root (an empty table) the current user table.
+ */
+void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root);
+
+/* Virtual address bits of a table (39 or 48). */
+static inline unsigned pt_va_bits(unsigned levels)
+{
+	return PAGE_SHIFT + PT_INDEX_BITS * levels;
+}
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * riscv64 page-table entries and TLB maintenance: Sv39 and Sv48
+ * (RISC-V Privileged Spec v1.12, 4.3.1 "Addressing and Memory Protection",
+ * 4.4 "Sv39", 4.5 "Sv48").
+ *
+ * PTE: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10).
+ * A valid entry with R = W = X = 0 points to the next level.  A and D are
+ * set at map time (D only for writable leaves), so harts that raise page
+ * faults instead of updating them in hardware never fault on them.  Device
+ * memory is a property of the physical address on RISC-V (PMAs); the
+ * MMU_DEVICE flag is kept in RSW bit 8 so queries and audits see it.
+ */
+#include <arch/csr.h>
+#include <arch/mmu.h>
+
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_G (1ull << 5)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_SW_DEVICE (1ull << 8)
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK  (((1ull << 44) - 1) << PTE_PPN_SHIFT)
+
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_SV39  8ull
+#define SATP_MODE_SV48  9ull
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  0xffffull
+
+/* Set once by arch_mmu_probe() (arch/riscv64/mmu_boot.c). */
+unsigned riscv_pt_levels = 3;
+unsigned riscv_asid_bits;
+
+unsigned arch_pt_levels(void)
+{
+	return riscv_pt_levels;
+}
+
+unsigned arch_asid_bits(void)
+{
+	return riscv_asid_bits;
+}
+
+pte_t arch_pte_table(paddr_t pa)
+{
+	return ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
+}
+
+pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
+{
+	pte_t pte = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V | PTE_A;
+
+	(void)level;
+	if (flags & MMU_READ)
+		pte |= PTE_R;
+	if (flags & MMU_WRITE)
+		pte |= PTE_W | PTE_D;
+	if (flags & MMU_EXEC)
+		pte |= PTE_X;
+	if (flags & MMU_USER)
+		pte |= PTE_U;
+	if (flags & MMU_GLOBAL)
+		pte |= PTE_G;
+	if (flags & MMU_DEVICE)
+		pte |= PTE_SW_DEVICE;
+	return pte;
+}
+
+enum pte_kind arch_pte_kind(pte_t pte, unsigned level)
+{
+	if (!(pte & PTE_V))
+		return PTE_NONE;
+	if (pte & (PTE_R | PTE_W | PTE_X))
+		return PTE_LEAF;
+	return level ? PTE_TABLE : PTE_NONE;   /* a pointer at level 0 is reserved */
+}
+
+paddr_t arch_pte_pa(pte_t pte)
+{
+	return ((pte & PTE_PPN_MASK) >> PTE_PPN_SHIFT) << PAGE_SHIFT;
+}
+
+unsigned arch_pte_flags(pte_t pte)
+{
+	unsigned f = 0;
+
+	if (pte & PTE_R)
+		f |= MMU_READ;
+	if (pte & PTE_W)
+		f |= MMU_WRITE;
+	if (pte & PTE_X)
+		f |= MMU_EXEC;
+	if (pte & PTE_U)
+		f |= MMU_USER;
+	if (pte & PTE_G)
+		f |= MMU_GLOBAL;
+	if (pte & PTE_SW_DEVICE)
+		f |= MMU_DEVICE;
+	return f;
+}
+
+void arch_pte_write(pte_t *slot, pte_t val)
+{
+	*(volatile pte_t *)slot = val;
+}
+
+/* Table stores reach the walker through the sfence.vma that follows
+ * every change (4.2.1); a fence orders them for other harts first. */
+void arch_pt_sync(void)
+{
+	__asm__ volatile("fence rw, rw" ::: "memory");
+}
+
+/*
+ * ASID 0 is the kernel's: its mappings are global, and an SFENCE.VMA with
+ * a non-zero rs2 does not order global mappings, so kernel flushes use
+ * rs2 = x0 (all address spaces).
+ */
+void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+{
+	if (asid)
+		__asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((unsigned long)asid) : "memory");
+	else
+		__asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+}
+
+void arch_tlb_flush_asid(unsigned asid)
+{
+	if (asid)
+		__asm__ volatile("sfence.vma zero, %0" :: "r"((unsigned long)asid) : "memory");
+	else
+		arch_tlb_flush_all();
+}
+
+void arch_tlb_flush_all(void)
+{
+	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+}
+
+/* Page by page up to 64 pages; beyond that one flush of the whole ASID
+ * costs less than the loop. */
+void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
+{
+	if (size > 64 * PAGE_SIZE) {
+		arch_tlb_flush_asid(asid);
+		return;
+	}
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		arch_tlb_flush_page(asid, va + off);
+}
+
+static unsigned long satp_value(paddr_t root, unsigned asid)
+{
+	unsigned long mode = riscv_pt_levels == 4 ? SATP_MODE_SV48 : SATP_MODE_SV39;
+
+	return mode << SATP_MODE_SHIFT | ((unsigned long)asid & SATP_ASID_MASK) << SATP_ASID_SHIFT |
+	       root >> PAGE_SHIFT;
+}
+
+void arch_mmu_activate_user(paddr_t root, unsigned asid)
+{
+	csr_write(satp, satp_value(root, asid));
+	/* A new ASID may hold stale entries from its previous owner only if
+	 * the ASID allocator says so; it flushes on rollover. */
+}
+
+/* Sv48 first unless told otherwise; arch_mmu_enable() finds out. */
+void arch_mmu_probe(int force_3_levels)
+{
+	riscv_pt_levels = force_3_levels ? 3 : 4;
+}
+
+/*
+ * satp's MODE is WARL: a write of an unsupported mode leaves satp
+ * unchanged (4.1.11), so writing Sv48 with a valid table and reading it
+ * back is a safe probe.
+ */
+int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root)
+{
+	unsigned long want = satp_value(ident_root, 0);
+
+	(void)kernel_root;
+	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+	csr_write(satp, want);
+	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+	if (csr_read(satp) >> SATP_MODE_SHIFT == want >> SATP_MODE_SHIFT)
+		return 0;
+	riscv_pt_levels = 3;
+	return -1;
+}
+
+/*
+ * ASIDLEN: write ones to satp.ASID and read back what sticks (4.1.11);
+ * done with the kernel table live so the write changes nothing else.
+ */
+void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root)
+{
+	(void)user_root;   /* one root on riscv64: the kernel's has an empty user half */
+	csr_write(satp, satp_value(kernel_root, SATP_ASID_MASK));
+	unsigned long asid = (csr_read(satp) >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
+	riscv_asid_bits = 0;
+	while (asid & 1) {
+		riscv_asid_bits++;
+		asid >>= 1;
+	}
+	csr_write(satp, satp_value(kernel_root, 0));
+	arch_tlb_flush_all();
+}
+
+/* User half: indices 0-255 of the root; kernel half: 256-511. */
+void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
+{
+	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		root[i] = kernel_root[i];
+}
+
+void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *last)
+{
+	unsigned bits = pt_va_bits(levels);   /* 39 or 48 */
+	uintptr_t half = (uintptr_t)1 << (bits - 1);
+
+	if (kernel) {
+		*first = ~(half - 1);             /* sign-extended upper half */
+		*last = ~(uintptr_t)0;
+	} else {
+		*first = 0;
+		*last = half - 1;
+	}
+}

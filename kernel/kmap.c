@@ -1,0 +1,110 @@
+/* The kernel page table after boot (see kernel/include/kernel/kmap.h). */
+#include <string.h>
+#include <kernel/boot_mmu.h>
+#include <kernel/err.h>
+#include <kernel/kmap.h>
+#include <kernel/mem_boot.h>
+#include <mm/asid.h>
+#include <mm/layout.h>
+#include <mm/page.h>
+
+struct pt kernel_pt;
+paddr_t kmap_empty_user_root;
+
+/* The boot page's first slot holds the early UART; iomap starts after. */
+static uintptr_t iomap_next = KERNEL_IOMAP_BASE + PAGE_SIZE;
+
+/*
+ * Before the frame allocator exists, table pages come from the boot
+ * memory map, from the part the early linear map can reach (the 1 GiB
+ * blocks around the image), so they can be filled in through it.
+ */
+static paddr_t boot_table_alloc(void *ctx)
+{
+	uint64_t gib = PT_LEVEL_SIZE(2), lo = boot_kernel_pa & ~(gib - 1);
+	paddr_t pa = memmap_alloc_within(&boot_memmap, PAGE_SIZE, PAGE_SIZE, lo, lo + gib);
+
+	(void)ctx;
+	if (pa)
+		memset(pa_to_va(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static void boot_table_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	(void)pa;   /* boot tables are never given back */
+}
+
+static const struct pt_allocator boot_tables = { boot_table_alloc, boot_table_free, NULL };
+
+/* Map the parts of [base, base + size) that the early table did not. */
+static int map_linear(uint64_t base, uint64_t size)
+{
+	uint64_t gib = PT_LEVEL_SIZE(2), end = base + size;
+
+	if (end > KERNEL_LINEAR_SIZE)
+		return E_RANGE;
+	while (base < end) {
+		uint64_t chunk_end = (base | (gib - 1)) + 1 < end ? (base | (gib - 1)) + 1 : end;
+		paddr_t pa;
+
+		/* A GiB the early table mapped as one block is already there. */
+		if (pt_query(&kernel_pt, KERNEL_LINEAR_BASE + base, &pa, NULL, NULL)) {
+			int rc = pt_map(&kernel_pt, KERNEL_LINEAR_BASE + base, base,
+			                chunk_end - base, MMU_READ | MMU_WRITE | MMU_GLOBAL);
+			if (rc)
+				return rc;
+		}
+		base = chunk_end;
+	}
+	return E_OK;
+}
+
+int kmap_init(void)
+{
+	int rc;
+
+	kernel_pt = (struct pt){
+		.root = pa_to_va(boot_early_root),
+		.root_pa = boot_early_root,
+		.levels = arch_pt_levels(),
+		.asid = 0,
+		.kernel = 1,
+		.table_pages = boot_early_kernel_pages,
+	};
+	arch_pt_va_range(kernel_pt.levels, 1, &kernel_pt.va_start, &kernel_pt.va_last);
+	pt_set_allocator(&boot_tables);
+
+	for (int i = 0; i < boot_memmap.nram; i++) {
+		rc = map_linear(boot_memmap.ram[i].base, boot_memmap.ram[i].size);
+		if (rc)
+			return rc;
+	}
+	kmap_empty_user_root = boot_table_alloc(NULL);
+	if (!kmap_empty_user_root)
+		return E_NOMEM;
+	arch_pt_user_root_init(pa_to_va(kmap_empty_user_root), kernel_pt.root);
+	arch_mmu_switch_kernel(kernel_pt.root_pa, kmap_empty_user_root);
+	asid_init(arch_asid_bits());
+	return E_OK;
+}
+
+void kmap_use_frame_allocator(void)
+{
+	pt_set_allocator(NULL);
+}
+
+void *iomap(paddr_t pa, size_t size)
+{
+	paddr_t base = pa & ~(paddr_t)PAGE_MASK;
+	uint64_t len = (pa - base + size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+	uintptr_t va = iomap_next;
+
+	if (!size || len > KERNEL_IOMAP_END - va)
+		return NULL;
+	if (pt_map(&kernel_pt, va, base, len, MMU_READ | MMU_WRITE | MMU_DEVICE | MMU_GLOBAL))
+		return NULL;
+	iomap_next += len;
+	return (void *)(va + (pa - base));
+}

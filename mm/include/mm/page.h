@@ -1,0 +1,190 @@
+/*
+ * Physical page frames: a buddy allocator over every usable RAM range, with
+ * a reference count per frame.
+ *
+ * Every 4 KiB frame of RAM has an 8-byte struct page in a metadata array
+ * (one array per RAM range).  Frames are handed out in blocks of 2^order
+ * frames, aligned to their size by physical frame number, order 0 (4 KiB)
+ * to PAGE_MAX_ORDER (4 MiB).  A block is named by the struct page of its
+ * first frame, its head; the head carries the block's reference count and
+ * order.  Free blocks are linked through their own memory, so the metadata
+ * holds no list pointers.
+ *
+ * Misuse is an invariant break, caught at once with a panic: freeing a
+ * free block (double free), a frame outside RAM or one never released to
+ * the allocator, a wrong order, a refcount going below zero.  Running out
+ * of memory is not misuse: allocation returns NULL.
+ *
+ * Debug builds (KDEBUG=1) fill freed blocks with a poison pattern and
+ * check it on allocation, so a write after free is reported with its
+ * address when the block is next handed out.
+ *
+ * Locking: one IRQ-safe spinlock inside the allocator; every function here
+ * may be called with or without interrupts masked, from any CPU.
+ */
+#ifndef MM_PAGE_H
+#define MM_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mm/types.h>
+
+#define PAGE_MAX_ORDER 10          /* largest block: 4 MiB */
+#define PMM_MAX_RANGES 32          /* RAM ranges pmm_init() accepts */
+
+/* page_alloc() flags. */
+#define PAGE_ZERO MM_ZERO          /* zero the block */
+
+/*
+ * Frame metadata.  The fields belong to mm/page.c; everyone else goes
+ * through the functions below.  It stays at 8 bytes per 4 KiB frame.
+ */
+struct page {
+	uint32_t refcount;   /* users of the block this frame heads (atomic) */
+	uint8_t order;       /* order of that block (heads only) */
+	uint8_t state;       /* free, cached, allocated, part of a block, reserved */
+	uint16_t range;      /* index of the RAM range holding the frame */
+};
+
+_Static_assert(sizeof(struct page) <= 8, "at most 8 bytes of metadata per frame");
+
+/* ---- physical <-> kernel virtual ------------------------------------- */
+
+/*
+ * The kernel sees all RAM at one fixed offset from its physical address.
+ * This is the only place that knows it: 0 (identity) in the kernel for
+ * now; the host tests point it at their fake RAM.
+ */
+extern uintptr_t mm_linear_offset;
+
+/* The kernel virtual address of physical address @pa (which is RAM). */
+static inline void *pa_to_va(paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + mm_linear_offset);
+}
+
+/* The physical address of @va, a kernel address inside the RAM map. */
+static inline paddr_t va_to_pa(const void *va)
+{
+	return (paddr_t)((uintptr_t)va - mm_linear_offset);
+}
+
+/* ---- setting up ------------------------------------------------------ */
+
+/* One range of RAM: page-aligned, non-empty. */
+struct pmm_range_desc {
+	paddr_t base;
+	uint64_t size;
+};
+
+/*
+ * Describe RAM to the allocator: @n ranges at @ram, sorted by base, not
+ * overlapping (touching is fine; blocks never span two ranges).  Takes one
+ * metadata array per range, 8 bytes per frame, from @early_alloc (asked
+ * for PAGE_SIZE alignment; returns a kernel virtual address or NULL).  Every frame starts reserved: nothing
+ * can be allocated until pmm_release_range() hands frames over.
+ *
+ * Returns E_OK; E_INVAL for n < 1, an empty range or unsorted ranges;
+ * E_NOSPC for more than PMM_MAX_RANGES; E_ALIGN for a base or size that is
+ * not page-aligned; E_OVERFLOW when a range wraps around; E_EXIST when two
+ * overlap; E_NOMEM when @early_alloc fails (what it gave stays used).
+ * Nothing changes on error.  Calling it again starts over, forgetting
+ * every frame (the host tests do this); it must not race with other calls.
+ */
+int pmm_init(const struct pmm_range_desc *ram, int n,
+             void *(*early_alloc)(size_t size, size_t align));
+
+/*
+ * Hand the frames of [@base, @base + @size) to the allocator, which may
+ * give them out from now on.  Needs page alignment, every frame inside the
+ * RAM given to pmm_init() (the range may cross from one RAM range into an
+ * adjacent one) and still reserved; anything else is a boot bug and
+ * panics.  A size of 0 does nothing.
+ */
+void pmm_release_range(paddr_t base, uint64_t size);
+
+/* ---- blocks ----------------------------------------------------------- */
+
+/*
+ * Allocate a block of 2^@order frames, aligned to its size; zeroed when
+ * @flags has PAGE_ZERO (no other flag exists).  Returns its head with a
+ * reference count of 1, or NULL when no such block is free or @order
+ * exceeds PAGE_MAX_ORDER.  Never panics for lack of memory.
+ */
+struct page *page_alloc(unsigned order, unsigned flags);
+
+/*
+ * Free the block headed by @p, allocated with @order, which the caller
+ * owns alone (refcount 1).  Panics when @p is not the head of an allocated
+ * block (a double free, a frame outside RAM, a reserved frame), when the
+ * order differs from the allocation's, or when others still hold
+ * references (use page_put() for shared blocks).
+ */
+void page_free(struct page *p, unsigned order);
+
+/*
+ * Take another reference to the allocated block headed by @p.  Panics when
+ * the block has no reference (it is free, or @p is not a head).
+ */
+void page_get(struct page *p);
+
+/*
+ * Drop a reference to the block headed by @p; the last one frees the block
+ * (its order is remembered).  Panics on an underflow (a put with no
+ * reference held) or when @p is not in RAM.
+ */
+void page_put(struct page *p);
+
+/* The reference count of the block headed by @p (0 when free). */
+unsigned page_refcount(const struct page *p);
+
+/* The order @p's block was allocated with (@p heads an allocated block). */
+unsigned page_order(const struct page *p);
+
+/* ---- conversions ------------------------------------------------------ */
+
+/* The physical address of frame @p (which is in RAM's metadata). */
+paddr_t page_to_pa(const struct page *p);
+
+/* The frame holding physical address @pa, or NULL when @pa is not RAM. */
+struct page *pa_to_page(paddr_t pa);
+
+/* The kernel virtual address of frame @p. */
+void *page_to_va(const struct page *p);
+
+/* The frame holding kernel virtual address @va, or NULL when not RAM. */
+struct page *va_to_page(const void *va);
+
+/* ---- statistics and checks -------------------------------------------- */
+
+struct pmm_stats {
+	uint64_t total;        /* frames of RAM in all ranges */
+	uint64_t reserved;     /* frames never released (image, firmware, ...) */
+	uint64_t free;         /* free frames, cached ones included */
+	uint64_t cached;       /* of which in the order-0 cache */
+	uint64_t blocks[PAGE_MAX_ORDER + 1];   /* free blocks per order */
+	uint64_t meta_bytes;   /* bytes of struct page metadata in all */
+	unsigned nranges;
+};
+/* Frames in use: total - reserved - free. */
+
+/* Fill @st with a consistent snapshot. */
+void pmm_stats(struct pmm_stats *st);
+
+/*
+ * Give every frame in the order-0 cache back to the buddy lists, where it
+ * can merge with its buddies.  For tests that look at whole blocks, and
+ * for callers that need large blocks more than speed.
+ */
+void pmm_drain_cache(void);
+
+/*
+ * Check every invariant of the allocator: each free block is a free,
+ * aligned head of the right order inside one range, its frames are its
+ * own, the lists and the cache hold exactly the free frames, the counts
+ * add up.  Prints the first problem found.  Returns E_OK or E_CORRUPT.
+ * Walks all metadata: for tests and debugging, not hot paths.
+ */
+int pmm_check(void);
+
+#endif

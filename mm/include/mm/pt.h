@@ -1,0 +1,129 @@
+/*
+ * Page tables: one generic walker for every arch (see arch/include/arch/mmu.h).
+ *
+ * A struct pt is one translation table: the kernel's (upper half, global
+ * mappings) or a user address space's (lower half).  Operations take a
+ * virtual range [va, va + size) and work page by page, using 2 MiB and
+ * 1 GiB blocks wherever the range and the physical address allow.
+ *
+ * Every update is failure-atomic: the table pages an operation needs (new
+ * tables, block splits) are allocated before anything changes, so an
+ * operation that fails leaves the table exactly as it was.  Table pages
+ * that become empty are freed.  Live entries are changed break-before-make
+ * (invalid, TLB flush, new entry) whenever output address or size changes.
+ *
+ * Locking: the caller serialises operations on one table (the address
+ * space lock); different tables are independent.
+ */
+#ifndef MM_PT_H
+#define MM_PT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <arch/mmu.h>
+#include <mm/types.h>
+
+struct pt {
+	pte_t *root;          /* kernel virtual address of the root table, as at
+	                         pt_create(); the walker itself uses root_pa */
+	paddr_t root_pa;
+	unsigned levels;      /* 3 or 4 */
+	uintptr_t va_start;   /* range this table may map, inclusive */
+	uintptr_t va_last;    /* inclusive, so the top of memory fits */
+	unsigned asid;        /* for TLB maintenance */
+	int kernel;           /* the kernel table (upper half, global) */
+	uint64_t table_pages; /* table pages owned, the root included */
+};
+
+/*
+ * Where table pages come from.  The default uses the frame allocator
+ * (page_alloc / page_free); boot code installs a pool before it exists.
+ * alloc returns the physical address of a zeroed 4 KiB page, or 0.
+ * pt_set_allocator() copies *@a; NULL goes back to the default.  The
+ * default is not a function pointer in initialised data, so the walker
+ * also works before the kernel runs at its link address.
+ */
+struct pt_allocator {
+	paddr_t (*alloc)(void *ctx);
+	void (*free)(void *ctx, paddr_t pa);
+	void *ctx;
+};
+void pt_set_allocator(const struct pt_allocator *a);
+
+/*
+ * Create an empty table.  @kernel selects the upper half (kernel) or the
+ * lower half (user) of a @levels-level layout.  A user table on riscv64
+ * shares the kernel's root entries (arch_pt_user_root_init) with
+ * @kernel_pt, which may be NULL only for the kernel table itself.
+ * Returns E_OK, E_INVAL or E_NOMEM.
+ */
+int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
+              const struct pt *kernel_pt);
+
+/* Free every table page of @pt (not the pages it maps).  The caller has
+ * made sure no CPU uses it any more. */
+void pt_destroy(struct pt *pt);
+
+/*
+ * Map [va, va + size) to [pa, pa + size) with MMU_* @flags.  va, pa and
+ * size must be page-aligned, size non-zero, the range inside the table's
+ * half, and nothing may be mapped there yet.  Uses blocks where possible.
+ * Returns E_OK, E_ALIGN, E_INVAL (size 0 or unknown flags or no MMU_READ),
+ * E_OVERFLOW (va + size or pa + size wraps), E_RANGE (outside the table's
+ * half, or MMU_USER in the kernel table / its absence in a user table;
+ * likewise every kernel mapping is MMU_GLOBAL and no user mapping is),
+ * E_PERM (writable and executable), E_EXIST (already mapped), E_NOMEM.
+ * The TLB is flushed for the range afterwards: RISC-V may otherwise keep
+ * faulting on an entry that was invalid (no Svvptc).
+ */
+int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flags);
+
+/*
+ * Unmap [va, va + size); parts not mapped are skipped.  Blocks partly
+ * inside are split first (which may need table pages: E_NOMEM leaves
+ * everything as it was).  Empty tables are freed; the TLB is flushed.
+ * If @unmapped is not NULL, it is called for every leaf removed, with the
+ * virtual and physical address and size of the part removed, in ascending
+ * order, and only once no TLB holds that leaf any more, so it may free
+ * the frames; it must not use the table.  Returns E_OK, E_ALIGN, E_INVAL
+ * (size 0), E_OVERFLOW, E_RANGE or E_NOMEM, checked as for pt_map().
+ */
+typedef void (*pt_leaf_fn)(void *ctx, uintptr_t va, paddr_t pa, uint64_t size,
+                           unsigned flags);
+int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, void *ctx);
+
+/*
+ * Change the flags of every mapping in [va, va + size) to @flags (same
+ * validation as pt_map; unmapped parts are skipped; blocks partly inside
+ * are split).  Returns as pt_map, E_OK even when nothing was mapped.
+ */
+int pt_protect(struct pt *pt, uintptr_t va, uint64_t size, unsigned flags);
+
+/*
+ * Translate @va: on success store the physical address (of va itself, not
+ * the page), the MMU_* flags and the size of the leaf mapping it, and
+ * return E_OK; E_NOENT when not mapped, E_RANGE outside the table's half.
+ * Any out pointer may be NULL.
+ */
+int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
+             uint64_t *leaf_size);
+
+/*
+ * Call @fn for every leaf in ascending virtual order (va, pa, size, flags),
+ * for dumps and audits.  Stops early and returns @fn's value when it is
+ * non-zero; returns 0 otherwise.
+ */
+typedef int (*pt_walk_fn)(void *ctx, uintptr_t va, paddr_t pa, uint64_t size,
+                          unsigned flags, unsigned level);
+int pt_walk(const struct pt *pt, pt_walk_fn fn, void *ctx);
+
+/*
+ * Audit a table: no leaf writable and executable, user leaves only in a
+ * user table and kernel leaves only in the kernel table, kernel leaves
+ * global, every leaf's flags well formed and its address aligned to its
+ * level, every table page counted in table_pages.  Returns 0 when clean,
+ * otherwise the number of problems (each printed with its address).
+ */
+int pt_audit(const struct pt *pt);
+
+#endif

@@ -1,0 +1,484 @@
+/*
+ * The frame allocator: a binary buddy system per RAM range, an order-0
+ * cache in front of it, and per-frame reference counts.  See mm/page.h for
+ * the contract and mm/page_internal.h for the frame states.
+ *
+ * Buddy arithmetic is done on physical frame numbers, so a block of order
+ * k starts at a multiple of 2^k frames and its buddy is pfn ^ 2^k.  A
+ * buddy is looked up only inside the range's own metadata, which is why
+ * blocks never merge across range boundaries, even touching ones.
+ */
+#include <string.h>
+#include <kernel/err.h>
+#include <kernel/panic.h>
+#include <kernel/spinlock.h>
+#include <mm/page.h>
+#include "page_internal.h"
+
+uintptr_t mm_linear_offset;
+struct pmm pmm;
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * Invariant broke with the lock held: drop it first, so that a test which
+ * catches the panic finds the allocator unlocked (and, since every check
+ * comes before any change, consistent).
+ */
+#define BUG_LOCKED(irq, ...)                                    \
+	do {                                                    \
+		spin_unlock_irqrestore(&pmm.lock, (irq));       \
+		panic(__VA_ARGS__);                             \
+	} while (0)
+
+/* ---- validating callers' frames ---------------------------------------- */
+
+static void __attribute__((noreturn, noinline, cold))
+not_a_frame(const struct page *p, const char *who)
+{
+	panic("%s: %p is not a frame of RAM (no metadata of any range)", who,
+	      (const void *)p);
+}
+
+/* Panics unless @p points at a struct page of some RAM range. */
+static inline void check_frame(const struct page *p, const char *who)
+{
+	const struct pmm_range *r;
+	uintptr_t off;
+
+	if (unlikely(!p || p->range >= pmm.nranges))
+		not_a_frame(p, who);
+	r = frame_range(p);
+	off = (uintptr_t)p - (uintptr_t)r->meta;
+	if (unlikely(off >= r->npages * sizeof(*p) || off % sizeof(*p)))
+		not_a_frame(p, who);
+}
+
+/* ---- the buddy lists (lock held) ------------------------------------------ */
+
+static void list_add_locked(struct page *p, unsigned order)
+{
+	struct free_block *b = frame_va(p);
+
+	b->page = p;
+	LIST_INSERT_HEAD(&pmm.free[order], b, link);
+	pmm.nblocks[order]++;
+	p->state = PG_FREE;
+	p->order = (uint8_t)order;
+}
+
+static void list_del_locked(struct page *p, unsigned order)
+{
+	struct free_block *b = frame_va(p);
+
+	LIST_REMOVE(b, link);
+	pmm.nblocks[order]--;
+	if (KDEBUG)
+		pmm_poison_link(p);
+}
+
+/*
+ * Take a block of @order off the lists, splitting a larger one if needed;
+ * the halves split off go back on the lists.  Returns its head (state
+ * still FREE, for the caller to set) or NULL.
+ */
+static struct page *buddy_alloc_locked(unsigned order)
+{
+	unsigned o = order;
+	struct page *p;
+
+	while (o <= PAGE_MAX_ORDER && LIST_EMPTY(&pmm.free[o]))
+		o++;
+	if (o > PAGE_MAX_ORDER)
+		return NULL;
+	p = LIST_FIRST(&pmm.free[o])->page;
+	list_del_locked(p, o);
+	while (o > order) {
+		o--;
+		list_add_locked(p + (1u << o), o);   /* the upper half */
+	}
+	p->order = (uint8_t)order;
+	pmm.nfree -= 1u << order;
+	return p;
+}
+
+/*
+ * Put the block of @order headed by @p on the lists, merging it with its
+ * buddy while the buddy is a free block of the same order in the same
+ * range.  @p's frames must all be TAIL or the head's own state.
+ */
+static void buddy_free_locked(struct page *p, unsigned order)
+{
+	const struct pmm_range *r = frame_range(p);
+	uint64_t pfn = frame_pfn(p);
+
+	pmm.nfree += 1u << order;
+	while (order < PAGE_MAX_ORDER) {
+		uint64_t bpfn = pfn ^ (1ull << order);
+		struct page *b;
+
+		if (bpfn - r->base_pfn >= r->npages)
+			break;   /* the buddy lies outside this range */
+		b = r->meta + (bpfn - r->base_pfn);
+		if (b->state != PG_FREE || b->order != order)
+			break;
+		list_del_locked(b, order);
+		if (b < p) {
+			p->state = PG_TAIL;
+			p = b;
+		} else {
+			b->state = PG_TAIL;
+		}
+		pfn &= ~(1ull << order);
+		order++;
+	}
+	list_add_locked(p, order);
+}
+
+/* ---- the order-0 cache (lock held) ---------------------------------------- */
+
+/* Refill the empty cache from the lists; returns how many frames it holds. */
+static unsigned cache_refill_locked(void)
+{
+	while (pmm.ncached < PCP_BATCH) {
+		struct page *p = buddy_alloc_locked(0);
+
+		if (!p)
+			break;
+		p->state = PG_CACHED;
+		pmm.cache[pmm.ncached++] = p;
+	}
+	return pmm.ncached;
+}
+
+static void cache_drain_locked(void)
+{
+	while (pmm.ncached)
+		buddy_free_locked(pmm.cache[--pmm.ncached], 0);
+}
+
+/* ---- allocate and free ----------------------------------------------------- */
+
+/* Anything but a cache hit.  Returns the block's head (order set) or NULL. */
+static struct page *alloc_slow_locked(unsigned order)
+{
+	struct page *p;
+
+	if (order > PAGE_MAX_ORDER)
+		return NULL;
+	if (order == 0)
+		return cache_refill_locked() ? pmm.cache[--pmm.ncached] : NULL;
+	p = buddy_alloc_locked(order);
+	if (!p && pmm.ncached) {
+		/* Cached frames may merge into what is asked for. */
+		cache_drain_locked();
+		p = buddy_alloc_locked(order);
+	}
+	return p;
+}
+
+struct page *page_alloc(unsigned order, unsigned flags)
+{
+	struct page *p;
+	unsigned long irq = spin_lock_irqsave(&pmm.lock);
+
+	if (order == 0 && pmm.ncached)
+		p = pmm.cache[--pmm.ncached];
+	else if (!(p = alloc_slow_locked(order))) {
+		spin_unlock_irqrestore(&pmm.lock, irq);
+		return NULL;
+	}
+	p->state = PG_ALLOC;
+	__atomic_store_n(&p->refcount, 1, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&pmm.lock, irq);
+
+	if (KDEBUG)
+		pmm_poison_check(p, order);
+	if (flags & PAGE_ZERO)
+		memset(frame_va(p), 0, PAGE_SIZE << order);
+	return p;
+}
+
+/* Free the allocated block @p of @order whose last reference is gone. */
+static void free_locked(struct page *p, unsigned order)
+{
+	__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
+	if (KDEBUG)
+		pmm_poison(p, order);
+	if (order == 0 && pmm.ncached < PCP_MAX) {
+		p->state = PG_CACHED;
+		pmm.cache[pmm.ncached++] = p;
+		return;
+	}
+	buddy_free_locked(p, order);
+}
+
+/* page_free() found @p not freeable as @order: say why, drop the lock, panic. */
+static void __attribute__((noreturn, noinline, cold))
+bad_free(unsigned long irq, const struct page *p, unsigned order)
+{
+	unsigned long long pa = frame_pa(p);
+	unsigned refs = __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);
+
+	switch (p->state) {
+	case PG_FREE:
+	case PG_CACHED:
+		BUG_LOCKED(irq, "page_free: double free of frame 0x%llx (already free)", pa);
+	case PG_RESERVED:
+		BUG_LOCKED(irq, "page_free: frame 0x%llx is reserved (never released)", pa);
+	case PG_TAIL:
+		BUG_LOCKED(irq, "page_free: frame 0x%llx is not the head of a block", pa);
+	}
+	if (p->order != order)
+		BUG_LOCKED(irq, "page_free: block 0x%llx has order %u, freed as order %u",
+		           pa, p->order, order);
+	BUG_LOCKED(irq, "page_free: block 0x%llx still has %u references (use page_put)",
+	           pa, refs);
+}
+
+void page_free(struct page *p, unsigned order)
+{
+	unsigned long irq;
+
+	check_frame(p, "page_free");
+	irq = spin_lock_irqsave(&pmm.lock);
+	if (unlikely(p->state != PG_ALLOC || p->order != order ||
+	             __atomic_load_n(&p->refcount, __ATOMIC_RELAXED) != 1))
+		bad_free(irq, p, order);
+	free_locked(p, order);
+	spin_unlock_irqrestore(&pmm.lock, irq);
+}
+
+/* ---- reference counts ------------------------------------------------------ */
+
+void page_get(struct page *p)
+{
+	uint32_t old;
+
+	check_frame(p, "page_get");
+	old = __atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+	if (unlikely(old == 0 || old == UINT32_MAX)) {
+		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_RELAXED);
+		panic("page_get: frame 0x%llx %s (%s)", (unsigned long long)frame_pa(p),
+		      old ? "refcount would overflow" : "has no reference",
+		      pmm_state_name(p->state));
+	}
+}
+
+void page_put(struct page *p)
+{
+	uint32_t old;
+	unsigned long irq;
+
+	check_frame(p, "page_put");
+	/* Release: our writes to the block happen before whoever frees it. */
+	old = __atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	if (old > 1)
+		return;
+	if (unlikely(old == 0)) {
+		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+		panic("page_put: refcount underflow on frame 0x%llx (%s)",
+		      (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+	}
+	irq = spin_lock_irqsave(&pmm.lock);
+	if (unlikely(p->state != PG_ALLOC)) {
+		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+		BUG_LOCKED(irq, "page_put: last reference to frame 0x%llx, which is %s",
+		           (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+	}
+	free_locked(p, p->order);
+	spin_unlock_irqrestore(&pmm.lock, irq);
+}
+
+unsigned page_refcount(const struct page *p)
+{
+	check_frame(p, "page_refcount");
+	return __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);
+}
+
+unsigned page_order(const struct page *p)
+{
+	check_frame(p, "page_order");
+	if (p->state != PG_ALLOC)
+		panic("page_order: frame 0x%llx is %s, not an allocated block",
+		      (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+	return p->order;
+}
+
+/* ---- conversions ------------------------------------------------------------ */
+
+paddr_t page_to_pa(const struct page *p)
+{
+	if (KDEBUG)
+		check_frame(p, "page_to_pa");
+	return frame_pa(p);
+}
+
+void *page_to_va(const struct page *p)
+{
+	if (KDEBUG)
+		check_frame(p, "page_to_va");
+	return frame_va(p);
+}
+
+struct page *pa_to_page(paddr_t pa)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT;
+
+	for (unsigned i = 0; i < pmm.nranges; i++) {
+		const struct pmm_range *r = &pmm.ranges[i];
+
+		if (pfn - r->base_pfn < r->npages)
+			return r->meta + (pfn - r->base_pfn);
+	}
+	return NULL;
+}
+
+struct page *va_to_page(const void *va)
+{
+	return pa_to_page(va_to_pa(va));
+}
+
+/* ---- setting up ------------------------------------------------------------- */
+
+static int check_ranges(const struct pmm_range_desc *ram, int n)
+{
+	if (n < 1)
+		return E_INVAL;
+	if (n > PMM_MAX_RANGES)
+		return E_NOSPC;
+	for (int i = 0; i < n; i++) {
+		if (!ram[i].size)
+			return E_INVAL;
+		if ((ram[i].base | ram[i].size) & PAGE_MASK)
+			return E_ALIGN;
+		if (ram[i].base + ram[i].size <= ram[i].base)
+			return E_OVERFLOW;
+		if (i && ram[i].base < ram[i - 1].base)
+			return E_INVAL;
+		if (i && ram[i].base < ram[i - 1].base + ram[i - 1].size)
+			return E_EXIST;
+	}
+	return E_OK;
+}
+
+int pmm_init(const struct pmm_range_desc *ram, int n,
+             void *(*early_alloc)(size_t size, size_t align))
+{
+	struct page *meta[PMM_MAX_RANGES];
+	int rc = check_ranges(ram, n);
+
+	if (rc)
+		return rc;
+	for (int i = 0; i < n; i++) {
+		/* Page-aligned: boot allocators hand out whole pages anyway. */
+		meta[i] = early_alloc((ram[i].size >> PAGE_SHIFT) * sizeof(struct page),
+		                      PAGE_SIZE);
+		if (!meta[i])
+			return E_NOMEM;
+	}
+
+	memset(&pmm, 0, sizeof(pmm));
+	spin_init(&pmm.lock);
+	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
+		LIST_INIT(&pmm.free[o]);
+	for (int i = 0; i < n; i++) {
+		struct pmm_range *r = &pmm.ranges[i];
+
+		r->base_pfn = ram[i].base >> PAGE_SHIFT;
+		r->npages = ram[i].size >> PAGE_SHIFT;
+		r->meta = meta[i];
+		for (uint64_t f = 0; f < r->npages; f++)
+			r->meta[f] = (struct page){ .refcount = 1, .state = PG_RESERVED,
+			                            .range = (uint16_t)i };
+		pmm.total += r->npages;
+	}
+	pmm.reserved = pmm.total;
+	pmm.nranges = (unsigned)n;
+	return E_OK;
+}
+
+/* Largest order of a block starting at @pfn that ends at or before @end. */
+static unsigned fit_order(uint64_t pfn, uint64_t end)
+{
+	unsigned o = PAGE_MAX_ORDER;
+
+	while (o && ((pfn & ((1ull << o) - 1)) || pfn + (1ull << o) > end))
+		o--;
+	return o;
+}
+
+/* Release frames [lo, hi) of @r (all RESERVED, checked) as aligned blocks. */
+static void release_locked(const struct pmm_range *r, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t pfn = lo; pfn < hi;) {
+		unsigned order = fit_order(pfn, hi);
+		struct page *head = r->meta + (pfn - r->base_pfn);
+
+		for (uint64_t f = 0; f < (1ull << order); f++) {
+			head[f].refcount = 0;
+			head[f].order = 0;
+			head[f].state = PG_TAIL;
+		}
+		if (KDEBUG)
+			pmm_poison(head, order);
+		pmm.reserved -= 1ull << order;
+		buddy_free_locked(head, order);
+		pfn += 1ull << order;
+	}
+}
+
+void pmm_release_range(paddr_t base, uint64_t size)
+{
+	uint64_t first = base >> PAGE_SHIFT, end = first + (size >> PAGE_SHIFT);
+	uint64_t covered = 0;
+	unsigned long irq;
+
+	if (!size)
+		return;
+	if ((base | size) & PAGE_MASK)
+		panic("pmm_release_range: [0x%llx, +0x%llx) is not page-aligned",
+		      (unsigned long long)base, (unsigned long long)size);
+	if (end <= first)
+		panic("pmm_release_range: [0x%llx, +0x%llx) wraps around",
+		      (unsigned long long)base, (unsigned long long)size);
+
+	/* Check every frame before changing any. */
+	irq = spin_lock_irqsave(&pmm.lock);
+	for (unsigned i = 0; i < pmm.nranges; i++) {
+		const struct pmm_range *r = &pmm.ranges[i];
+		uint64_t lo = first > r->base_pfn ? first : r->base_pfn;
+		uint64_t hi = end < r->base_pfn + r->npages ? end : r->base_pfn + r->npages;
+
+		for (uint64_t pfn = lo; pfn < hi; pfn++) {
+			const struct page *p = r->meta + (pfn - r->base_pfn);
+
+			if (p->state != PG_RESERVED || p->refcount != 1)
+				BUG_LOCKED(irq, "pmm_release_range: frame 0x%llx is %s, not reserved",
+				           (unsigned long long)(pfn << PAGE_SHIFT),
+				           p->state == PG_RESERVED ? "in use" : pmm_state_name(p->state));
+		}
+		covered += lo < hi ? hi - lo : 0;
+	}
+	if (covered != end - first)
+		BUG_LOCKED(irq, "pmm_release_range: [0x%llx, +0x%llx) is not all RAM",
+		           (unsigned long long)base, (unsigned long long)size);
+
+	for (unsigned i = 0; i < pmm.nranges; i++) {
+		const struct pmm_range *r = &pmm.ranges[i];
+		uint64_t lo = first > r->base_pfn ? first : r->base_pfn;
+		uint64_t hi = end < r->base_pfn + r->npages ? end : r->base_pfn + r->npages;
+
+		if (lo < hi)
+			release_locked(r, lo, hi);
+	}
+	spin_unlock_irqrestore(&pmm.lock, irq);
+}
+
+void pmm_drain_cache(void)
+{
+	unsigned long irq = spin_lock_irqsave(&pmm.lock);
+
+	cache_drain_locked();
+	spin_unlock_irqrestore(&pmm.lock, irq);
+}

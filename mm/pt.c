@@ -1,0 +1,573 @@
+/*
+ * The page-table walker: map, unmap and protect over the arch's entry
+ * encoding (arch/include/arch/mmu.h).  Creating and destroying tables and
+ * where their pages come from are in pt_table.c; queries, walks and the
+ * audit in pt_walk.c.
+ *
+ * Every update runs the same traversal twice.  The counting pass writes
+ * nothing: it validates (a map over anything mapped fails here) and counts
+ * the table pages the update will take: one per missing intermediate table
+ * of a map, one per block split by a partial unmap or protect.  Where the
+ * table it would descend into does not exist yet, it walks a virtual one:
+ * empty below a table a map would create, or full of the smaller leaves a
+ * split would create, so nested splits (a 1 GiB block cut at 2 MiB and
+ * then 4 KiB) are counted exactly.  Those pages are then allocated at
+ * once; if any allocation fails they are all given back and nothing has
+ * changed.  The applying pass takes its pages from that stash and cannot
+ * fail.  Both passes choose what to do at each entry through decide(), so
+ * they cannot disagree; the applying pass panics if they ever did.
+ *
+ * This code also runs at boot with the MMU off and table pages from a
+ * static pool: it calls no library code, keeps no function pointers in
+ * initialised data (they would hold link-time addresses), recurses at most
+ * once per level and keeps its stack small.
+ */
+#include <stddef.h>
+#include <kernel/err.h>
+#include <kernel/panic.h>
+#include "pt_internal.h"
+
+/* ---- entry counts ------------------------------------------------------------ */
+
+/* The valid entries of @table, counted: the walker writes 0 into every slot
+ * it empties and tables start zeroed, so the non-zero entries are valid. */
+static unsigned table_scan(paddr_t table)
+{
+	const pte_t *t = pt_table(table);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		n += t[i] != 0;
+	return n;
+}
+
+/*
+ * The number of valid entries of a table, so unmap knows when a table has
+ * emptied.  For now it is not stored: the getter scans the table and the
+ * setter has nothing to record.  Callers treat the pair as a stored count:
+ * they read it before changing the table and write the new value after.
+ */
+static unsigned table_count_get(paddr_t table)
+{
+	return table_scan(table);
+}
+
+static void table_count_set(paddr_t table, unsigned count)
+{
+	(void)table;
+	(void)count;
+}
+
+unsigned pt_table_count(paddr_t table)
+{
+	return table_count_get(table);
+}
+
+void pt_table_count_init(paddr_t table)
+{
+	table_count_set(table, table_scan(table));
+}
+
+/* ---- one update ------------------------------------------------------------- */
+
+enum op_kind { OP_MAP, OP_UNMAP, OP_PROTECT };
+
+/* What an update does to one entry its range touches. */
+enum action {
+	ACT_SKIP,       /* nothing to do */
+	ACT_LEAF,       /* write, clear or rewrite this leaf */
+	ACT_NEW_TABLE,  /* map: create the missing table, go on inside it */
+	ACT_SPLIT,      /* replace a partly covered block by a table of smaller leaves */
+	ACT_DESCEND,    /* go on inside the existing table */
+	ACT_EXIST,      /* map: something is mapped here */
+};
+
+/*
+ * Removed leaves and emptied tables wait here until the TLB no longer
+ * holds them: only then may the unmap callback (which may free the frame)
+ * run and the table page be reused.  Small batches keep the stack small.
+ */
+#define PENDING 8
+
+struct removed {
+	uintptr_t va;
+	paddr_t pa;
+	unsigned level;
+	unsigned flags;
+};
+
+struct op {
+	struct pt *pt;
+	enum op_kind kind;
+	uintptr_t va, last;      /* the range, inclusive */
+	paddr_t pa;              /* map: where va goes */
+	unsigned flags;          /* map, protect */
+	pt_leaf_fn fn;           /* unmap callback */
+	void *ctx;
+	uint64_t need;           /* counted: table pages the update takes */
+	paddr_t stash;           /* allocated pages, linked through their first word */
+	uintptr_t dirty_lo;      /* leaves changed since the last flush; lo > hi: none */
+	uintptr_t dirty_hi;
+	int tables_removed;      /* a table entry was cleared since the last flush */
+	unsigned nleaves, ntables;
+	struct removed leaves[PENDING];
+	paddr_t tables[PENDING];
+};
+
+/*
+ * The one place that decides what happens to an entry of @kind at @level
+ * whose slot starts at @sva; @whole says the range covers the whole slot.
+ * A map puts a block wherever the slot is empty, covered, small enough to
+ * be a block and the physical address is aligned to it.  Protect leaves
+ * alone leaves that already have the flags, so it splits no block that
+ * needs no change.
+ */
+static enum action decide(const struct op *op, unsigned level, enum pte_kind kind,
+                          unsigned old_flags, uintptr_t sva, int whole)
+{
+	uint64_t size = PT_LEVEL_SIZE(level);
+
+	if (op->kind == OP_MAP) {
+		if (kind == PTE_LEAF)
+			return ACT_EXIST;
+		if (kind == PTE_TABLE)
+			return ACT_DESCEND;
+		if (level == 0)
+			return ACT_LEAF;
+		if (whole && level <= PT_MAX_BLOCK_LEVEL &&
+		    !((op->pa + (sva - op->va)) & (size - 1)))
+			return ACT_LEAF;
+		return ACT_NEW_TABLE;
+	}
+	if (kind == PTE_NONE)
+		return ACT_SKIP;
+	if (kind == PTE_TABLE)
+		return ACT_DESCEND;
+	if (op->kind == OP_PROTECT && old_flags == op->flags)
+		return ACT_SKIP;
+	return whole ? ACT_LEAF : ACT_SPLIT;
+}
+
+/*
+ * The slots of a table at @level based at @base that [op->va, op->last]
+ * touches: first and last index.
+ */
+static void slot_span(const struct op *op, uintptr_t base, unsigned level,
+                      unsigned *first, unsigned *last)
+{
+	uintptr_t tlast = pt_table_last(base, level);
+
+	*first = op->va > base ? pt_index(op->va, level) : 0;
+	*last = op->last < tlast ? pt_index(op->last, level) : PT_ENTRIES - 1;
+}
+
+static int covers_slot(const struct op *op, uintptr_t sva, unsigned level)
+{
+	return op->va <= sva && op->last >= sva + (uintptr_t)(PT_LEVEL_SIZE(level) - 1);
+}
+
+/* ---- counting pass ------------------------------------------------------------ */
+
+/*
+ * A table as the counting pass sees it: a real one, or (t == NULL) one an
+ * earlier step would create: empty, or when @split is set, 512 leaves with
+ * @flags.
+ */
+struct view {
+	const pte_t *t;
+	int split;
+	unsigned flags;
+};
+
+/*
+ * Add to op->need the table pages the update takes inside the table @v at
+ * @level based at @base.  Returns E_OK or E_EXIST.  Nothing below a slot
+ * the range covers whole can need a page for unmap or protect (every slot
+ * under it is covered whole too), so those are not entered.
+ */
+static int count_table(struct op *op, struct view v, unsigned level, uintptr_t base)
+{
+	uint64_t size = PT_LEVEL_SIZE(level);
+	unsigned first, last;
+	int rc;
+
+	slot_span(op, base, level, &first, &last);
+	for (unsigned i = first; i <= last; i++) {
+		uintptr_t sva = base + i * size;
+		int whole = covers_slot(op, sva, level);
+		pte_t pte = v.t ? v.t[i] : 0;
+		enum pte_kind kind = v.t ? pt_kind(pte, level) : v.split ? PTE_LEAF : PTE_NONE;
+		unsigned flags = v.t ? (kind == PTE_LEAF ? arch_pte_flags(pte) : 0) : v.flags;
+		struct view child = { NULL, 0, 0 };
+
+		switch (decide(op, level, kind, flags, sva, whole)) {
+		case ACT_EXIST:
+			return E_EXIST;
+		case ACT_NEW_TABLE:
+			op->need++;
+			if (level == 1)
+				continue;   /* a new level-0 table takes only leaves */
+			break;
+		case ACT_SPLIT:
+			op->need++;
+			if (level == 1)
+				continue;   /* 4 KiB pages do not split */
+			child.split = 1;
+			child.flags = flags;
+			break;
+		case ACT_DESCEND:
+			if (op->kind != OP_MAP && whole)
+				continue;
+			child.t = pt_table(arch_pte_pa(pte));
+			/* Tables are never left empty, so a covered one holds a mapping. */
+			if (whole && table_count_get(arch_pte_pa(pte)))
+				return E_EXIST;
+			break;
+		default:
+			continue;
+		}
+		rc = count_table(op, child, level - 1, sva);
+		if (rc)
+			return rc;
+	}
+	return E_OK;
+}
+
+/* ---- the stash of allocated pages ----------------------------------------------- */
+
+static paddr_t stash_take(struct op *op)
+{
+	paddr_t pa = op->stash;
+	paddr_t *link;
+
+	if (!pa)
+		panic("pt: counting pass allocated too few table pages");
+	link = (paddr_t *)pa_to_va(pa);
+	op->stash = *link;
+	*link = 0;   /* zeroed again: an empty table */
+	return pa;
+}
+
+static void stash_release(struct op *op)
+{
+	while (op->stash)
+		pt_table_free(stash_take(op));
+}
+
+static int stash_fill(struct op *op)
+{
+	for (uint64_t i = 0; i < op->need; i++) {
+		paddr_t pa = pt_table_alloc();
+
+		if (!pa) {
+			stash_release(op);
+			return E_NOMEM;
+		}
+		*(paddr_t *)pa_to_va(pa) = op->stash;
+		op->stash = pa;
+	}
+	return E_OK;
+}
+
+/* ---- TLB maintenance -------------------------------------------------------------- */
+
+static void mark_dirty(struct op *op, uintptr_t sva, unsigned level)
+{
+	uintptr_t slast = sva + (uintptr_t)(PT_LEVEL_SIZE(level) - 1);
+
+	if (sva < op->dirty_lo)
+		op->dirty_lo = sva;
+	if (slast > op->dirty_hi)
+		op->dirty_hi = slast;
+}
+
+/* Every entry of this table, whatever ASID it was cached under. */
+static void flush_whole(const struct pt *pt)
+{
+	if (pt->kernel)
+		arch_tlb_flush_all();
+	else
+		arch_tlb_flush_asid(pt->asid);
+}
+
+/*
+ * Make the changes so far visible to the hardware walker and remove what
+ * they replaced from the TLBs, then release what was waiting for that.
+ * A cleared table entry needs a whole flush: RISC-V's SFENCE.VMA by
+ * address orders only leaf entries (privileged spec, "Supervisor Memory-
+ * Management Fence Instruction"), and a cached walk through the old table
+ * must not outlive the page.
+ */
+static void flush(struct op *op)
+{
+	if (!op->tables_removed && op->dirty_lo > op->dirty_hi)
+		return;
+	arch_pt_sync();
+	if (op->tables_removed)
+		flush_whole(op->pt);
+	else
+		arch_tlb_flush_range(op->pt->asid, op->dirty_lo, op->dirty_hi - op->dirty_lo + 1);
+	op->dirty_lo = UINTPTR_MAX;
+	op->dirty_hi = 0;
+	op->tables_removed = 0;
+	for (unsigned i = 0; i < op->ntables; i++)
+		pt_table_free(op->tables[i]);
+	for (unsigned i = 0; i < op->nleaves; i++) {
+		const struct removed *r = &op->leaves[i];
+
+		op->fn(op->ctx, r->va, r->pa, PT_LEVEL_SIZE(r->level), r->flags);
+	}
+	op->ntables = 0;
+	op->nleaves = 0;
+}
+
+/* ---- applying pass ------------------------------------------------------------------ */
+
+/* Point @slot at the filled table @child; its contents first, then the pointer. */
+static void install_table(pte_t *slot, paddr_t child)
+{
+	arch_pt_sync();
+	arch_pte_write(slot, arch_pte_table(child));
+}
+
+/*
+ * Replace the live block @old at @level (slot at @sva) by a table of 512
+ * leaves of the next size with the same flags and consecutive addresses.
+ * Output size changes, so break-before-make: the block is made invalid and
+ * flushed before the table goes in (Arm ARM, the break-before-make rules
+ * for translation table updates).
+ */
+static paddr_t split_block(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
+{
+	paddr_t child = stash_take(op);
+	pte_t *t = pt_table(child);
+	paddr_t pa = arch_pte_pa(old);
+	unsigned flags = arch_pte_flags(old);
+	uint64_t size = PT_LEVEL_SIZE(level - 1);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		t[i] = arch_pte_leaf(pa + i * size, flags, level - 1);   /* not live yet */
+	table_count_set(child, PT_ENTRIES);
+	arch_pte_write(slot, 0);
+	arch_pt_sync();
+	arch_tlb_flush_range(op->pt->asid, sva, PT_LEVEL_SIZE(level));
+	install_table(slot, child);
+	op->pt->table_pages++;
+	return child;
+}
+
+/* The emptied table @child leaves its @slot; its page is freed after the flush. */
+static void retire_table(struct op *op, pte_t *slot, paddr_t child)
+{
+	arch_pte_write(slot, 0);
+	op->tables_removed = 1;
+	op->pt->table_pages--;
+	op->tables[op->ntables++] = child;
+	if (op->ntables == PENDING)
+		flush(op);
+}
+
+/*
+ * Memory type is not a permission: changing it on a live entry needs
+ * break-before-make on Arm.  Permission changes are written in place.
+ */
+#define ATTR_FLAGS MMU_DEVICE
+
+/* Write, clear or rewrite the leaf @old at @slot.  Returns the change in valid entries. */
+static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
+{
+	unsigned old_flags;
+
+	mark_dirty(op, sva, level);
+	if (op->kind == OP_MAP) {
+		arch_pte_write(slot, arch_pte_leaf(op->pa + (sva - op->va), op->flags, level));
+		return 1;
+	}
+	old_flags = arch_pte_flags(old);
+	if (op->kind == OP_PROTECT) {
+		if ((old_flags ^ op->flags) & ATTR_FLAGS) {
+			arch_pte_write(slot, 0);
+			arch_pt_sync();
+			arch_tlb_flush_range(op->pt->asid, sva, PT_LEVEL_SIZE(level));
+		}
+		arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), op->flags, level));
+		return 0;
+	}
+	arch_pte_write(slot, 0);
+	if (op->fn) {
+		op->leaves[op->nleaves++] = (struct removed){ sva, arch_pte_pa(old), level, old_flags };
+		if (op->nleaves == PENDING)
+			flush(op);
+	}
+	return -1;
+}
+
+/*
+ * Apply the update inside @table at @level based at @base, as counted.
+ * Returns the number of valid entries @table is left with.
+ */
+static unsigned apply_table(struct op *op, paddr_t table, unsigned level, uintptr_t base)
+{
+	pte_t *t = pt_table(table);
+	unsigned n = table_count_get(table);   /* before anything here changes */
+	uint64_t size = PT_LEVEL_SIZE(level);
+	unsigned first, last;
+
+	slot_span(op, base, level, &first, &last);
+	for (unsigned i = first; i <= last; i++) {
+		uintptr_t sva = base + i * size;
+		pte_t old = t[i];
+		enum pte_kind kind = pt_kind(old, level);
+		unsigned flags = kind == PTE_LEAF ? arch_pte_flags(old) : 0;
+		paddr_t child;
+
+		switch (decide(op, level, kind, flags, sva, covers_slot(op, sva, level))) {
+		case ACT_LEAF:
+			n += apply_leaf(op, &t[i], old, level, sva);
+			continue;
+		case ACT_NEW_TABLE:
+			child = stash_take(op);
+			table_count_set(child, 0);
+			install_table(&t[i], child);
+			op->pt->table_pages++;
+			n++;
+			break;
+		case ACT_SPLIT:
+			child = split_block(op, &t[i], old, level, sva);
+			break;
+		case ACT_DESCEND:
+			child = arch_pte_pa(old);
+			break;
+		case ACT_EXIST:
+			panic("pt: counting pass missed a mapping at %#llx", (unsigned long long)sva);
+		default:
+			continue;
+		}
+		if (!apply_table(op, child, level - 1, sva)) {
+			retire_table(op, &t[i], child);
+			n--;
+		}
+	}
+	table_count_set(table, n);
+	return n;
+}
+
+/*
+ * Count, allocate, apply, flush: the update as a whole, or E_* with no
+ * change.  The fields are set one by one rather than by an initialiser,
+ * which the compiler may turn into a memset() call.
+ */
+static int run(struct op *op, struct pt *pt, enum op_kind kind)
+{
+	struct view root = { pt_table(pt->root_pa), 0, 0 };
+	int rc;
+
+	op->pt = pt;
+	op->kind = kind;
+	op->need = 0;
+	op->stash = 0;
+	op->dirty_lo = UINTPTR_MAX;
+	op->dirty_hi = 0;
+	op->tables_removed = 0;
+	op->nleaves = 0;
+	op->ntables = 0;
+	rc = count_table(op, root, pt->levels - 1, pt_root_base(pt));
+	if (rc)
+		return rc;
+	rc = stash_fill(op);
+	if (rc)
+		return rc;
+	apply_table(op, pt->root_pa, pt->levels - 1, pt_root_base(pt));
+	if (op->stash)
+		panic("pt: counting pass allocated too many table pages");
+	flush(op);
+	return E_OK;
+}
+
+/* ---- validation and the public operations ------------------------------------------- */
+
+/* A page-aligned, non-empty, non-wrapping range inside @pt's half; sets @last. */
+static int check_range(const struct pt *pt, uintptr_t va, uint64_t size, uintptr_t *last)
+{
+	if (!size)
+		return E_INVAL;
+	if ((va | size) & PAGE_MASK)
+		return E_ALIGN;
+	*last = va + (uintptr_t)(size - 1);
+	if (*last < va)
+		return E_OVERFLOW;
+	if (va < pt->va_start || *last > pt->va_last)
+		return E_RANGE;
+	return E_OK;
+}
+
+/*
+ * Flags a leaf of @pt may carry: known bits, readable (no arch can encode
+ * a leaf that is not), user and global saying which half it is in, and
+ * never writable and executable at once.
+ */
+static int check_flags(const struct pt *pt, unsigned flags)
+{
+	unsigned half = pt->kernel ? MMU_GLOBAL : MMU_USER;
+
+	if ((flags & ~MMU_FLAGS_ALL) || !(flags & MMU_READ))
+		return E_INVAL;
+	if ((flags & (MMU_USER | MMU_GLOBAL)) != half)
+		return E_RANGE;
+	if ((flags & MMU_WRITE) && (flags & MMU_EXEC))
+		return E_PERM;
+	return E_OK;
+}
+
+int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flags)
+{
+	struct op op;
+	int rc = check_range(pt, va, size, &op.last);
+
+	if (rc)
+		return rc;
+	if (pa & PAGE_MASK)
+		return E_ALIGN;
+	if (pa + (size - 1) < pa)
+		return E_OVERFLOW;
+	rc = check_flags(pt, flags);
+	if (rc)
+		return rc;
+	op.va = va;
+	op.pa = pa;
+	op.flags = flags;
+	op.fn = NULL;
+	return run(&op, pt, OP_MAP);
+}
+
+int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, void *ctx)
+{
+	struct op op;
+	int rc = check_range(pt, va, size, &op.last);
+
+	if (rc)
+		return rc;
+	op.va = va;
+	op.pa = 0;
+	op.flags = 0;
+	op.fn = unmapped;
+	op.ctx = ctx;
+	return run(&op, pt, OP_UNMAP);
+}
+
+int pt_protect(struct pt *pt, uintptr_t va, uint64_t size, unsigned flags)
+{
+	struct op op;
+	int rc = check_range(pt, va, size, &op.last);
+
+	if (rc)
+		return rc;
+	rc = check_flags(pt, flags);
+	if (rc)
+		return rc;
+	op.va = va;
+	op.pa = 0;
+	op.flags = flags;
+	op.fn = NULL;
+	return run(&op, pt, OP_PROTECT);
+}

@@ -1,0 +1,96 @@
+/*
+ * Page tables as objects: where their pages come from, creating one,
+ * destroying one.  The updates are in pt.c, queries and audits in
+ * pt_walk.c.
+ */
+#include <stddef.h>
+#include <kernel/err.h>
+#include "pt_internal.h"
+
+/*
+ * All null selects the frame allocator.  A default held as function
+ * pointers here would be initialised data holding link-time addresses,
+ * wrong while boot code runs the walker at its load address.
+ */
+static struct pt_allocator allocator;
+
+void pt_set_allocator(const struct pt_allocator *a)
+{
+	if (a) {
+		allocator = *a;
+	} else {
+		allocator.alloc = NULL;
+		allocator.free = NULL;
+		allocator.ctx = NULL;
+	}
+}
+
+paddr_t pt_table_alloc(void)
+{
+	struct page *p;
+
+	if (allocator.alloc)
+		return allocator.alloc(allocator.ctx);
+	p = page_alloc(0, PAGE_ZERO);
+	return p ? page_to_pa(p) : 0;
+}
+
+void pt_table_free(paddr_t table)
+{
+	if (allocator.free)
+		allocator.free(allocator.ctx, table);
+	else
+		page_free(pa_to_page(table), 0);
+}
+
+int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
+              const struct pt *kernel_pt)
+{
+	paddr_t root;
+
+	if (levels < 3 || levels > 4)
+		return E_INVAL;
+	if (!kernel && (!kernel_pt || !kernel_pt->kernel || kernel_pt->levels != levels))
+		return E_INVAL;
+	root = pt_table_alloc();
+	if (!root)
+		return E_NOMEM;
+	if (!kernel)
+		arch_pt_user_root_init(pt_table(root), pt_table(kernel_pt->root_pa));
+	pt_table_count_init(root);
+	pt->root = pt_table(root);
+	pt->root_pa = root;
+	pt->levels = levels;
+	arch_pt_va_range(levels, kernel, &pt->va_start, &pt->va_last);
+	pt->asid = asid;
+	pt->kernel = kernel;
+	pt->table_pages = 1;
+	return E_OK;
+}
+
+/*
+ * Free the tables below entries @first..@last of @table (not @table
+ * itself), deepest first.  Recursion is bounded by the level count.
+ */
+static void free_below(paddr_t table, unsigned level, unsigned first, unsigned last)
+{
+	const pte_t *t = pt_table(table);
+
+	for (unsigned i = first; i <= last; i++) {
+		if (pt_kind(t[i], level) != PTE_TABLE)
+			continue;
+		free_below(arch_pte_pa(t[i]), level - 1, 0, PT_ENTRIES - 1);
+		pt_table_free(arch_pte_pa(t[i]));
+	}
+}
+
+/* Only the root entries of the table's own half: see pt_walk.c. */
+void pt_destroy(struct pt *pt)
+{
+	free_below(pt->root_pa, pt->levels - 1, pt_index(pt->va_start, pt->levels - 1),
+	           pt_index(pt->va_last, pt->levels - 1));
+	pt_table_free(pt->root_pa);
+	pt->root = NULL;
+	pt->root_pa = 0;
+	pt->table_pages = 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * Reading page tables: query, walk, audit.  The updates are in pt.c,
+ * creation and destruction in pt_table.c.
+ *
+ * Every traversal starts at the root and visits only the root entries
+ * inside the table's own half, [va_start, va_last]: on riscv64 a user root
+ * also holds the kernel's root entries (arch_pt_user_root_init), which
+ * belong to the kernel table.
+ */
+#include <stdio.h>
+#include <kernel/err.h>
+#include "pt_internal.h"
+
+/* The root entries of @pt's half: first and last index. */
+static void root_span(const struct pt *pt, unsigned *first, unsigned *last)
+{
+	*first = pt_index(pt->va_start, pt->levels - 1);
+	*last = pt_index(pt->va_last, pt->levels - 1);
+}
+
+int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
+             uint64_t *leaf_size)
+{
+	paddr_t table = pt->root_pa;
+
+	if (va < pt->va_start || va > pt->va_last)
+		return E_RANGE;
+	for (unsigned level = pt->levels - 1;; level--) {
+		pte_t pte = pt_table(table)[pt_index(va, level)];
+		uint64_t size = PT_LEVEL_SIZE(level);
+
+		switch (pt_kind(pte, level)) {
+		case PTE_TABLE:
+			table = arch_pte_pa(pte);
+			continue;
+		case PTE_LEAF:
+			if (pa)
+				*pa = arch_pte_pa(pte) + (va & (size - 1));
+			if (flags)
+				*flags = arch_pte_flags(pte);
+			if (leaf_size)
+				*leaf_size = size;
+			return E_OK;
+		default:
+			return E_NOENT;
+		}
+	}
+}
+
+/* ---- walk ------------------------------------------------------------------- */
+
+static int walk_table(paddr_t table, unsigned level, uintptr_t base, unsigned first,
+                      unsigned last, pt_walk_fn fn, void *ctx)
+{
+	const pte_t *t = pt_table(table);
+	uint64_t size = PT_LEVEL_SIZE(level);
+	int rc = 0;
+
+	for (unsigned i = first; i <= last && !rc; i++) {
+		uintptr_t va = base + i * size;
+
+		switch (pt_kind(t[i], level)) {
+		case PTE_LEAF:
+			rc = fn(ctx, va, arch_pte_pa(t[i]), size, arch_pte_flags(t[i]), level);
+			break;
+		case PTE_TABLE:
+			rc = walk_table(arch_pte_pa(t[i]), level - 1, va, 0, PT_ENTRIES - 1, fn, ctx);
+			break;
+		default:
+			break;
+		}
+	}
+	return rc;
+}
+
+int pt_walk(const struct pt *pt, pt_walk_fn fn, void *ctx)
+{
+	unsigned first, last;
+
+	root_span(pt, &first, &last);
+	return walk_table(pt->root_pa, pt->levels - 1, pt_root_base(pt), first, last, fn, ctx);
+}
+
+/* ---- audit ------------------------------------------------------------------ */
+
+struct audit {
+	const struct pt *pt;
+	uint64_t tables;   /* table pages reached, the root included */
+	int problems;
+};
+
+static void problem(struct audit *a, uintptr_t va, const char *what)
+{
+	printf("pt_audit: %#llx: %s\n", (unsigned long long)va, what);
+	a->problems++;
+}
+
+/* The checks on one leaf; see pt_audit() in pt.h. */
+static void audit_leaf(struct audit *a, uintptr_t va, pte_t pte, unsigned level)
+{
+	unsigned flags = arch_pte_flags(pte);
+
+	if ((flags & MMU_WRITE) && (flags & MMU_EXEC))
+		problem(a, va, "writable and executable");
+	if (flags & ~MMU_FLAGS_ALL)
+		problem(a, va, "unknown flags");
+	if (!(flags & MMU_READ))
+		problem(a, va, "not readable");
+	if (a->pt->kernel && (flags & MMU_USER))
+		problem(a, va, "user leaf in the kernel table");
+	if (a->pt->kernel && !(flags & MMU_GLOBAL))
+		problem(a, va, "kernel leaf not global");
+	if (!a->pt->kernel && !(flags & MMU_USER))
+		problem(a, va, "kernel leaf in a user table");
+	if (!a->pt->kernel && (flags & MMU_GLOBAL))
+		problem(a, va, "global leaf in a user table");
+	if (level > PT_MAX_BLOCK_LEVEL)
+		problem(a, va, "block larger than the largest block size");
+	if (arch_pte_pa(pte) & (PT_LEVEL_SIZE(level) - 1))
+		problem(a, va, "physical address not aligned to the leaf size");
+}
+
+/*
+ * Audit the table @table at @level based at @base, entries @first..@last,
+ * and what it points to.  A table other than the root is never left empty
+ * (unmap frees it), and its recorded entry count must match its entries.
+ */
+static void audit_table(struct audit *a, paddr_t table, unsigned level, uintptr_t base,
+                        unsigned first, unsigned last)
+{
+	const pte_t *t = pt_table(table);
+	unsigned valid = 0;
+
+	a->tables++;
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uintptr_t va = base + i * PT_LEVEL_SIZE(level);
+		enum pte_kind kind = pt_kind(t[i], level);
+
+		valid += kind != PTE_NONE;
+		if (i < first || i > last)
+			continue;
+		if (kind == PTE_LEAF)
+			audit_leaf(a, va, t[i], level);
+		else if (kind == PTE_TABLE)
+			audit_table(a, arch_pte_pa(t[i]), level - 1, va, 0, PT_ENTRIES - 1);
+		else if (t[i])
+			problem(a, va, "invalid entry not zero");
+	}
+	if (table != a->pt->root_pa && !valid)
+		problem(a, base, "empty table not freed");
+	if (pt_table_count(table) != valid)
+		problem(a, base, "table's entry count is wrong");
+}
+
+int pt_audit(const struct pt *pt)
+{
+	struct audit a = { pt, 0, 0 };
+	unsigned first, last;
+
+	root_span(pt, &first, &last);
+	audit_table(&a, pt->root_pa, pt->levels - 1, pt_root_base(pt), first, last);
+	if (a.tables != pt->table_pages) {
+		printf("pt_audit: %llu table pages reachable, %llu counted\n",
+		       (unsigned long long)a.tables, (unsigned long long)pt->table_pages);
+		a.problems++;
+	}
+	return a.problems;
+}

@@ -1,0 +1,137 @@
+/*
+ * Private to the heap (mm/slab.c, mm/kmalloc.c): cache and slab layout,
+ * and the allocate/free fast paths both files inline.
+ *
+ * A cache keeps its slabs on two lists: partial (at least one free object;
+ * at most one slab there is completely free, kept to avoid asking the frame
+ * allocator on every alloc/free cycle) and full.  Allocation pops the
+ * first partial slab's free list; freeing pushes onto the object's slab.
+ */
+#ifndef MM_SLAB_INTERNAL_H
+#define MM_SLAB_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <kernel/panic.h>
+#include <kernel/spinlock.h>
+#include <mm/heap.h>
+
+#define SLAB_MAGIC     0x51ab51abu
+#define SLAB_MAX_ORDER 3            /* slabs up to 32 KiB */
+#define OBJ_POISON     0x6b         /* free objects, past their link word */
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x)   __builtin_expect(!!(x), 1)
+
+/* At the start of every slab. */
+struct slab {
+	struct kmem_cache *cache;
+	void *free;                  /* first free object; each links the next */
+	LIST_ENTRY(slab) link;       /* on the cache's partial or full list */
+	uint32_t inuse;              /* allocated objects */
+	uint32_t magic;              /* SLAB_MAGIC while it is a live slab */
+};
+
+LIST_HEAD(slab_list, slab);
+
+enum {
+	CACHE_BUILTIN = 1 << 0,      /* the heap's own: never destroyed */
+	CACHE_KMALLOC = 1 << 1,      /* a kmalloc size class: kfree may free */
+};
+
+struct kmem_cache {
+	struct spinlock lock;
+	struct slab_list partial;
+	struct slab_list full;
+	uint32_t size;               /* object stride, a multiple of align */
+	uint32_t align;
+	uint32_t first;              /* offset of the first object in a slab */
+	uint32_t per_slab;           /* objects per slab */
+	uint8_t order;               /* a slab is 2^order frames */
+	uint8_t flags;
+	uint64_t nslabs;
+	TAILQ_ENTRY(kmem_cache) link; /* on the list of all caches */
+	char name[KMEM_NAME_MAX];
+};
+
+TAILQ_HEAD(cache_list, kmem_cache);
+
+/* Every cache, oldest first, under heap_caches_lock (mm/slab.c). */
+extern struct cache_list heap_caches;
+extern struct spinlock heap_caches_lock;
+
+/* Slow paths (mm/slab.c). */
+
+/* No partial slab: add one.  Lock held; returns the slab or NULL. */
+struct slab *slab_grow_locked(struct kmem_cache *c);
+
+/* @s just lost its last object: keep it or give it back.  Lock held. */
+void slab_empty_locked(struct kmem_cache *c, struct slab *s);
+
+/*
+ * Lay out and register one of the heap's own caches (never destroyed),
+ * with slabs of at most 2^@max_order frames.  Panics when none fits.
+ */
+void heap_builtin_cache(struct kmem_cache *c, const char *name, size_t size,
+                        size_t align, unsigned max_order, unsigned flags);
+
+/* mm/kmalloc.c: set up the size classes; count the large blocks. */
+void kmalloc_init(void);
+void kmalloc_large_stats(uint64_t *blocks, uint64_t *pages);
+
+/* Debug builds (mm/slab_debug.c): check a free object's poison / vet a free (panic). */
+void slab_check_poison(const struct kmem_cache *c, const void *obj);
+void slab_check_free_locked(struct kmem_cache *c, const struct slab *s, const void *obj,
+                            unsigned long irq);
+
+static inline void slab_poison(const struct kmem_cache *c, void *obj)
+{
+	memset((char *)obj + sizeof(void *), OBJ_POISON, c->size - sizeof(void *));
+}
+
+static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	struct slab *s = LIST_FIRST(&c->partial);
+	void **obj;
+
+	if (unlikely(!s) && !(s = slab_grow_locked(c))) {
+		spin_unlock_irqrestore(&c->lock, irq);
+		return NULL;
+	}
+	obj = s->free;
+	s->free = *obj;
+	s->inuse++;
+	if (unlikely(!s->free)) {
+		LIST_REMOVE(s, link);
+		LIST_INSERT_HEAD(&c->full, s, link);
+	}
+	spin_unlock_irqrestore(&c->lock, irq);
+	if (KDEBUG)
+		slab_check_poison(c, obj);
+	if (flags & KM_ZERO)
+		memset(obj, 0, c->size);
+	return obj;
+}
+
+static inline void slab_free(struct kmem_cache *c, struct slab *s, void *obj)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+
+	if (KDEBUG) {
+		slab_check_free_locked(c, s, obj, irq);
+		slab_poison(c, obj);
+	}
+	*(void **)obj = s->free;
+	if (unlikely(!s->free)) {
+		LIST_REMOVE(s, link);
+		LIST_INSERT_HEAD(&c->partial, s, link);
+	}
+	s->free = obj;
+	if (unlikely(--s->inuse == 0))
+		slab_empty_locked(c, s);
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
+#endif
