@@ -81,6 +81,15 @@ int kmap_init(void)
 		if (rc)
 			return rc;
 	}
+	/* User roots copy the kernel's root entries (riscv64): give every
+	 * root slot of the dynamic regions its table now, so they never
+	 * change after a user root was made (Sv39: 1 GiB a slot). */
+	if (arch_pt_kernel_root_shared()) {
+		rc = pt_prepopulate_root(&kernel_pt, KERNEL_VAREA_BASE,
+		                         KERNEL_IMAGE_BASE - KERNEL_VAREA_BASE);
+		if (rc)
+			return rc;
+	}
 	kmap_empty_user_root = boot_table_alloc(NULL);
 	if (!kmap_empty_user_root)
 		return E_NOMEM;

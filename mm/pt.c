@@ -443,7 +443,10 @@ static unsigned apply_table(struct op *op, paddr_t table, unsigned level, uintpt
 		default:
 			continue;
 		}
-		if (!apply_table(op, child, level - 1, sva)) {
+		/* The kernel's root entries never change once made: riscv64
+		 * user roots hold copies of them (arch_pt_user_root_init). */
+		if (!apply_table(op, child, level - 1, sva) &&
+		    !(op->pt->kernel && level == op->pt->levels - 1)) {
 			retire_table(op, &t[i], child);
 			n--;
 		}

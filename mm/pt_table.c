@@ -94,3 +94,31 @@ void pt_destroy(struct pt *pt)
 	pt->root_pa = 0;
 	pt->table_pages = 0;
 }
+
+int pt_prepopulate_root(struct pt *pt, uintptr_t va, uint64_t size)
+{
+	unsigned top = pt->levels - 1;
+	uint64_t span = PT_LEVEL_SIZE(top);
+	pte_t *root = pt_table(pt->root_pa);
+	uintptr_t last = va + (size - 1);
+
+	if (!size || last < va || va < pt->va_start || last > pt->va_last)
+		return E_RANGE;
+	for (uintptr_t v = va & ~(span - 1); ; v += span) {
+		pte_t *slot = &root[pt_index(v, top)];
+
+		if (pt_kind(*slot, top) == PTE_NONE) {
+			paddr_t t = pt_table_alloc();
+
+			if (!t)
+				return E_NOMEM;
+			pt_table_count_init(t);
+			arch_pte_write(slot, arch_pte_table(t));
+			pt->table_pages++;
+		}
+		if (last - v < span)
+			break;
+	}
+	arch_pt_sync();
+	return E_OK;
+}

@@ -218,6 +218,11 @@ void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
 		root[i] = kernel_root[i];
 }
 
+int arch_pt_kernel_root_shared(void)
+{
+	return 1;
+}
+
 void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *last)
 {
 	unsigned bits = pt_va_bits(levels);   /* 39 or 48 */

@@ -198,12 +198,22 @@ static void expect_at(const struct pt *pt, uintptr_t va, paddr_t pa, unsigned fl
 		           (unsigned long long)size);
 }
 
-/* The largest leaf the walker must use at @va mapping @pa with @left bytes to go. */
-static uint64_t best_leaf(uintptr_t va, paddr_t pa, uint64_t left)
+/*
+ * The largest leaf the walker must use at @va mapping @pa with @left bytes
+ * to go.  A kernel root entry that holds a table keeps it (root entries
+ * never change once made), so no root-level leaf can go there.
+ */
+static uint64_t best_leaf(const struct pt *pt, uintptr_t va, paddr_t pa, uint64_t left)
 {
+	unsigned top = pt->levels - 1;
+	const pte_t *root = pa_to_va(pt->root_pa);
+	pte_t slot = root[(va >> (PAGE_SHIFT + PT_INDEX_BITS * top)) % PT_ENTRIES];
+
 	for (unsigned l = PT_MAX_BLOCK_LEVEL; l > 0; l--) {
 		uint64_t s = PT_LEVEL_SIZE(l);
 
+		if (pt->kernel && l == top && arch_pte_kind(slot, top) == PTE_TABLE)
+			continue;
 		if (!(va & (s - 1)) && !(pa & (s - 1)) && left >= s)
 			return s;
 	}
@@ -215,7 +225,7 @@ static void expect_best_leaves(const struct pt *pt, uintptr_t va, paddr_t pa, ui
                                unsigned flags)
 {
 	for (uint64_t off = 0; off < size;) {
-		uint64_t s = best_leaf(va + off, pa + off, size - off);
+		uint64_t s = best_leaf(pt, va + off, pa + off, size - off);
 
 		expect_at(pt, va + off, pa + off, flags, s);
 		off += s;
@@ -516,7 +526,29 @@ static void test_top_page_of_the_address_space(void)
 		ASSERT_OK(pt_protect(&kpt, top, SZ_4K, KRW));
 		expect_at(&kpt, top, 0x4000, KRW, SZ_4K);
 		ASSERT_OK(pt_unmap(&kpt, top - SZ_4K, 2 * SZ_4K, NULL, NULL));
-		EXPECT_EQ(kpt.table_pages, 1);
+		/* The root and the table under its last entry, which the kernel
+		 * table keeps even when empty: root entries never change. */
+		EXPECT_EQ(kpt.table_pages, 2);
+		teardown();
+	}
+}
+
+/* riscv64 user roots copy kernel root entries: those must never change. */
+static void test_kernel_root_entries_stay_when_emptied(void)
+{
+	for (unsigned levels = 3; levels <= 4; levels++) {
+		setup(levels);
+		uintptr_t va = kbase(levels) + 5 * SZ_2M;
+		const pte_t *root = pa_to_va(kpt.root_pa);
+		unsigned idx = (va >> (PAGE_SHIFT + PT_INDEX_BITS * (levels - 1))) % PT_ENTRIES;
+
+		ASSERT_OK(pt_map(&kpt, va, 0x200000, SZ_4K, KRO));
+		pte_t made = root[idx];
+		EXPECT_EQ(arch_pte_kind(made, levels - 1), PTE_TABLE);
+		ASSERT_OK(pt_unmap(&kpt, va, SZ_4K, NULL, NULL));
+		EXPECT_EQ_U(root[idx], made);
+		EXPECT_EQ(kpt.table_pages, 2);
+		EXPECT_EQ(pt_audit(&kpt), 0);
 		teardown();
 	}
 }
@@ -853,7 +885,7 @@ static void test_default_allocator_takes_frames(void)
 	EXPECT_EQ(free_frames(), frames - 4);
 	EXPECT_EQ(pt_audit(&k), 0);
 	ASSERT_OK(pt_unmap(&k, kbase(4), SZ_2M, NULL, NULL));
-	EXPECT_EQ(free_frames(), frames - 1);
+	EXPECT_EQ(free_frames(), frames - 2);   /* the root and the kept root-level table */
 	pt_destroy(&k);
 	EXPECT_EQ(free_frames(), frames);
 	EXPECT_EQ(fake_mmu_violations(), 0);
@@ -1273,6 +1305,7 @@ KTEST_SUITE(pt,
 	KTEST_CASE(test_unmapping_everything_frees_every_table),
 	KTEST_CASE(test_unmap_over_a_big_range_reports_every_leaf),
 	KTEST_CASE(test_top_page_of_the_address_space),
+	KTEST_CASE(test_kernel_root_entries_stay_when_emptied),
 	KTEST_CASE(test_failed_map_leaves_no_trace),
 	KTEST_CASE(test_failed_unmap_split_leaves_no_trace),
 	KTEST_CASE(test_failed_protect_split_leaves_no_trace),

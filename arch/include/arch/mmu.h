@@ -95,6 +95,9 @@ void arch_mmu_activate_user(paddr_t root, unsigned asid);
  */
 void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root);
 
+/* Nonzero when user roots hold copies of kernel root entries (riscv64). */
+int arch_pt_kernel_root_shared(void);
+
 /*
  * The virtual range (inclusive bounds) a @levels-level table covers for
  * the kernel (@kernel = 1: upper half) or a user address space (lower

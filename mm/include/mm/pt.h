@@ -60,6 +60,14 @@ void pt_set_allocator(const struct pt_allocator *a);
 int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
               const struct pt *kernel_pt);
 
+/*
+ * Give every root entry of @pt covering [va, va + size) a table, so the
+ * root never changes later (for kernel regions whose root entries user
+ * roots copy, riscv64).  Entries already present are kept.  Returns E_OK,
+ * E_RANGE or E_NOMEM (what was added stays: it is only empty tables).
+ */
+int pt_prepopulate_root(struct pt *pt, uintptr_t va, uint64_t size);
+
 /* Free every table page of @pt (not the pages it maps).  The caller has
  * made sure no CPU uses it any more. */
 void pt_destroy(struct pt *pt);
