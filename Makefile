@@ -13,6 +13,8 @@ BOOTARGS ?= ktest=all
 QEMU_FLAGS ?=
 TEST_TIMEOUT ?= 120
 DEBUG    ?= 0
+# Page-table depth the board boots with (boards may say 3).
+MMU_LEVELS ?= 4
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
@@ -153,7 +155,7 @@ test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
 
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
-	@$(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
+	@$(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
 	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -append "ktest=all poweroff" \
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \

@@ -10,6 +10,8 @@ static const char **value_slot(struct cmdline *c, const char *key)
 		return &c->ktest;
 	if (!strcmp(key, "bench"))
 		return &c->bench;
+	if (!strcmp(key, "mmu"))
+		return &c->mmu;
 	return NULL;
 }
 

@@ -21,6 +21,8 @@
 
 #define FDT_MAX_SIZE (2u << 20)
 
+extern char __image_start[];
+
 void kernel_main(unsigned long hartid, paddr_t dtb_pa);
 
 struct fdt boot_fdt;
@@ -78,6 +80,10 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	       "console %s, cmdline \"%s\"\n", ARCH_NAME, BOARD_NAME, hartid,
 	       (unsigned long long)(ram >> 20), nranges, nranges == 1 ? "" : "s",
 	       console_name(), boot_cmdline);
+	printf("mmu: %u-level tables (%u-bit VA), %u-bit ASIDs, kernel at 0x%lx "
+	       "(physical 0x%llx)\n", kernel_pt.levels, pt_va_bits(kernel_pt.levels),
+	       arch_asid_bits(), (unsigned long)__image_start,
+	       (unsigned long long)boot_kernel_pa);
 	if (cmdline_parse(boot_cmdline, &opts))
 		printf("cmdline: longer than %d bytes, ignored\n", CMDLINE_MAX - 1);
 

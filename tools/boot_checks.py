@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end boot checks of one board, reported as KTAP.
 
-usage: boot_checks.py IMAGE TEXT-OFFSET QEMU-COMMAND...
+usage: boot_checks.py IMAGE TEXT-OFFSET MMU-LEVELS QEMU-COMMAND...
 
 Boots the kernel image several times under QEMU, as a person at the serial
 console would, and checks what it prints: the RAM size for different -m
@@ -119,6 +119,23 @@ def check_image_header(image, text_offset):
     return errors
 
 
+def mmu_line(out):
+    m = re.search(r'^mmu: (\d)-level tables \((\d+)-bit VA\)', out, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def check_mmu_levels(qemu, append, want):
+    """Boot with @append, expect @want (levels, VA bits), and the page-table
+    suites passing at that depth."""
+    rc, out = boot(qemu, append + ' ktest=mmu,page poweroff')
+    got = mmu_line(out)
+    totals = re.search(r'^# Totals: pass:(\d+) fail:(\d+)', out, re.M)
+    if rc != 0 or got != want or not totals or totals.group(2) != '0' or totals.group(1) == '0':
+        return [f'"{append}": exit {rc}, mmu {got}, expected {want}; '
+                f'{totals.group(0) if totals else "no totals"}'] + out.splitlines()[-5:]
+    return []
+
+
 def check_shell(qemu):
     script = [('> ', 'help\r'), ('> ', 'nosuch\r'), ('> ', 'meminfo\r'),
               ('> ', 'ktest cmdline\r'), ('> ', 'poweroff\r')]
@@ -136,9 +153,10 @@ def check_shell(qemu):
 
 
 def main():
-    if len(sys.argv) < 4:
+    if len(sys.argv) < 5:
         sys.exit(__doc__)
-    image, text_offset, qemu = sys.argv[1], int(sys.argv[2], 0), sys.argv[3:]
+    image, text_offset, levels = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3])
+    qemu = sys.argv[4:]
     checks = [
         ('image_header_valid', lambda: check_image_header(image, text_offset)),
         ('ram_128m_reported', lambda: check_ram(qemu, '128M', 128)),
@@ -150,8 +168,12 @@ def main():
              '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1'])),
         ('unknown_option_reported', lambda: check_unknown_option(qemu)),
         ('failed_run_exits_nonzero', lambda: check_failed_run_exits_nonzero(qemu)),
+        ('mmu_levels_as_built', lambda: check_mmu_levels(
+            qemu, '', (levels, 12 + 9 * levels))),
         ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
     ]
+    if 'riscv64' in ' '.join(qemu):
+        checks.append(('mmu_sv39_forced', lambda: check_mmu_levels(qemu, 'mmu=sv39', (3, 39))))
     print('KTAP version 1\n1..1\n  KTAP version 1\n  # Subtest: boot\n'
           f'  1..{len(checks)}')
     failed = 0

@@ -39,6 +39,13 @@ static void test_unknown_options_counted_not_fatal(void)
 	EXPECT_EQ(c.unknown, 4);
 }
 
+static void test_mmu_option(void)
+{
+	ASSERT_OK(cmdline_parse("mmu=sv39", &c));
+	EXPECT_STREQ(c.mmu, "sv39");
+	EXPECT_EQ(c.unknown, 0);
+}
+
 static void test_last_value_wins(void)
 {
 	ASSERT_OK(cmdline_parse("ktest=a ktest=b", &c));
@@ -60,5 +67,6 @@ KTEST_SUITE(cmdline,
 	KTEST_CASE(test_suite_list_and_bench),
 	KTEST_CASE(test_empty_line),
 	KTEST_CASE(test_unknown_options_counted_not_fatal),
+	KTEST_CASE(test_mmu_option),
 	KTEST_CASE(test_last_value_wins),
 	KTEST_CASE(test_too_long_rejected));

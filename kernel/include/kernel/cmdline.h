@@ -5,6 +5,8 @@
  *   ktest=all | ktest=<suite>[,<suite>...]   run self-tests at boot
  *   poweroff                                  power off after them
  *   bench=<what>                              run benchmarks (reserved)
+ *   mmu=sv39                                  riscv64: 3-level tables even
+ *                                             when the hart has Sv48
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
@@ -17,6 +19,7 @@ struct cmdline {
 	char buf[CMDLINE_MAX];   /* the words, NUL-separated; options point in */
 	const char *ktest;       /* NULL when absent */
 	const char *bench;
+	const char *mmu;         /* "sv39": force 3 levels (read at boot, riscv64) */
 	int poweroff;
 	int unknown;             /* how many words were not understood */
 };
