@@ -36,6 +36,11 @@ static void boot_table_free(void *ctx, paddr_t pa)
 	(void)pa;   /* boot tables are never given back */
 }
 
+static int boot_ram(paddr_t pa, uint64_t size)
+{
+	return memmap_is_ram(&boot_memmap, pa, size);
+}
+
 static const struct pt_allocator boot_tables = { boot_table_alloc, boot_table_free, NULL };
 
 /* Map the parts of [base, base + size) that the early table did not. */
@@ -75,6 +80,7 @@ int kmap_init(void)
 	};
 	arch_pt_va_range(kernel_pt.levels, 1, &kernel_pt.va_start, &kernel_pt.va_last);
 	pt_set_allocator(&boot_tables);
+	pt_set_ram_check(boot_ram);
 
 	for (int i = 0; i < boot_memmap.nram; i++) {
 		rc = map_linear(boot_memmap.ram[i].base, boot_memmap.ram[i].size);

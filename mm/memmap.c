@@ -136,6 +136,18 @@ void memmap_freeze(struct memmap *mm)
 	mm->frozen = 1;
 }
 
+int memmap_is_ram(const struct memmap *mm, uint64_t base, uint64_t size)
+{
+	uint64_t last = base + size - 1;
+
+	if (!size || last < base)
+		return 0;
+	for (int i = 0; i < mm->nram; i++)
+		if (base >= mm->ram[i].base && last <= mm->ram[i].base + (mm->ram[i].size - 1))
+			return 1;
+	return 0;
+}
+
 uint64_t mem_ranges_total(const struct mem_range *r, int n)
 {
 	uint64_t t = 0;

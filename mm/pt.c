@@ -522,6 +522,13 @@ static int check_flags(const struct pt *pt, unsigned flags)
 	return E_OK;
 }
 
+static int (*ram_check)(paddr_t pa, uint64_t size);
+
+void pt_set_ram_check(int (*is_ram)(paddr_t pa, uint64_t size))
+{
+	ram_check = is_ram;
+}
+
 int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flags)
 {
 	struct op op;
@@ -536,6 +543,8 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 	rc = check_flags(pt, flags);
 	if (rc)
 		return rc;
+	if (!(flags & MMU_DEVICE) && ram_check && !ram_check(pa, size))
+		return E_RANGE;
 	op.va = va;
 	op.pa = pa;
 	op.flags = flags;

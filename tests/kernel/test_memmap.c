@@ -112,6 +112,21 @@ static void test_alloc_within_window(void)
 	EXPECT_EQ_U(memmap_alloc_within(&mm, 8 * MiB, 4096, 0x80000000, 0x80400000), 0);
 }
 
+static void test_is_ram(void)
+{
+	struct mem_range ram[] = { { 0x80000000, 16 * MiB }, { 0x100000000, 16 * MiB } };
+	struct mem_range res[] = { { 0x80000000, 1 * MiB } };
+
+	ASSERT_OK(memmap_init(&mm, ram, 2, res, 1));
+	EXPECT_TRUE(memmap_is_ram(&mm, 0x80000000, 4096));       /* reserved is still RAM */
+	EXPECT_TRUE(memmap_is_ram(&mm, 0x81000000 - 4096, 4096));
+	EXPECT_FALSE(memmap_is_ram(&mm, 0x81000000 - 4096, 8192));  /* runs off the end */
+	EXPECT_FALSE(memmap_is_ram(&mm, 0x90000000, 4096));         /* a hole */
+	EXPECT_FALSE(memmap_is_ram(&mm, 0x80f00000, 0x100000000));  /* spans the hole */
+	EXPECT_FALSE(memmap_is_ram(&mm, 0x80000000, 0));
+	EXPECT_FALSE(memmap_is_ram(&mm, ~0ull - 10, 4096));         /* wraps */
+}
+
 KTEST_SUITE(memmap,
 	KTEST_CASE(test_reserved_ranges_are_removed),
 	KTEST_CASE(test_several_ranges_sorted_with_holes),
@@ -119,4 +134,5 @@ KTEST_SUITE(memmap,
 	KTEST_CASE(test_bad_ranges_rejected),
 	KTEST_CASE(test_alloc_top_down_aligned_and_removed),
 	KTEST_CASE(test_alloc_refuses_bad_requests_and_after_freeze),
-	KTEST_CASE(test_alloc_within_window));
+	KTEST_CASE(test_alloc_within_window),
+	KTEST_CASE(test_is_ram));

@@ -229,6 +229,12 @@ static void test_bad_input_rejected(void)
 	EXPECT_EQ(pt_map(&kernel_pt, ~0ul & ~PAGE_MASK, pa, 2 * PAGE_SIZE, RW), E_OVERFLOW);
 	EXPECT_EQ(pt_map(&kernel_pt, TEST_VA, pa, PAGE_SIZE, RW | 0x1000), E_INVAL);
 	EXPECT_EQ(pt_map(&kernel_pt, TEST_VA, pa, PAGE_SIZE, RW | MMU_USER), E_RANGE);
+	/* Device registers (the console UART) are not RAM: normal attributes
+	 * are refused, device attributes accepted. */
+	EXPECT_EQ(pt_map(&kernel_pt, TEST_VA, EARLY_UART_BASE & ~PAGE_MASK, PAGE_SIZE, RW), E_RANGE);
+	ASSERT_OK(pt_map(&kernel_pt, TEST_VA, EARLY_UART_BASE & ~PAGE_MASK, PAGE_SIZE,
+	                 RW | MMU_DEVICE));
+	EXPECT_OK(pt_unmap(&kernel_pt, TEST_VA, PAGE_SIZE, NULL, NULL));
 	ASSERT_OK(pt_create(&u, kernel_pt.levels, 0, 0, &kernel_pt));
 	EXPECT_EQ(pt_map(&u, TEST_VA, pa, PAGE_SIZE, MMU_READ | MMU_USER), E_RANGE);
 	EXPECT_EQ(u.table_pages, 1);

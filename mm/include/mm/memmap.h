@@ -54,6 +54,9 @@ uint64_t memmap_alloc_within(struct memmap *mm, uint64_t size, uint64_t align,
 /* Stop boot allocations: the free ranges now belong to the frame allocator. */
 void memmap_freeze(struct memmap *mm);
 
+/* Nonzero when [base, base + size) lies inside one RAM range of @mm. */
+int memmap_is_ram(const struct memmap *mm, uint64_t base, uint64_t size);
+
 /* Sum of the sizes of @n ranges. */
 uint64_t mem_ranges_total(const struct mem_range *r, int n);
 

@@ -51,6 +51,14 @@ struct pt_allocator {
 void pt_set_allocator(const struct pt_allocator *a);
 
 /*
+ * Tell the walker what physical memory is RAM: pt_map() then refuses a
+ * mapping without MMU_DEVICE of anything else (E_RANGE), since normal,
+ * cacheable, speculatively readable attributes on device registers or
+ * holes are a bug.  NULL (the default) checks nothing.
+ */
+void pt_set_ram_check(int (*is_ram)(paddr_t pa, uint64_t size));
+
+/*
  * Create an empty table.  @kernel selects the upper half (kernel) or the
  * lower half (user) of a @levels-level layout.  A user table on riscv64
  * shares the kernel's root entries (arch_pt_user_root_init) with
@@ -79,7 +87,9 @@ void pt_destroy(struct pt *pt);
  * Returns E_OK, E_ALIGN, E_INVAL (size 0 or unknown flags or no MMU_READ),
  * E_OVERFLOW (va + size or pa + size wraps), E_RANGE (outside the table's
  * half, or MMU_USER in the kernel table / its absence in a user table;
- * likewise every kernel mapping is MMU_GLOBAL and no user mapping is),
+ * likewise every kernel mapping is MMU_GLOBAL and no user mapping is; or
+ * normal attributes for a physical range that is not RAM, see
+ * pt_set_ram_check()),
  * E_PERM (writable and executable), E_EXIST (already mapped), E_NOMEM.
  * The TLB is flushed for the range afterwards: RISC-V may otherwise keep
  * faulting on an entry that was invalid (no Svvptc).
