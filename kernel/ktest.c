@@ -34,6 +34,13 @@ __attribute__((weak)) int ktest_console_prefix(const char *prefix)
 	return 0;   /* the console does not prefix lines: print "# " here */
 }
 
+/* Called before every case, so the check after it has a baseline. */
+__attribute__((weak)) void ktest_case_begin(const char *case_name);
+__attribute__((weak)) void ktest_case_begin(const char *case_name)
+{
+	(void)case_name;
+}
+
 /* Called after every case; returns nonzero when an invariant broke. */
 __attribute__((weak)) int ktest_check_invariants(const char *case_name);
 __attribute__((weak)) int ktest_check_invariants(const char *case_name)
@@ -258,6 +265,7 @@ static enum result run_case(const struct ktest_case *c)
 	cur.failed = 0;
 	cur.skip_reason = NULL;
 	console_prefixes = ktest_console_prefix(CASE_INDENT "# ");
+	ktest_case_begin(c->name);
 	if (!setjmp(cur.abort_to))
 		c->fn();
 	panic_catch.armed = 0;   /* an ASSERT may have left EXPECT_PANIC early */

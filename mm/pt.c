@@ -443,10 +443,10 @@ static unsigned apply_table(struct op *op, paddr_t table, unsigned level, uintpt
 		default:
 			continue;
 		}
-		/* The kernel's root entries never change once made: riscv64
-		 * user roots hold copies of them (arch_pt_user_root_init). */
+		/* Where user roots hold copies of the kernel's root entries
+		 * (riscv64, arch_pt_user_root_init), those never change. */
 		if (!apply_table(op, child, level - 1, sva) &&
-		    !(op->pt->kernel && level == op->pt->levels - 1)) {
+		    !(op->pt->kernel && level == op->pt->levels - 1 && arch_pt_kernel_root_shared())) {
 			retire_table(op, &t[i], child);
 			n--;
 		}

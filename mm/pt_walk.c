@@ -146,9 +146,9 @@ static void audit_table(struct audit *a, paddr_t table, unsigned level, uintptr_
 		else if (t[i])
 			problem(a, va, "invalid entry not zero");
 	}
-	/* Tables under the kernel root stay even when empty (pt.c). */
+	/* Tables under a shared kernel root stay even when empty (pt.c). */
 	if (table != a->pt->root_pa && !valid &&
-	    !(a->pt->kernel && level == a->pt->levels - 2))
+	    !(a->pt->kernel && level == a->pt->levels - 2 && arch_pt_kernel_root_shared()))
 		problem(a, base, "empty table not freed");
 	if (pt_table_count(table) != valid)
 		problem(a, base, "table's entry count is wrong");
