@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <kernel/boot.h>
+#include <kernel/bench.h>
 #include <kernel/boot_mmu.h>
 #include <kernel/cmdline.h>
 #include <kernel/console.h>
@@ -87,8 +88,8 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	if (cmdline_parse(boot_cmdline, &opts))
 		printf("cmdline: longer than %d bytes, ignored\n", CMDLINE_MAX - 1);
 
-	if (opts.bench)
-		printf("bench: benchmarks are not built into this kernel yet\n");
+	if (opts.bench && bench_run(opts.bench) && opts.poweroff)
+		power_off(POWER_FAILURE);
 	if (opts.ktest) {
 		int failed = ktest_run(opts.ktest);
 

@@ -53,6 +53,11 @@ SECTIONS
 		KEEP(*(shell_cmds))
 		__stop_shell_cmds = .;
 	} :rodata
+	bench_cases : ALIGN(8) {
+		__start_bench_cases = .;
+		KEEP(*(bench_cases))
+		__stop_bench_cases = .;
+	} :rodata
 	.eh_frame : { *(.eh_frame .eh_frame_hdr) } :rodata
 	.ksyms : ALIGN(8) { KEEP(*(.rodata.ksyms)) } :rodata
 	. = ALIGN(PAGE);

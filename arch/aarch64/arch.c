@@ -2,6 +2,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/sysreg.h>
+#include <kernel/err.h>
 #include <kernel/fdt.h>
 #include <kernel/trap.h>
 
@@ -74,6 +75,36 @@ unsigned long arch_user_access_begin(void)
 void arch_user_access_end(unsigned long state)
 {
 	(void)state;
+}
+
+/*
+ * PMU (Arm ARM D11): event counter 0 counts INST_RETIRED (0x08) at EL1
+ * and EL0 (PMEVTYPER0_EL0 filter bits clear), enabled through PMCR_EL0.E
+ * and PMCNTENSET_EL0.  PMCR_EL0.N says how many event counters exist.
+ */
+int arch_insn_counter_init(void)
+{
+	uint64_t dfr = sysreg_read(id_aa64dfr0_el1);
+
+	if (((dfr >> 8) & 0xf) == 0 || ((dfr >> 8) & 0xf) == 0xf)
+		return E_NOTSUP;   /* no PMUv3 */
+	if (!((sysreg_read(pmcr_el0) >> 11) & 0x1f))
+		return E_NOTSUP;   /* no event counter */
+	sysreg_write(pmselr_el0, 0);
+	isb();
+	sysreg_write(pmxevtyper_el0, 0x08);
+	sysreg_write(pmcntenset_el0, 1);
+	sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | 1);
+	isb();
+	return E_OK;
+}
+
+uint64_t arch_insn_count(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, pmevcntr0_el0" : "=r"(v) :: "memory");
+	return v;
 }
 
 unsigned long arch_irq_save(void)

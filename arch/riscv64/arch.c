@@ -2,7 +2,9 @@
 #include <arch/arch.h>
 #include <arch/csr.h>
 #include <arch/sbi.h>
+#include <kernel/err.h>
 #include <kernel/fdt.h>
+#include <kernel/trap.h>
 
 void arch_fdt_init(const struct fdt *fdt)
 {
@@ -46,6 +48,25 @@ void arch_user_access_end(unsigned long state)
 {
 	if (!state)
 		csr_clear(sstatus, SSTATUS_SUM);
+}
+
+/*
+ * instret is readable in S-mode when the firmware sets mcounteren.IR
+ * (OpenSBI does); probe by reading it under the trap catcher.
+ */
+int arch_insn_counter_init(void)
+{
+	trap_expect(TRAP_ILLEGAL);
+	(void)arch_insn_count();
+	return trap_caught(NULL) ? E_NOTSUP : E_OK;
+}
+
+uint64_t arch_insn_count(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("rdinstret %0" : "=r"(v));
+	return v;
 }
 
 unsigned long arch_irq_save(void)

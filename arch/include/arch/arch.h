@@ -77,6 +77,23 @@ int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc);
 unsigned long arch_user_access_begin(void);
 void arch_user_access_end(unsigned long state);
 
+/*
+ * Retired-instruction counter of this CPU (riscv64: the instret CSR;
+ * aarch64: PMU event counter 0 counting INST_RETIRED, event 0x08).  Exact
+ * under QEMU -icount.  arch_insn_counter_init() starts it; returns 0, or
+ * E_NOTSUP when the counter cannot be read from the kernel.
+ */
+int arch_insn_counter_init(void);
+uint64_t arch_insn_count(void);
+
+/*
+ * Clear / copy one 4 KiB page (page-aligned) with the fastest routine the
+ * CPU offers: aarch64 DC ZVA and LDP/STP pairs, riscv64 unrolled 8-byte
+ * stores and loads.  Every page the kernel clears or copies goes here.
+ */
+void arch_clear_page(void *page);
+void arch_copy_page(void *dst, const void *src);
+
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))
 
