@@ -125,7 +125,7 @@ HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
 HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
 HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
 
-$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h tests/host/*.h) | $(SETUP)
+$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h tests/host/*.h tests/host/arch/*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_SRCS) -o $@
 

@@ -8,8 +8,8 @@
  *
  * It builds two small tables from a static pool:
  *   kernel (upper half): the image at its link address (text RX, rodata R,
- *     data RW), the 1 GiB linear-map blocks holding the image and the
- *     device tree, and the early UART page;
+ *     data RW), linear-map windows of 2 MiB blocks around the image and
+ *     around the device tree, and the early UART page;
  *   identity (lower half): the image at its physical address, so the
  *     code that turns the MMU on keeps running and can return.
  * The entry code then jumps to the virtual address and calls kernel_main,
@@ -36,6 +36,7 @@ static pte_t pool[POOL_PAGES][PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static unsigned pool_used;
 
 /* Results for the virtual half of boot. */
+struct boot_window boot_linear_window[2];
 paddr_t boot_kernel_pa;          /* physical address of __image_start */
 uintptr_t boot_va_offset;        /* link address - load address */
 paddr_t boot_early_root;         /* the early kernel table */
@@ -53,10 +54,10 @@ static pte_t *table_at(pte_t *slot, unsigned level)
 	return t;
 }
 
-/* Map [va, va + size) to pa with 4 KiB pages, or 1 GiB blocks if @giga. */
-static int map(pte_t *root, uintptr_t va, paddr_t pa, uint64_t size, unsigned flags, int giga)
+/* Map [va, va + size) to pa with leaves of @leaf's size (0: 4 KiB, 1: 2 MiB). */
+static int map(pte_t *root, uintptr_t va, paddr_t pa, uint64_t size, unsigned flags, unsigned leaf)
 {
-	unsigned top = arch_pt_levels() - 1, leaf = giga ? 2 : 0;
+	unsigned top = arch_pt_levels() - 1;
 	uint64_t step = PT_LEVEL_SIZE(leaf);
 
 	for (uint64_t off = 0; off < size; off += step) {
@@ -117,11 +118,28 @@ static int wants_3_levels(const void *dtb)
 	return has_word(fdt_bootargs(&fdt), "mmu=sv39");
 }
 
+/* Big-endian 32-bit load, byte by byte (Device memory, MMU off). */
+static uint32_t be32(const void *p)
+{
+	const volatile uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* [base, end) grown to 2 MiB boundaries. */
+static void window(struct boot_window *w, paddr_t base, paddr_t end)
+{
+	uint64_t two = PT_LEVEL_SIZE(1);
+
+	w->base = base & ~(two - 1);
+	w->end = (end + two - 1) & ~(two - 1);
+}
+
 /* Build both tables for the current depth and try to turn them on. */
 static int build_and_enable(const void *dtb)
 {
 	pte_t *kroot, *iroot;
-	uintptr_t gib = PT_LEVEL_SIZE(2);
+	unsigned rw = MMU_READ | MMU_WRITE | MMU_GLOBAL;
 
 	/* Plain stores: library memset may use cache operations that fault
 	 * while memory is Device memory (aarch64 with the MMU off). */
@@ -132,11 +150,20 @@ static int build_and_enable(const void *dtb)
 	kroot = pool[pool_used++];
 	iroot = pool[pool_used++];
 	boot_early_root = (uintptr_t)kroot;
-	uintptr_t kgib = boot_kernel_pa & ~(gib - 1), dgib = (uintptr_t)dtb & ~(gib - 1);
+	/* Linear-map windows in 2 MiB blocks around the image and the
+	 * device tree: RAM, as far as anything is known before the tree is
+	 * read; the rest of RAM is mapped exactly later (kernel/kmap.c). */
+	struct boot_window *kw = &boot_linear_window[0], *dw = &boot_linear_window[1];
+	window(kw, boot_kernel_pa, pa_of(__image_end));
+	window(dw, (uintptr_t)dtb, (uintptr_t)dtb + be32((const uint8_t *)dtb + 4));
+	if (dw->base < kw->end && kw->base < dw->end) {   /* overlapping: one window */
+		kw->base = kw->base < dw->base ? kw->base : dw->base;
+		kw->end = kw->end > dw->end ? kw->end : dw->end;
+		dw->base = dw->end = 0;
+	}
 	if (map_image(kroot, boot_va_offset, MMU_GLOBAL) ||
-	    map(kroot, KERNEL_LINEAR_BASE + kgib, kgib, gib, MMU_READ | MMU_WRITE | MMU_GLOBAL, 1) ||
-	    (dgib != kgib &&
-	     map(kroot, KERNEL_LINEAR_BASE + dgib, dgib, gib, MMU_READ | MMU_WRITE | MMU_GLOBAL, 1)) ||
+	    map(kroot, KERNEL_LINEAR_BASE + kw->base, kw->base, kw->end - kw->base, rw, 1) ||
+	    map(kroot, KERNEL_LINEAR_BASE + dw->base, dw->base, dw->end - dw->base, rw, 1) ||
 	    map(kroot, BOOT_EARLY_UART_PAGE_VA, EARLY_UART_BASE & ~(PAGE_SIZE - 1), PAGE_SIZE,
 	        MMU_READ | MMU_WRITE | MMU_DEVICE | MMU_GLOBAL, 0))
 		boot_early_status = BOOT_MMU_POOL_EXHAUSTED;

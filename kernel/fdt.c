@@ -615,6 +615,22 @@ int fdt_reserved(const struct fdt *fdt, struct fdt_range *out, int max)
 	return c.n;
 }
 
+int fdt_reserved_nomap(const struct fdt *fdt, struct fdt_range *out, int max)
+{
+	struct collect c = { out, max > 0 ? max : 0, 0 };
+	int rm = fdt_path_offset(fdt, "/reserved-memory"), child, rc;
+
+	for (child = fdt_first_child(fdt, rm); child >= 0;
+	     child = fdt_next_sibling(fdt, child)) {
+		if (fdt_getprop(fdt, child, "no-map", NULL, NULL))
+			continue;
+		rc = collect_reg(fdt, &c, child, rm);
+		if (rc)
+			return rc;
+	}
+	return c.n;
+}
+
 /*
  * Does node name @name match path component @comp (@n bytes)?  Exactly, or
  * as "comp@unit" when the component itself has no unit address.

@@ -16,13 +16,13 @@ static uintptr_t iomap_next = KERNEL_IOMAP_BASE + PAGE_SIZE;
 
 /*
  * Before the frame allocator exists, table pages come from the boot
- * memory map, from the part the early linear map can reach (the 1 GiB
- * blocks around the image), so they can be filled in through it.
+ * memory map, from the part the early linear map can reach (the window
+ * around the image), so they can be filled in through it.
  */
 static paddr_t boot_table_alloc(void *ctx)
 {
-	uint64_t gib = PT_LEVEL_SIZE(2), lo = boot_kernel_pa & ~(gib - 1);
-	paddr_t pa = memmap_alloc_within(&boot_memmap, PAGE_SIZE, PAGE_SIZE, lo, lo + gib);
+	const struct boot_window *w = &boot_linear_window[0];
+	paddr_t pa = memmap_alloc_within(&boot_memmap, PAGE_SIZE, PAGE_SIZE, w->base, w->end);
 
 	(void)ctx;
 	if (pa)
@@ -43,27 +43,27 @@ static int boot_ram(paddr_t pa, uint64_t size)
 
 static const struct pt_allocator boot_tables = { boot_table_alloc, boot_table_free, NULL };
 
-/* Map the parts of [base, base + size) that the early table did not. */
-static int map_linear(uint64_t base, uint64_t size)
+/* What the linear map must leave out: early windows, "no-map" regions. */
+static struct mem_range holes[MEMMAP_MAX + 2];
+static int nholes;
+
+/*
+ * Map [base, end) of RAM into the linear map minus holes[h..] (the early
+ * windows are mapped already; no-map regions never are), largest blocks
+ * first (pt_map picks them).
+ */
+static int map_linear(uint64_t base, uint64_t end, int h)
 {
-	uint64_t gib = PT_LEVEL_SIZE(2), end = base + size;
-
-	if (end > KERNEL_LINEAR_SIZE)
-		return E_RANGE;
-	while (base < end) {
-		uint64_t chunk_end = (base | (gib - 1)) + 1 < end ? (base | (gib - 1)) + 1 : end;
-		paddr_t pa;
-
-		/* A GiB the early table mapped as one block is already there. */
-		if (pt_query(&kernel_pt, KERNEL_LINEAR_BASE + base, &pa, NULL, NULL)) {
-			int rc = pt_map(&kernel_pt, KERNEL_LINEAR_BASE + base, base,
-			                chunk_end - base, MMU_READ | MMU_WRITE | MMU_GLOBAL);
-			if (rc)
-				return rc;
-		}
-		base = chunk_end;
-	}
-	return E_OK;
+	if (base >= end)
+		return E_OK;
+	if (h == nholes)
+		return pt_map(&kernel_pt, KERNEL_LINEAR_BASE + base, base, end - base,
+		              MMU_READ | MMU_WRITE | MMU_GLOBAL);
+	uint64_t hb = holes[h].base, he = holes[h].base + holes[h].size;
+	if (he <= base || hb >= end)
+		return map_linear(base, end, h + 1);
+	int rc = map_linear(base, hb > base ? hb : base, h + 1);
+	return rc ? rc : map_linear(he < end ? he : end, end, h + 1);
 }
 
 int kmap_init(void)
@@ -82,8 +82,19 @@ int kmap_init(void)
 	pt_set_allocator(&boot_tables);
 	pt_set_ram_check(boot_ram);
 
+	nholes = 0;
+	for (int i = 0; i < 2; i++)
+		if (boot_linear_window[i].end > boot_linear_window[i].base)
+			holes[nholes++] = (struct mem_range){ boot_linear_window[i].base,
+				boot_linear_window[i].end - boot_linear_window[i].base };
+	for (int i = 0; i < boot_nnomap; i++)
+		holes[nholes++] = boot_nomap[i];
 	for (int i = 0; i < boot_memmap.nram; i++) {
-		rc = map_linear(boot_memmap.ram[i].base, boot_memmap.ram[i].size);
+		const struct mem_range *r = &boot_memmap.ram[i];
+
+		if (r->base + r->size > KERNEL_LINEAR_SIZE)
+			return E_RANGE;
+		rc = map_linear(r->base, r->base + r->size, 0);
 		if (rc)
 			return rc;
 	}

@@ -13,6 +13,8 @@ extern char __image_start[], __image_end[];
 struct memmap boot_memmap;
 struct mem_taken boot_taken[MEMMAP_MAX];
 int boot_ntaken;
+struct mem_range boot_nomap[MEMMAP_MAX];
+int boot_nnomap;
 
 static void take(uint64_t base, uint64_t size, const char *what)
 {
@@ -45,6 +47,17 @@ int mem_boot_init(const struct fdt *fdt, paddr_t dtb_pa)
 		take(fr[i].base, fr[i].size, "reserved (device tree)");
 	if (n > MEMMAP_MAX - 2)
 		return E_NOSPC;
+
+	n = fdt_reserved_nomap(fdt, fr, MEMMAP_MAX);
+	if (n < 0 || n > MEMMAP_MAX)
+		return n < 0 ? n : E_NOSPC;
+	boot_nnomap = n;
+	for (int i = 0; i < n; i++) {
+		uint64_t b = fr[i].base & ~(uint64_t)PAGE_MASK;
+
+		boot_nomap[i] = (struct mem_range){
+			b, ((fr[i].base + fr[i].size + PAGE_MASK) & ~(uint64_t)PAGE_MASK) - b };
+	}
 
 	nres = boot_ntaken;
 	for (int i = 0; i < nres; i++)

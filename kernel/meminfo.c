@@ -23,6 +23,9 @@ static int cmd_meminfo(int argc, char **argv)
 	printf("taken at boot:\n");
 	for (int i = 0; i < boot_ntaken; i++)
 		print_range(&boot_taken[i].range, boot_taken[i].what);
+	printf("never mapped (no-map):\n");
+	for (int i = 0; i < boot_nnomap; i++)
+		print_range(&boot_nomap[i], "");
 	printf("boot allocations: %llu KiB\n", (unsigned long long)(mm->boot_allocated >> 10));
 	printf("usable: %d range%s, %llu KiB\n", mm->nfree, mm->nfree == 1 ? "" : "s",
 	       (unsigned long long)(mem_ranges_total(mm->free, mm->nfree) >> 10));

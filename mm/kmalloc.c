@@ -19,10 +19,11 @@ _Static_assert(KMALLOC_MAX_SIZE == PAGE_SIZE << PAGE_MAX_ORDER, "largest block")
  */
 static struct kmem_cache classes[NCLASSES];
 
-/* Size class of a request of n bytes (1 <= n <= 1024): class_of[(n - 1) / 16]. */
-static const uint8_t class_of[KMALLOC_MAX_CLASS / 16] = {
-	[0] = 0, [1] = 1, [2 ... 3] = 2, [4 ... 7] = 3, [8 ... 15] = 4,
-	[16 ... 31] = 5, [32 ... 63] = 6,
+/* The cache for a request of n bytes (1 <= n <= 1024): class_of[(n - 1) / 16]. */
+static struct kmem_cache *const class_of[KMALLOC_MAX_CLASS / 16] = {
+	[0] = &classes[0], [1] = &classes[1], [2 ... 3] = &classes[2],
+	[4 ... 7] = &classes[3], [8 ... 15] = &classes[4], [16 ... 31] = &classes[5],
+	[32 ... 63] = &classes[6],
 };
 
 /* Live large blocks and their frames (statistics only). */
@@ -85,7 +86,7 @@ static void *__attribute__((noinline)) kmalloc_slow(size_t size, unsigned flags)
 void *kmalloc(size_t size, unsigned flags)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CLASS))
-		return slab_alloc(&classes[class_of[(size - 1) >> 4]], flags);
+		return slab_alloc(class_of[(size - 1) >> 4], flags);
 	return kmalloc_slow(size, flags);
 }
 
@@ -169,7 +170,7 @@ size_t ksize(const void *p)
 static size_t usable_size(size_t size)
 {
 	if (size - 1 < KMALLOC_MAX_CLASS)
-		return classes[class_of[(size - 1) >> 4]].size;
+		return class_of[(size - 1) >> 4]->size;
 	return size ? PAGE_SIZE << order_for(size) : classes[0].size;
 }
 

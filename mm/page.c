@@ -50,7 +50,7 @@ static inline void check_frame(const struct page *p, const char *who)
 		not_a_frame(p, who);
 	r = frame_range(p);
 	off = (uintptr_t)p - (uintptr_t)r->meta;
-	if (unlikely(off >= r->npages * sizeof(*p) || off % sizeof(*p)))
+	if (unlikely(off >= r->meta_bytes || off % sizeof(*p)))
 		not_a_frame(p, who);
 }
 
@@ -159,15 +159,15 @@ static void cache_drain_locked(void)
 
 /* ---- allocate and free ----------------------------------------------------- */
 
-/* Anything but a cache hit.  Returns the block's head (order set) or NULL. */
-static struct page *alloc_slow_locked(unsigned order)
+/* Any block, cache or lists.  Returns the block's head (order set) or NULL. */
+static struct page *alloc_locked(unsigned order)
 {
 	struct page *p;
 
 	if (order > PAGE_MAX_ORDER)
 		return NULL;
 	if (order == 0)
-		return cache_refill_locked() ? pmm.cache[--pmm.ncached] : NULL;
+		return pmm.ncached || cache_refill_locked() ? pmm.cache[--pmm.ncached] : NULL;
 	p = buddy_alloc_locked(order);
 	if (!p && pmm.ncached) {
 		/* Cached frames may merge into what is asked for. */
@@ -177,21 +177,20 @@ static struct page *alloc_slow_locked(unsigned order)
 	return p;
 }
 
-struct page *page_alloc(unsigned order, unsigned flags)
+/* page_alloc() in full: any order, zeroing, the poison check. */
+static struct page *__attribute__((noinline)) alloc_slow(unsigned order, unsigned flags)
 {
 	struct page *p;
 	unsigned long irq = spin_lock_irqsave(&pmm.lock);
 
-	if (order == 0 && pmm.ncached)
-		p = pmm.cache[--pmm.ncached];
-	else if (!(p = alloc_slow_locked(order))) {
-		spin_unlock_irqrestore(&pmm.lock, irq);
-		return NULL;
+	p = alloc_locked(order);
+	if (p) {
+		p->state = PG_ALLOC;
+		p->refcount = 1;   /* nobody else can see the block yet */
 	}
-	p->state = PG_ALLOC;
-	__atomic_store_n(&p->refcount, 1, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&pmm.lock, irq);
-
+	if (!p)
+		return NULL;
 	if (KDEBUG)
 		pmm_poison_check(p, order);
 	if (flags & PAGE_ZERO)
@@ -199,10 +198,33 @@ struct page *page_alloc(unsigned order, unsigned flags)
 	return p;
 }
 
+/*
+ * The fast path is a cache hit for order 0 without zeroing, in a build
+ * without poison: pop, mark, done.  Anything else goes the slow way.
+ */
+struct page *page_alloc(unsigned order, unsigned flags)
+{
+	struct page *p;
+	unsigned long irq;
+
+	if (KDEBUG || (order | flags))
+		return alloc_slow(order, flags);
+	irq = spin_lock_irqsave(&pmm.lock);
+	if (unlikely(!pmm.ncached)) {
+		spin_unlock_irqrestore(&pmm.lock, irq);
+		return alloc_slow(0, 0);
+	}
+	p = pmm.cache[--pmm.ncached];
+	p->state = PG_ALLOC;
+	p->refcount = 1;
+	spin_unlock_irqrestore(&pmm.lock, irq);
+	return p;
+}
+
 /* Free the allocated block @p of @order whose last reference is gone. */
 static void free_locked(struct page *p, unsigned order)
 {
-	__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
+	p->refcount = 0;
 	if (KDEBUG)
 		pmm_poison(p, order);
 	if (order == 0 && pmm.ncached < PCP_MAX) {
@@ -236,7 +258,8 @@ bad_free(unsigned long irq, const struct page *p, unsigned order)
 	           pa, refs);
 }
 
-void page_free(struct page *p, unsigned order)
+/* page_free() in full: every check, any order, poison. */
+static void __attribute__((noinline)) free_slow(struct page *p, unsigned order)
 {
 	unsigned long irq;
 
@@ -246,6 +269,33 @@ void page_free(struct page *p, unsigned order)
 	             __atomic_load_n(&p->refcount, __ATOMIC_RELAXED) != 1))
 		bad_free(irq, p, order);
 	free_locked(p, order);
+	spin_unlock_irqrestore(&pmm.lock, irq);
+}
+
+/*
+ * The fast path: an order-0 frame of the first RAM range (the only one on
+ * most machines, so the range check is one compare), exactly as
+ * page_alloc() handed it out, into a cache with room.  Anything else, and
+ * anything wrong, goes the slow way, which has the full checks.  (A
+ * misaligned pointer into the metadata is left to the state check here;
+ * the slow path and debug builds reject it outright.)
+ */
+void page_free(struct page *p, unsigned order)
+{
+	unsigned long irq;
+
+	if (KDEBUG || order ||
+	    (uintptr_t)p - (uintptr_t)pmm.ranges[0].meta >= pmm.ranges[0].meta_bytes)
+		return free_slow(p, order);
+	irq = spin_lock_irqsave(&pmm.lock);
+	if (unlikely(p->state != PG_ALLOC || p->order || p->refcount != 1 ||
+	             pmm.ncached == PCP_MAX)) {
+		spin_unlock_irqrestore(&pmm.lock, irq);
+		return free_slow(p, order);
+	}
+	p->refcount = 0;
+	p->state = PG_CACHED;
+	pmm.cache[pmm.ncached++] = p;
 	spin_unlock_irqrestore(&pmm.lock, irq);
 }
 
@@ -388,6 +438,7 @@ int pmm_init(const struct pmm_range_desc *ram, int n,
 		r->base_pfn = ram[i].base >> PAGE_SHIFT;
 		r->npages = ram[i].size >> PAGE_SHIFT;
 		r->meta = meta[i];
+		r->meta_bytes = r->npages * sizeof(struct page);
 		for (uint64_t f = 0; f < r->npages; f++)
 			r->meta[f] = (struct page){ .refcount = 1, .state = PG_RESERVED,
 			                            .range = (uint16_t)i };

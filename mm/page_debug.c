@@ -222,13 +222,13 @@ static int check_lists(const struct tally *t)
 static int check_cache(const struct tally *t)
 {
 	if (pmm.ncached > PCP_MAX || pmm.ncached != t->cached)
-		return corrupt("cache holds %u frames, %llu frames are cached", pmm.ncached,
+		return corrupt("cache holds %lu frames, %llu frames are cached", pmm.ncached,
 		               (unsigned long long)t->cached);
-	for (unsigned k = 0; k < pmm.ncached; k++) {
+	for (unsigned long k = 0; k < pmm.ncached; k++) {
 		if (!is_frame(pmm.cache[k]) || pmm.cache[k]->state != PG_CACHED)
-			return corrupt("cache slot %u holds %p, not a cached frame", k,
+			return corrupt("cache slot %lu holds %p, not a cached frame", k,
 			               (void *)pmm.cache[k]);
-		for (unsigned j = 0; j < k; j++)
+		for (unsigned long j = 0; j < k; j++)
 			if (pmm.cache[j] == pmm.cache[k])
 				return corrupt("frame 0x%llx is cached twice",
 				               (unsigned long long)frame_pa(pmm.cache[k]));

@@ -37,6 +37,7 @@ struct pmm_range {
 	uint64_t base_pfn;
 	uint64_t npages;
 	struct page *meta;
+	uint64_t meta_bytes;   /* npages * sizeof(struct page), for quick checks */
 };
 
 /* Lives in the first bytes of every free block on a list. */
@@ -59,7 +60,7 @@ LIST_HEAD(free_list, free_block);
 
 struct pmm {
 	struct spinlock lock;
-	unsigned ncached;
+	unsigned long ncached;
 	struct page *cache[PCP_MAX];
 	unsigned nranges;
 	struct pmm_range ranges[PMM_MAX_RANGES];

@@ -112,21 +112,12 @@ struct slab *slab_grow_locked(struct kmem_cache *c)
 	return s;
 }
 
-/* Unlink @s (no object in use) from @c and give its frames back. */
-static void slab_release_locked(struct kmem_cache *c, struct slab *s)
+void slab_release_locked(struct kmem_cache *c, struct slab *s)
 {
 	LIST_REMOVE(s, link);
 	s->magic = 0;
 	c->nslabs--;
 	page_free(va_to_page(s), c->order);
-}
-
-void slab_empty_locked(struct kmem_cache *c, struct slab *s)
-{
-	/* Keep it when it is the only slab with room: the next alloc needs one. */
-	if (LIST_FIRST(&c->partial) == s && !LIST_NEXT(s, link))
-		return;
-	slab_release_locked(c, s);
 }
 
 /* Release every empty slab of @c. */
@@ -190,6 +181,25 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	spin_unlock_irqrestore(&heap_caches_lock, irq);
 	kmem_cache_free(&cache_cache, c);
 	return E_OK;
+}
+
+void *slab_alloc_slow(struct kmem_cache *c, unsigned flags)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	struct slab *s = LIST_FIRST(&c->partial);
+	void *obj;
+
+	if (!s && !(s = slab_grow_locked(c))) {
+		spin_unlock_irqrestore(&c->lock, irq);
+		return NULL;
+	}
+	obj = slab_pop_locked(c, s);
+	spin_unlock_irqrestore(&c->lock, irq);
+	if (KDEBUG)
+		slab_check_poison(c, obj);
+	if (flags & KM_ZERO)
+		memset(obj, 0, c->size);
+	return obj;
 }
 
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned flags)

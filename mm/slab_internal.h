@@ -66,8 +66,8 @@ extern struct spinlock heap_caches_lock;
 /* No partial slab: add one.  Lock held; returns the slab or NULL. */
 struct slab *slab_grow_locked(struct kmem_cache *c);
 
-/* @s just lost its last object: keep it or give it back.  Lock held. */
-void slab_empty_locked(struct kmem_cache *c, struct slab *s);
+/* Give the frames of @s (no object in use) back.  Lock held. */
+void slab_release_locked(struct kmem_cache *c, struct slab *s);
 
 /*
  * Lay out and register one of the heap's own caches (never destroyed),
@@ -90,47 +90,72 @@ static inline void slab_poison(const struct kmem_cache *c, void *obj)
 	memset((char *)obj + sizeof(void *), OBJ_POISON, c->size - sizeof(void *));
 }
 
-static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
+/* Take the first free object of @s, a slab of @c with one.  Lock held. */
+static inline void *slab_pop_locked(struct kmem_cache *c, struct slab *s)
 {
-	unsigned long irq = spin_lock_irqsave(&c->lock);
-	struct slab *s = LIST_FIRST(&c->partial);
-	void **obj;
+	void **obj = s->free;
 
-	if (unlikely(!s) && !(s = slab_grow_locked(c))) {
-		spin_unlock_irqrestore(&c->lock, irq);
-		return NULL;
-	}
-	obj = s->free;
 	s->free = *obj;
 	s->inuse++;
 	if (unlikely(!s->free)) {
 		LIST_REMOVE(s, link);
 		LIST_INSERT_HEAD(&c->full, s, link);
 	}
-	spin_unlock_irqrestore(&c->lock, irq);
-	if (KDEBUG)
-		slab_check_poison(c, obj);
-	if (flags & KM_ZERO)
-		memset(obj, 0, c->size);
 	return obj;
 }
 
+/* slab_alloc() in full: growing the cache, the poison check, zeroing. */
+void *slab_alloc_slow(struct kmem_cache *c, unsigned flags);
+
+/*
+ * The fast path pops the first partial slab's free list; everything else
+ * (no partial slab, zeroing, debug checks) goes the slow way.
+ */
+static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
+{
+	unsigned long irq;
+	struct slab *s;
+	void *obj;
+
+	if (KDEBUG || flags)
+		return slab_alloc_slow(c, flags);
+	irq = spin_lock_irqsave(&c->lock);
+	s = LIST_FIRST(&c->partial);
+	if (unlikely(!s)) {
+		spin_unlock_irqrestore(&c->lock, irq);
+		return slab_alloc_slow(c, flags);
+	}
+	obj = slab_pop_locked(c, s);
+	spin_unlock_irqrestore(&c->lock, irq);
+	return obj;
+}
+
+/* A full slab got an object back: it has room again. */
+static inline void slab_unfull_locked(struct kmem_cache *c, struct slab *s)
+{
+	LIST_REMOVE(s, link);
+	LIST_INSERT_HEAD(&c->partial, s, link);
+}
+
+/* Give @obj back to its slab @s of @c: a push, unless the slab changes list. */
 static inline void slab_free(struct kmem_cache *c, struct slab *s, void *obj)
 {
 	unsigned long irq = spin_lock_irqsave(&c->lock);
+	void *next = s->free;
 
 	if (KDEBUG) {
 		slab_check_free_locked(c, s, obj, irq);
 		slab_poison(c, obj);
 	}
-	*(void **)obj = s->free;
-	if (unlikely(!s->free)) {
-		LIST_REMOVE(s, link);
-		LIST_INSERT_HEAD(&c->partial, s, link);
-	}
+	*(void **)obj = next;
 	s->free = obj;
-	if (unlikely(--s->inuse == 0))
-		slab_empty_locked(c, s);
+	if (unlikely(!next))
+		slab_unfull_locked(c, s);
+	/* An empty slab is kept when it is the only one with room: the next
+	 * allocation would need a slab again at once. */
+	if (unlikely(--s->inuse == 0) &&
+	    (LIST_FIRST(&c->partial) != s || LIST_NEXT(s, link)))
+		slab_release_locked(c, s);
 	spin_unlock_irqrestore(&c->lock, irq);
 }
 

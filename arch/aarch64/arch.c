@@ -107,20 +107,6 @@ uint64_t arch_insn_count(void)
 	return v;
 }
 
-unsigned long arch_irq_save(void)
-{
-	unsigned long daif = sysreg_read(daif);
-
-	__asm__ volatile("msr daifset, #2" ::: "memory");
-	return daif;
-}
-
-void arch_irq_restore(unsigned long state)
-{
-	if (!(state & DAIF_IRQ))
-		__asm__ volatile("msr daifclr, #2" ::: "memory");
-}
-
 /* AAPCS64 frame record: {caller's x29, x30} at the frame pointer. */
 int arch_unwind_step(uintptr_t fp, uintptr_t *caller_fp, uintptr_t *ret_pc)
 {

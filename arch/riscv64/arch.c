@@ -69,16 +69,6 @@ uint64_t arch_insn_count(void)
 	return v;
 }
 
-unsigned long arch_irq_save(void)
-{
-	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-}
-
-void arch_irq_restore(unsigned long state)
-{
-	csr_set(sstatus, state & SSTATUS_SIE);
-}
-
 /*
  * GCC's riscv frame record sits just below the frame pointer: the return
  * address at fp - 8 and the caller's fp at fp - 16.

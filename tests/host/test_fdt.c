@@ -648,6 +648,18 @@ static void test_reserved_ranges(void)
 	expect_range(&r[0], 0x1000, 0x1000);
 }
 
+static void test_reserved_nomap_only_marked_children(void)
+{
+	struct fdt f;
+	struct fdt_range r[8];
+
+	init_fixture(&f, "riscv");
+	ASSERT_EQ(fdt_reserved_nomap(&f, r, 8), 1);   /* not resv1, not /memreserve/ */
+	expect_range(&r[0], 0x80000000, 0x40000);
+	init_fixture(&f, "aarch64");
+	EXPECT_EQ(fdt_reserved_nomap(&f, r, 8), 0);
+}
+
 static void test_bootargs(void)
 {
 	struct fdt f;
@@ -1223,6 +1235,7 @@ KTEST_SUITE(fdt,
 	KTEST_CASE(test_reg_with_other_cell_sizes),
 	KTEST_CASE(test_memory_sorted_and_complete),
 	KTEST_CASE(test_reserved_ranges),
+	KTEST_CASE(test_reserved_nomap_only_marked_children),
 	KTEST_CASE(test_bootargs),
 	KTEST_CASE(test_stdout_path),
 	KTEST_CASE(test_version_16_accepted),

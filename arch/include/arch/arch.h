@@ -41,9 +41,15 @@ void arch_reboot(void) __attribute__((noreturn));
 struct fdt;
 void arch_fdt_init(const struct fdt *fdt);
 
-/* Mask interrupts on this CPU and return the previous state; restore it. */
-unsigned long arch_irq_save(void);
-void arch_irq_restore(unsigned long state);
+/*
+ * Mask interrupts on this CPU and return the previous state; restore it:
+ *	unsigned long arch_irq_save(void);
+ *	void arch_irq_restore(unsigned long state);
+ * Inline, from each arch's <arch/irq.h>: every spinlock of the allocators
+ * takes them, and a call each way would cost more than the rest of an
+ * order-0 page allocation.
+ */
+#include <arch/irq.h>
 
 /* The program counter and frame pointer saved in a trap frame. */
 uintptr_t arch_frame_pc(const struct trap_frame *tf);

@@ -17,6 +17,12 @@
  */
 paddr_t boot_mmu_early(const void *dtb);
 
+/* Physical ranges the early linear map covers (2 MiB aligned; empty: 0). */
+struct boot_window {
+	paddr_t base, end;
+};
+extern struct boot_window boot_linear_window[2];
+
 extern paddr_t boot_kernel_pa;
 extern uintptr_t boot_va_offset;
 extern paddr_t boot_early_root;

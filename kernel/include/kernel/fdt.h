@@ -158,6 +158,13 @@ int fdt_memory(const struct fdt *fdt, struct fdt_range *out, int max);
  */
 int fdt_reserved(const struct fdt *fdt, struct fdt_range *out, int max);
 
+/*
+ * The /reserved-memory children marked "no-map": memory the OS must not
+ * map at all (firmware regions guarded by PMP or TrustZone, where even a
+ * speculative access may fault).  Same conventions as fdt_memory().
+ */
+int fdt_reserved_nomap(const struct fdt *fdt, struct fdt_range *out, int max);
+
 /* /chosen "bootargs", or "" when absent or not a terminated string. */
 const char *fdt_bootargs(const struct fdt *fdt);
 

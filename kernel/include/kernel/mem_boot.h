@@ -18,6 +18,10 @@ struct mem_taken {
 extern struct mem_taken boot_taken[MEMMAP_MAX];
 extern int boot_ntaken;
 
+/* RAM the kernel must never map ("no-map" reserved regions), page-grown. */
+extern struct mem_range boot_nomap[MEMMAP_MAX];
+extern int boot_nnomap;
+
 /*
  * Build the memory map from @fdt (whose blob is at physical @dtb_pa): RAM
  * ranges minus the kernel image, the blob and every reserved region.

@@ -18,7 +18,7 @@
 #include <arch/arch.h>
 
 struct spinlock {
-	uint32_t locked;
+	unsigned long locked;   /* register-sized: no extension after the swap */
 };
 
 #define SPINLOCK_INIT { 0 }
@@ -28,10 +28,14 @@ static inline void spin_init(struct spinlock *l)
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
 }
 
-/* Take @l, spinning while another CPU holds it.  Acquire ordering. */
+/*
+ * Take @l, spinning while another CPU holds it.  Acquire ordering.  All
+ * inline: a call out to a contended path would make every lock holder a
+ * non-leaf function, which costs more than the loop.
+ */
 static inline void spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+	while (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0)) {
 		/* Wait with plain loads: they keep the line shared. */
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			;
