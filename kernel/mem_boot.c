@@ -7,6 +7,7 @@
 #include <kernel/mem_boot.h>
 #include <mm/heap.h>
 #include <mm/page.h>
+#include <mm/pt.h>
 
 extern char __image_start[], __image_end[];
 
@@ -87,5 +88,6 @@ int mm_boot_init(void)
 		pmm_release_range(boot_memmap.free[i].base, boot_memmap.free[i].size);
 	heap_init();
 	kmap_use_frame_allocator();
+	pt_recount(&kernel_pt);   /* the boot tables predate the frame metadata */
 	return E_OK;
 }

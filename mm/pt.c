@@ -43,19 +43,24 @@ static unsigned table_scan(paddr_t table)
 
 /*
  * The number of valid entries of a table, so unmap knows when a table has
- * emptied.  For now it is not stored: the getter scans the table and the
- * setter has nothing to record.  Callers treat the pair as a stored count:
- * they read it before changing the table and write the new value after.
+ * emptied without scanning 512 entries.  It lives in the table frame's
+ * owner field (page_owner()); a table outside what the frame allocator
+ * describes (boot, before it starts; host tests' pools) is scanned.
+ * Callers read it before changing the table and write it after.
  */
 static unsigned table_count_get(paddr_t table)
 {
-	return table_scan(table);
+	struct page *p = pa_to_page(table);
+
+	return p ? *page_owner(p) : table_scan(table);
 }
 
 static void table_count_set(paddr_t table, unsigned count)
 {
-	(void)table;
-	(void)count;
+	struct page *p = pa_to_page(table);
+
+	if (p)
+		*page_owner(p) = (uint16_t)count;
 }
 
 unsigned pt_table_count(paddr_t table)

@@ -122,3 +122,23 @@ int pt_prepopulate_root(struct pt *pt, uintptr_t va, uint64_t size)
 	arch_pt_sync();
 	return E_OK;
 }
+
+/* Store the count of every table below @table at @level (and its own). */
+static void recount(paddr_t table, unsigned level, unsigned first, unsigned last)
+{
+	const pte_t *t = pt_table(table);
+
+	pt_table_count_init(table);
+	if (!level)
+		return;
+	for (unsigned i = first; i <= last; i++)
+		if (pt_kind(t[i], level) == PTE_TABLE)
+			recount(arch_pte_pa(t[i]), level - 1, 0, PT_ENTRIES - 1);
+}
+
+void pt_recount(struct pt *pt)
+{
+	unsigned top = pt->levels - 1;
+
+	recount(pt->root_pa, top, pt_index(pt->va_start, top), pt_index(pt->va_last, top));
+}

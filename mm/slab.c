@@ -120,6 +120,12 @@ void slab_release_locked(struct kmem_cache *c, struct slab *s)
 	page_free(va_to_page(s), c->order);
 }
 
+void slab_release_unlock(struct kmem_cache *c, struct slab *s, unsigned long irq)
+{
+	slab_release_locked(c, s);
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
 /* Release every empty slab of @c. */
 static void cache_shrink(struct kmem_cache *c)
 {

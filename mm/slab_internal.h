@@ -70,6 +70,12 @@ struct slab *slab_grow_locked(struct kmem_cache *c);
 void slab_release_locked(struct kmem_cache *c, struct slab *s);
 
 /*
+ * slab_release_locked(), then drop the lock taken with @irq.  Out of line
+ * and called last, so slab_free() stays a leaf function on its fast path.
+ */
+void slab_release_unlock(struct kmem_cache *c, struct slab *s, unsigned long irq);
+
+/*
  * Lay out and register one of the heap's own caches (never destroyed),
  * with slabs of at most 2^@max_order frames.  Panics when none fits.
  */
@@ -151,11 +157,11 @@ static inline void slab_free(struct kmem_cache *c, struct slab *s, void *obj)
 	s->free = obj;
 	if (unlikely(!next))
 		slab_unfull_locked(c, s);
-	/* An empty slab is kept when it is the only one with room: the next
+	/* An empty slab stays when it is the only one with room: the next
 	 * allocation would need a slab again at once. */
 	if (unlikely(--s->inuse == 0) &&
 	    (LIST_FIRST(&c->partial) != s || LIST_NEXT(s, link)))
-		slab_release_locked(c, s);
+		return slab_release_unlock(c, s, irq);
 	spin_unlock_irqrestore(&c->lock, irq);
 }
 

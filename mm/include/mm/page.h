@@ -41,12 +41,25 @@
  */
 struct page {
 	uint32_t refcount;   /* users of the block this frame heads (atomic) */
-	uint8_t order;       /* order of that block (heads only) */
-	uint8_t state;       /* free, cached, allocated, part of a block, reserved */
-	uint16_t range;      /* index of the RAM range holding the frame */
+	uint8_t order : 4;   /* order of that block (heads only) */
+	uint8_t state : 4;   /* free, cached, allocated, part of a block, reserved */
+	uint8_t range;       /* index of the RAM range holding the frame */
+	uint16_t owner;      /* the allocating layer's own use, see page_owner() */
 };
 
+_Static_assert(PAGE_MAX_ORDER < 16 && PMM_MAX_RANGES <= 256, "struct page field widths");
+
 _Static_assert(sizeof(struct page) <= 8, "at most 8 bytes of metadata per frame");
+
+/*
+ * A 16-bit field of a frame for whoever owns it (the page-table walker
+ * keeps each table's count of valid entries there).  Zero when the frame
+ * allocator starts; the allocator itself never reads or writes it.
+ */
+static inline uint16_t *page_owner(struct page *p)
+{
+	return &p->owner;
+}
 
 /* ---- physical <-> kernel virtual ------------------------------------- */
 

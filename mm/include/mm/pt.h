@@ -76,6 +76,13 @@ int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
  */
 int pt_prepopulate_root(struct pt *pt, uintptr_t va, uint64_t size);
 
+/*
+ * Record the valid-entry count of every table of @pt where the walker
+ * keeps it (the frame metadata): for tables made before the frame
+ * allocator started, once it has.
+ */
+void pt_recount(struct pt *pt);
+
 /* Free every table page of @pt (not the pages it maps).  The caller has
  * made sure no CPU uses it any more. */
 void pt_destroy(struct pt *pt);
