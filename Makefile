@@ -116,11 +116,12 @@ debug: $(B)/Image
 # ---------------------------------------------------------------- tests ----
 
 HOST_CC     ?= gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/include -Itests/host \
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/include -Itests/host -Itests/host/include \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
 HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
-               $(wildcard mm/*.c tests/host/*.c) tests/kernel/test_cmdline.c \
+               $(filter-out mm/usercopy.c,$(wildcard mm/*.c)) $(wildcard tests/host/*.c) \
+               tests/kernel/test_cmdline.c \
                tests/kernel/test_memmap.c
 HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
 HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))

@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <kernel/backtrace.h>
+#include <kernel/fiber.h>
 
 extern const uint64_t ksyms_count, ksyms_addr[];
 extern const uint32_t ksyms_name[];
 extern const char ksyms_str[];
 extern char __text_start[], __text_end[];
-extern char boot_stack_bottom[], boot_stack_top[];
 
 #define MAX_DEPTH 32
 
@@ -32,25 +32,30 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 	return ksyms_str + ksyms_name[lo];
 }
 
-/* Frame records live on a kernel stack; only the boot stack so far. */
-static int on_known_stack(uintptr_t fp)
-{
-	return fp > (uintptr_t)boot_stack_bottom && fp <= (uintptr_t)boot_stack_top;
-}
-
+/*
+ * Frame records live on kernel stacks: the boot stack, the trap emergency
+ * stack, or a live fiber's (fiber_stack_of()).  The chain leaves a stack
+ * where a fiber's first record links to the code that switched into it,
+ * or where a trap frame's record points to the interrupted code.
+ */
 int backtrace_collect(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max)
 {
+	uintptr_t lo, hi;
 	int n = 0;
 
 	if (pc && n < max)
 		pcs[n++] = pc;
-	while (n < max && on_known_stack(fp)) {
-		uintptr_t next, ret;
+	while (n < max) {
+		uintptr_t rec = fp + ARCH_FRAME_RECORD_OFFSET, next, ret;
 
+		if (!fiber_stack_of(rec, &lo, &hi) || hi - rec < 16)
+			break;
 		if (arch_unwind_step(fp, &next, &ret) || !ret)
 			break;
 		pcs[n++] = ret;
-		if (next <= fp)    /* stacks grow down: callers sit higher */
+		/* Stacks grow down: on the same stack callers sit higher. */
+		rec = next + ARCH_FRAME_RECORD_OFFSET;
+		if (rec >= lo && rec < hi && next <= fp)
 			break;
 		fp = next;
 	}

@@ -8,6 +8,10 @@
  * from ktest_skip(), or from the trap handler when the case takes an
  * unexpected trap (ktest_trap_abort()).  EXPECT_PANIC uses a second,
  * one-shot jump buffer that panic() returns through into the case.
+ *
+ * The kernel runs each case on a fiber of its own (ktest_case_isolate(),
+ * kernel/ktest_fiber.c), so a case that overflows its stack fails alone;
+ * the abort point is set on that fiber, so the longjmp stays on it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,12 +23,14 @@ extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
 
 #define CASE_INDENT "  "
 
-static struct {
+struct ktest_state {
 	const struct ktest_case *tcase;   /* running case, NULL between cases */
 	int failed;
 	const char *skip_reason;
 	jmp_buf abort_to;
-} cur;
+};
+
+static struct ktest_state cur;
 
 /* Hooks the kernel overrides (host builds keep these defaults). */
 __attribute__((weak)) int ktest_console_prefix(const char *prefix);
@@ -39,6 +45,29 @@ __attribute__((weak)) void ktest_case_begin(const char *case_name);
 __attribute__((weak)) void ktest_case_begin(const char *case_name)
 {
 	(void)case_name;
+}
+
+/*
+ * Run @body (the case, with its abort point) isolated from the runner;
+ * nonzero when it did not come back (the kernel runs it on a fiber, which
+ * a stack overflow ends).  The host runs it right here.
+ */
+__attribute__((weak)) int ktest_case_isolate(const char *case_name, void (*body)(void));
+__attribute__((weak)) int ktest_case_isolate(const char *case_name, void (*body)(void))
+{
+	(void)case_name;
+	body();
+	return 0;
+}
+
+/*
+ * Called before a jump back to the case's abort point.  The jump cannot
+ * leave another stack: the kernel ends the calling fiber instead when it
+ * is not the case's own (one the case started).  The host has one stack.
+ */
+__attribute__((weak)) void ktest_abort_context(void);
+__attribute__((weak)) void ktest_abort_context(void)
+{
 }
 
 /* Called after every case; returns nonzero when an invariant broke. */
@@ -102,18 +131,21 @@ int ktest_in_case(void)
 
 void ktest_abort(void)
 {
+	ktest_abort_context();
 	longjmp(cur.abort_to, 1);
 }
 
 void ktest_skip(const char *reason)
 {
 	cur.skip_reason = reason;
+	ktest_abort_context();
 	longjmp(cur.abort_to, 1);
 }
 
 void ktest_trap_abort(void)
 {
 	cur.failed = 1;
+	ktest_abort_context();
 	longjmp(cur.abort_to, 1);
 }
 
@@ -259,17 +291,26 @@ static int spec_valid(const char *spec)
 
 enum result { PASS, FAIL, SKIP };
 
-static enum result run_case(const struct ktest_case *c)
+/* The running case, on whatever context ktest_case_isolate() gave it. */
+static void case_body(void)
+{
+	if (!setjmp(cur.abort_to))
+		cur.tcase->fn();
+}
+
+/* @check: take the invariant baseline before and check it after. */
+static enum result run_case(const struct ktest_case *c, int check)
 {
 	cur.tcase = c;
 	cur.failed = 0;
 	cur.skip_reason = NULL;
 	console_prefixes = ktest_console_prefix(CASE_INDENT "# ");
-	ktest_case_begin(c->name);
-	if (!setjmp(cur.abort_to))
-		c->fn();
+	if (check)
+		ktest_case_begin(c->name);
+	if (ktest_case_isolate(c->name, case_body))
+		cur.failed = 1;
 	panic_catch.armed = 0;   /* an ASSERT may have left EXPECT_PANIC early */
-	if (ktest_check_invariants(c->name))
+	if (check && ktest_check_invariants(c->name))
 		cur.failed = 1;
 	ktest_console_prefix(NULL);
 	console_prefixes = 0;
@@ -277,6 +318,47 @@ static enum result run_case(const struct ktest_case *c)
 	if (cur.failed)
 		return FAIL;
 	return cur.skip_reason ? SKIP : PASS;
+}
+
+/* One suite as KTAP subtest number @idx; adds its counts to @total. */
+static int run_suite(const struct ktest_suite *s, int idx, int total[3], int check)
+{
+	int count[3] = { 0, 0, 0 };
+
+	printf(CASE_INDENT "KTAP version 1\n" CASE_INDENT "# Subtest: %s\n"
+	       CASE_INDENT "1..%d\n", s->name, (int)s->ncases);
+	for (size_t i = 0; i < s->ncases; i++) {
+		enum result r = run_case(&s->cases[i], check);
+
+		count[r]++;
+		if (r == SKIP)
+			printf(CASE_INDENT "ok %d %s # SKIP %s\n", (int)i + 1,
+			       s->cases[i].name, cur.skip_reason);
+		else
+			printf(CASE_INDENT "%s %d %s\n", r == PASS ? "ok" : "not ok",
+			       (int)i + 1, s->cases[i].name);
+	}
+	printf("# %s: pass:%d fail:%d skip:%d total:%d\n", s->name,
+	       count[PASS], count[FAIL], count[SKIP], (int)s->ncases);
+	printf("%s %d %s%s\n", count[FAIL] ? "not ok" : "ok", idx, s->name,
+	       !count[FAIL] && !count[PASS] && count[SKIP] ? " # SKIP" : "");
+	for (int k = 0; k < 3; k++)
+		total[k] += count[k];
+	return count[FAIL];
+}
+
+int ktest_run_suite(const struct ktest_suite *s)
+{
+	struct ktest_state saved = cur;
+	int total[3] = { 0, 0, 0 };
+	int failed;
+
+	/* Nested in a case: its invariants are checked around it as a whole. */
+	failed = run_suite(s, 1, total, !saved.tcase);
+	cur = saved;
+	if (cur.tcase)
+		console_prefixes = ktest_console_prefix(CASE_INDENT "# ");
+	return failed;
 }
 
 int ktest_run(const char *spec)
@@ -291,31 +373,9 @@ int ktest_run(const char *spec)
 		nsuites += spec_has(spec, s->name);
 
 	printf("KTAP version 1\n1..%d\n", nsuites);
-	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
-		int count[3] = { 0, 0, 0 };
-
-		if (!spec_has(spec, s->name))
-			continue;
-		printf(CASE_INDENT "KTAP version 1\n" CASE_INDENT "# Subtest: %s\n"
-		       CASE_INDENT "1..%d\n", s->name, (int)s->ncases);
-		for (size_t i = 0; i < s->ncases; i++) {
-			enum result r = run_case(&s->cases[i]);
-
-			count[r]++;
-			if (r == SKIP)
-				printf(CASE_INDENT "ok %d %s # SKIP %s\n", (int)i + 1,
-				       s->cases[i].name, cur.skip_reason);
-			else
-				printf(CASE_INDENT "%s %d %s\n", r == PASS ? "ok" : "not ok",
-				       (int)i + 1, s->cases[i].name);
-		}
-		printf("# %s: pass:%d fail:%d skip:%d total:%d\n", s->name,
-		       count[PASS], count[FAIL], count[SKIP], (int)s->ncases);
-		printf("%s %d %s%s\n", count[FAIL] ? "not ok" : "ok", ++idx, s->name,
-		       !count[FAIL] && !count[PASS] && count[SKIP] ? " # SKIP" : "");
-		for (int k = 0; k < 3; k++)
-			total[k] += count[k];
-	}
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		if (spec_has(spec, s->name))
+			run_suite(s, ++idx, total, 1);
 	printf("# Totals: pass:%d fail:%d skip:%d total:%d\n", total[PASS],
 	       total[FAIL], total[SKIP], total[PASS] + total[FAIL] + total[SKIP]);
 	return total[FAIL];

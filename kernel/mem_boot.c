@@ -5,6 +5,7 @@
 #include <kernel/fdt.h>
 #include <kernel/kmap.h>
 #include <kernel/mem_boot.h>
+#include <mm/aspace.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include <mm/pt.h>
@@ -89,5 +90,5 @@ int mm_boot_init(void)
 	heap_init();
 	kmap_use_frame_allocator();
 	pt_recount(&kernel_pt);   /* the boot tables predate the frame metadata */
-	return E_OK;
+	return aspace_kernel_init();
 }

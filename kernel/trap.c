@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <kernel/backtrace.h>
+#include <kernel/fiber.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
+#include <kernel/kmap.h>
 #include <kernel/trap.h>
+#include <mm/aspace.h>
+#include <mm/usercopy.h>
 
 static const char *const kind_names[] = {
 	[TRAP_BREAKPOINT] = "breakpoint", [TRAP_ILLEGAL] = "illegal instruction",
@@ -69,8 +73,72 @@ static void report(const struct trap_frame *tf, const struct trap_info *ti)
 	backtrace_print(ti->pc, arch_frame_fp(tf));
 }
 
+static enum fault_access fault_access_of(enum trap_access a)
+{
+	return a == ACCESS_WRITE ? FAULT_WRITE : a == ACCESS_EXEC ? FAULT_EXEC : FAULT_READ;
+}
+
+/*
+ * A page fault goes to the address space it belongs to: the kernel's for
+ * upper-half addresses, the current user one below.  Returns the result;
+ * the fault is resolved when it is FAULT_FIXED or FAULT_FIXED_COW.
+ */
+static enum fault_result page_fault(struct trap_frame *tf, const struct trap_info *ti,
+                                    struct aspace **asp)
+{
+	struct aspace *as = ti->addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
+	struct fault f = {
+		.addr = ti->addr,
+		.pc = ti->pc,
+		.access = fault_access_of(ti->access),
+		.user = arch_frame_from_user(tf),
+	};
+
+	*asp = as;
+	if (!as)
+		return FAULT_NO_VAREA;
+	/* RISC-V does not say whether the page was present: ask the table. */
+	f.kind = pt_query(as->pt, ti->addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
+	         FAULT_NOT_PRESENT : FAULT_PERMISSION;
+	return aspace_fault(as, &f);
+}
+
+/*
+ * The running fiber ran into the guard page below its stack.  Trap entry
+ * saw sp below the fiber's stack limit and put us on the emergency stack.
+ * Report it and end the fiber as failed (its joiner sees FIBER_FAILED);
+ * the kernel goes on with the next runnable fiber.
+ */
+static __attribute__((noreturn)) void stack_overflow(const struct trap_frame *tf,
+                                                     const struct trap_info *ti)
+{
+	printf("stack overflow in fiber %s (guard page 0x%lx, pc 0x%lx)\n",
+	       fiber_name(fiber_self()), (unsigned long)(ti->addr & ~(uintptr_t)PAGE_MASK),
+	       (unsigned long)ti->pc);
+	backtrace_print(ti->pc, arch_frame_fp(tf));
+	fiber_exit(FIBER_FAILED);
+}
+
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 {
+	enum fault_result fr = FAULT_NO_VAREA;
+	struct aspace *as = NULL;
+
+	if (ti->kind == TRAP_PAGE_FAULT) {
+		fr = page_fault(tf, ti, &as);
+		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
+			fiber_stack_faulted(ti->addr);
+			return;
+		}
+		if (fr == FAULT_STACK_GUARD && fiber_guard_hit(ti->addr))
+			stack_overflow(tf, ti);
+		/* A user copy that hit a bad address returns an error instead. */
+		uintptr_t fixup = ex_table_fixup(ti->pc);
+		if (fixup) {
+			arch_frame_set_pc(tf, fixup);
+			return;
+		}
+	}
 	if (catcher.armed && !catcher.hit && ti->kind == catcher.kind) {
 		catcher.info = *ti;
 		catcher.hit = 1;
@@ -80,6 +148,9 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 			arch_frame_skip_insn(tf);
 		return;
 	}
+	if (ti->kind == TRAP_PAGE_FAULT)
+		printf("page fault not resolved: %s (address space %s)\n", fault_result_str(fr),
+		       as ? as->name : "none");
 	report(tf, ti);
 	if (ktest_in_case())
 		ktest_trap_abort();   /* the case fails alone; the runner goes on */

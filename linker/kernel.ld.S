@@ -53,6 +53,11 @@ SECTIONS
 		KEEP(*(shell_cmds))
 		__stop_shell_cmds = .;
 	} :rodata
+	ex_table : ALIGN(8) {
+		__start_ex_table = .;
+		KEEP(*(ex_table))
+		__stop_ex_table = .;
+	} :rodata
 	bench_cases : ALIGN(8) {
 		__start_bench_cases = .;
 		KEEP(*(bench_cases))

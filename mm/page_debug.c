@@ -90,13 +90,7 @@ static int __attribute__((format(printf, 1, 2))) corrupt(const char *fmt, ...)
 /* Does @p point at the metadata of a frame (no panic when not)? */
 static int is_frame(const struct page *p)
 {
-	for (unsigned i = 0; i < pmm.nranges; i++) {
-		uintptr_t off = (uintptr_t)p - (uintptr_t)pmm.ranges[i].meta;
-
-		if (off < pmm.ranges[i].npages * sizeof(*p) && off % sizeof(*p) == 0)
-			return 1;
-	}
-	return 0;
+	return find_range(p) != NULL;
 }
 
 struct tally {
@@ -121,7 +115,7 @@ static int check_block(unsigned i, uint64_t f, struct tally *t)
 		return corrupt("block 0x%llx of order %u runs past its range",
 		               (unsigned long long)pa, p->order);
 	for (uint64_t k = 1; k < n; k++)
-		if (p[k].state != PG_TAIL || p[k].refcount || p[k].range != i)
+		if (p[k].state != PG_TAIL || p[k].refcount)
 			return corrupt("frame %llu of block 0x%llx is %s, refcount %u",
 			               (unsigned long long)k, (unsigned long long)pa,
 			               pmm_state_name(p[k].state), p[k].refcount);
@@ -157,8 +151,6 @@ static int check_metadata(struct tally *t)
 			unsigned long long pa = (r->base_pfn + f) << PAGE_SHIFT;
 			int rc;
 
-			if (p->range != i)
-				return corrupt("frame 0x%llx says range %u, is in %u", pa, p->range, i);
 			switch (p->state) {
 			case PG_RESERVED:
 				if (!p->refcount)

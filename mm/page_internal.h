@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <kernel/panic.h>
 #include <kernel/spinlock.h>
 #include <mm/page.h>
 
@@ -73,9 +74,29 @@ struct pmm {
 
 extern struct pmm pmm;
 
+/*
+ * The range whose metadata holds @p (at a struct page boundary), or NULL.
+ * A short walk: machines have one or a few ranges.
+ */
+static inline const struct pmm_range *find_range(const struct page *p)
+{
+	for (unsigned i = 0; i < pmm.nranges; i++) {
+		uintptr_t off = (uintptr_t)p - (uintptr_t)pmm.ranges[i].meta;
+
+		if (off < pmm.ranges[i].meta_bytes)
+			return off % sizeof(*p) ? NULL : &pmm.ranges[i];
+	}
+	return NULL;
+}
+
+/* The range of @p, a frame known to be in RAM. */
 static inline const struct pmm_range *frame_range(const struct page *p)
 {
-	return &pmm.ranges[p->range];
+	const struct pmm_range *r = pmm.ranges;
+
+	while ((uintptr_t)p - (uintptr_t)r->meta >= r->meta_bytes)
+		r++;
+	return r;
 }
 
 /* Physical frame number of @p (a frame in some range's metadata). */
@@ -95,6 +116,25 @@ static inline paddr_t frame_pa(const struct page *p)
 {
 	return frame_pfn(p) << PAGE_SHIFT;
 }
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * Invariant broke with the lock held: drop it first, so that a test which
+ * catches the panic finds the allocator unlocked (and, since every check
+ * comes before any change, consistent).
+ */
+#define BUG_LOCKED(irq, ...)                                    \
+	do {                                                    \
+		spin_unlock_irqrestore(&pmm.lock, (irq));       \
+		panic(__VA_ARGS__);                             \
+	} while (0)
+
+/*
+ * Put the block of @order headed by @p on the lists, merging it with free
+ * buddies (mm/page.c).  Lock held.
+ */
+void buddy_free_locked(struct page *p, unsigned order);
 
 /* Debug builds: poison (mm/page_debug.c). */
 

@@ -49,22 +49,30 @@ int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
 
 /* ---- walk ------------------------------------------------------------------- */
 
-static int walk_table(paddr_t table, unsigned level, uintptr_t base, unsigned first,
-                      unsigned last, pt_walk_fn fn, void *ctx)
+/*
+ * Visit the leaves of the table @table at @level based at @base that touch
+ * [va, last] (inclusive), in ascending order.  The range is clipped at
+ * every level, so a walk over a small range reads only the entries above
+ * it, whatever the table maps elsewhere.
+ */
+static int walk_table(paddr_t table, unsigned level, uintptr_t base, uintptr_t va,
+                      uintptr_t last, pt_walk_fn fn, void *ctx)
 {
 	const pte_t *t = pt_table(table);
 	uint64_t size = PT_LEVEL_SIZE(level);
+	unsigned first = va > base ? pt_index(va, level) : 0;
+	unsigned end = last < pt_table_last(base, level) ? pt_index(last, level) : PT_ENTRIES - 1;
 	int rc = 0;
 
-	for (unsigned i = first; i <= last && !rc; i++) {
-		uintptr_t va = base + i * size;
+	for (unsigned i = first; i <= end && !rc; i++) {
+		uintptr_t sva = base + i * size;
 
 		switch (pt_kind(t[i], level)) {
 		case PTE_LEAF:
-			rc = fn(ctx, va, arch_pte_pa(t[i]), size, arch_pte_flags(t[i]), level);
+			rc = fn(ctx, sva, arch_pte_pa(t[i]), size, arch_pte_flags(t[i]), level);
 			break;
 		case PTE_TABLE:
-			rc = walk_table(arch_pte_pa(t[i]), level - 1, va, 0, PT_ENTRIES - 1, fn, ctx);
+			rc = walk_table(arch_pte_pa(t[i]), level - 1, sva, va, last, fn, ctx);
 			break;
 		default:
 			break;
@@ -75,10 +83,23 @@ static int walk_table(paddr_t table, unsigned level, uintptr_t base, unsigned fi
 
 int pt_walk(const struct pt *pt, pt_walk_fn fn, void *ctx)
 {
-	unsigned first, last;
+	return walk_table(pt->root_pa, pt->levels - 1, pt_root_base(pt), pt->va_start,
+	                  pt->va_last, fn, ctx);
+}
 
-	root_span(pt, &first, &last);
-	return walk_table(pt->root_pa, pt->levels - 1, pt_root_base(pt), first, last, fn, ctx);
+int pt_walk_range(const struct pt *pt, uintptr_t va, uint64_t size, pt_walk_fn fn, void *ctx)
+{
+	uintptr_t last = va + (uintptr_t)(size - 1);
+
+	if (!size)
+		return 0;
+	if (va < pt->va_start)
+		va = pt->va_start;
+	if (last < va || last > pt->va_last)
+		last = pt->va_last;
+	if (va > last)
+		return 0;
+	return walk_table(pt->root_pa, pt->levels - 1, pt_root_base(pt), va, last, fn, ctx);
 }
 
 /* ---- audit ------------------------------------------------------------------ */

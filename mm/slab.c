@@ -89,6 +89,7 @@ struct slab *slab_grow_locked(struct kmem_cache *c)
 	struct slab *s;
 	char *obj;
 
+	spin_assert_held(&c->lock);
 	if (!c->size)
 		panic("heap: cache \"%s\" used before heap_init()", c->name);
 	pg = page_alloc(c->order, 0);
@@ -114,6 +115,7 @@ struct slab *slab_grow_locked(struct kmem_cache *c)
 
 void slab_release_locked(struct kmem_cache *c, struct slab *s)
 {
+	spin_assert_held(&c->lock);
 	LIST_REMOVE(s, link);
 	s->magic = 0;
 	c->nslabs--;

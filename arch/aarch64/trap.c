@@ -132,6 +132,17 @@ void arch_frame_skip_insn(struct trap_frame *tf)
 	tf->elr += 4;
 }
 
+/* SPSR_EL1.M[3:0] is 0 for EL0t. */
+int arch_frame_from_user(const struct trap_frame *tf)
+{
+	return (tf->spsr & 0xf) == 0;
+}
+
+void arch_frame_set_pc(struct trap_frame *tf, uintptr_t pc)
+{
+	tf->elr = pc;
+}
+
 void arch_frame_return_to_caller(struct trap_frame *tf)
 {
 	tf->elr = tf->x[30];

@@ -3,10 +3,37 @@
  * 0x80 bytes.  Kernel-mode exceptions taken on SP_EL1 are handled; any
  * other group is reported as unexpected.  Entry saves the full integer
  * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
+ *
+ * Overflow-safe: TPIDR_EL1 holds this CPU's stack limit (the lowest mapped
+ * address of the running fiber's stack plus a reserve, kernel/fiber.c; 0
+ * on the boot stack).  When sp is below it, saving the frame could fault
+ * (an unmapped stack page, or the guard page under the stack), and that
+ * trap would overwrite the cause registers of this one before they are
+ * saved; the frame then goes on the emergency stack instead.  SP_EL0, unused while the kernel runs on SP_EL1, holds x0
+ * during the check.  Fast path cost: five instructions at entry (msr,
+ * mrs, cmp, b.lo, mrs) and one at exit (sp is reloaded from the frame).
  */
 #include <arch/trap_frame.h>
 
+#define TRAP_STACK_SIZE 16384
+
 	.macro	ventry kind
+	.balign	0x80
+	msr	sp_el0, x0
+	mrs	x0, tpidr_el1
+	cmp	sp, x0
+	b.lo	1f
+	mrs	x0, sp_el0
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	mov	x1, #\kind
+	b	trap_common
+1:	mov	x0, #\kind
+	b	trap_low_stack
+	.endm
+
+	/* From a lower EL, SP_EL0 is that EL's stack pointer: no check. */
+	.macro	ventry_lower kind
 	.balign	0x80
 	sub	sp, sp, #TF_SIZE
 	stp	x0, x1, [sp, #TF_X(0)]
@@ -23,12 +50,15 @@ aarch64_vectors:
 	/* Current EL with SP_ELx */
 	ventry 0x00; ventry 0x01; ventry 0x02; ventry 0x03
 	/* Lower EL, AArch64 */
-	ventry 0x20; ventry 0x21; ventry 0x22; ventry 0x23
+	ventry_lower 0x20; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
 	/* Lower EL, AArch32 */
-	ventry 0x30; ventry 0x31; ventry 0x32; ventry 0x33
+	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
 
-trap_common:
+trap_common:                             /* sp = the frame; x0, x1 saved; x1 = kind */
 	stp	x2, x3, [sp, #TF_X(2)]
+	add	x2, sp, #TF_SIZE
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, sp */
+trap_save:                               /* x0-x3, x30 and sp saved */
 	stp	x4, x5, [sp, #TF_X(4)]
 	stp	x6, x7, [sp, #TF_X(6)]
 	stp	x8, x9, [sp, #TF_X(8)]
@@ -42,8 +72,6 @@ trap_common:
 	stp	x24, x25, [sp, #TF_X(24)]
 	stp	x26, x27, [sp, #TF_X(26)]
 	stp	x28, x29, [sp, #TF_X(28)]
-	add	x2, sp, #TF_SIZE
-	stp	x30, x2, [sp, #TF_X(30)]          /* x30, sp */
 	mrs	x2, elr_el1
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #TF_ELR]
@@ -103,7 +131,6 @@ trap_common:
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x0, x1, [sp, #TF_X(0)]
 	ldp	x2, x3, [sp, #TF_X(2)]
 	ldp	x4, x5, [sp, #TF_X(4)]
 	ldp	x6, x7, [sp, #TF_X(6)]
@@ -118,6 +145,49 @@ trap_common:
 	ldp	x24, x25, [sp, #TF_X(24)]
 	ldp	x26, x27, [sp, #TF_X(26)]
 	ldp	x28, x29, [sp, #TF_X(28)]
-	ldr	x30, [sp, #TF_X(30)]
-	add	sp, sp, #TF_SIZE
+	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the interrupted sp */
+	mov	x1, sp
+	mov	sp, x0                            /* the frame may be on another stack */
+	ldp	x0, x1, [x1, #TF_X(0)]
 	eret
+
+/*
+ * sp is below the stack limit: x0 = the vector's kind, SP_EL0 = the
+ * interrupted x0.  Save the frame on the emergency stack, or, when this
+ * trap nests in one being handled there (sp already on it), below the
+ * current sp.  TPIDR_EL1 holds x1 meanwhile; then the limit goes back
+ * into it from its copy in memory.
+ */
+trap_low_stack:
+	msr	tpidr_el1, x1
+	adrp	x1, arch_trap_stack_top
+	add	x1, x1, :lo12:arch_trap_stack_top
+	cmp	sp, x1
+	b.hi	1f
+	sub	x1, x1, #TRAP_STACK_SIZE
+	cmp	sp, x1
+	b.ls	1f
+	mov	x1, sp
+	b	2f
+1:	adrp	x1, arch_trap_stack_top
+	add	x1, x1, :lo12:arch_trap_stack_top
+2:	sub	x1, x1, #TF_SIZE
+	stp	x2, x3, [x1, #TF_X(2)]
+	mov	x2, sp
+	stp	x30, x2, [x1, #TF_X(30)]          /* x30, the interrupted sp */
+	mov	sp, x1
+	mrs	x2, sp_el0
+	mrs	x3, tpidr_el1
+	stp	x2, x3, [sp, #TF_X(0)]
+	mov	x1, x0
+	adrp	x2, arch_stack_limit
+	ldr	x2, [x2, :lo12:arch_stack_limit]
+	msr	tpidr_el1, x2
+	b	trap_save
+
+	.section .bss.arch_trap_stack, "aw", %nobits
+	.balign	16
+	.globl	arch_trap_stack_bottom, arch_trap_stack_top
+arch_trap_stack_bottom:
+	.space	TRAP_STACK_SIZE
+arch_trap_stack_top:

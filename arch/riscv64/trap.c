@@ -85,6 +85,16 @@ void arch_frame_skip_insn(struct trap_frame *tf)
 	tf->x[0] += (low & 3) == 3 ? 4 : 2;
 }
 
+int arch_frame_from_user(const struct trap_frame *tf)
+{
+	return !(tf->sstatus & SSTATUS_SPP);
+}
+
+void arch_frame_set_pc(struct trap_frame *tf, uintptr_t pc)
+{
+	tf->x[0] = pc;
+}
+
 void arch_frame_return_to_caller(struct trap_frame *tf)
 {
 	tf->x[0] = tf->x[1];

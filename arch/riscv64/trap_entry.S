@@ -3,6 +3,13 @@
  * now: the frame goes on the current stack.  Saves every integer register
  * and the caller-saved FP registers (the C handler preserves the others by
  * the ABI), calls riscv_trap(frame), restores and returns with sret.
+ *
+ * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
+ * address of the running fiber's stack plus a reserve, kernel/fiber.c; 0
+ * on the boot stack).  When sp is below it, saving the frame could fault
+ * (an unmapped stack page, or the guard page under the stack), and that
+ * trap would overwrite the cause registers of this one before they are
+ * saved; the frame then goes on the emergency stack instead.  Fast path cost: three instructions (csrrw, bltu, csrrw).
  */
 #include <arch/trap_frame.h>
 
@@ -13,14 +20,19 @@
 	.balign 4
 	.globl riscv_trap_entry
 riscv_trap_entry:
+	csrrw	t0, sscratch, t0         /* t0 = the stack limit, sscratch = t0 */
+	bltu	sp, t0, trap_low_stack
+	csrrw	t0, sscratch, t0
 	addi	sp, sp, -TF_SIZE
-	SAVE_X(1);  SAVE_X(3);  SAVE_X(4);  SAVE_X(5);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(5)
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)
+trap_save:                               /* sp = the frame; x2 and x5 saved */
+	SAVE_X(1);  SAVE_X(3);  SAVE_X(4);  SAVE_X(6);  SAVE_X(7)
 	SAVE_X(8);  SAVE_X(9);  SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13)
 	SAVE_X(14); SAVE_X(15); SAVE_X(16); SAVE_X(17); SAVE_X(18); SAVE_X(19)
 	SAVE_X(20); SAVE_X(21); SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25)
 	SAVE_X(26); SAVE_X(27); SAVE_X(28); SAVE_X(29); SAVE_X(30); SAVE_X(31)
-	addi	t0, sp, TF_SIZE
-	sd	t0, TF_X(2)(sp)
 	csrr	t0, sepc
 	sd	t0, TF_PC(sp)
 	csrr	t0, sstatus
@@ -70,3 +82,34 @@ riscv_trap_entry:
 	LOAD_X(26); LOAD_X(27); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
 	LOAD_X(2)
 	sret
+
+/*
+ * sp is below the stack limit: t0 = the limit, sscratch = the interrupted
+ * t0.  Save the frame on the emergency stack, or, when this trap nests in
+ * one being handled there (sp already on it), below the current sp.
+ * Then put the limit back into sscratch from its copy in memory.
+ */
+trap_low_stack:
+	lla	t0, arch_trap_stack_bottom
+	bleu	sp, t0, 1f
+	lla	t0, arch_trap_stack_top
+	bgtu	sp, t0, 1f
+	mv	t0, sp
+	j	2f
+1:	lla	t0, arch_trap_stack_top
+2:	addi	t0, t0, -TF_SIZE
+	sd	sp, TF_X(2)(t0)
+	mv	sp, t0
+	csrr	t0, sscratch
+	SAVE_X(5)
+	lla	t0, arch_stack_limit
+	ld	t0, 0(t0)
+	csrw	sscratch, t0
+	j	trap_save
+
+	.section .bss.arch_trap_stack, "aw", @nobits
+	.balign 16
+	.globl	arch_trap_stack_bottom, arch_trap_stack_top
+arch_trap_stack_bottom:
+	.space	16384
+arch_trap_stack_top:

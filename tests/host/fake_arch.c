@@ -3,7 +3,9 @@
  * masking is modelled as one flag, so tests can check that every
  * spin_lock_irqsave() was paired with its restore, even on panic paths.
  */
+#include <string.h>
 #include <arch/arch.h>
+#include <mm/types.h>
 #include "fake_arch.h"
 
 static unsigned long irq_enabled = 1;
@@ -24,4 +26,15 @@ void arch_irq_restore(unsigned long state)
 int fake_irq_enabled(void)
 {
 	return irq_enabled != 0;
+}
+
+/* The kernel clears and copies pages with its arch's fastest routine. */
+void arch_clear_page(void *page)
+{
+	memset(page, 0, PAGE_SIZE);
+}
+
+void arch_copy_page(void *dst, const void *src)
+{
+	memcpy(dst, src, PAGE_SIZE);
 }

@@ -4,6 +4,7 @@
 #include <arch/mmu.h>
 #include <kernel/bench.h>
 #include <kernel/kmap.h>
+#include <mm/aspace.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/page.h>
@@ -89,3 +90,20 @@ static uint64_t bench_tlb_flush_64_pages(void)
 	return bench_stop();
 }
 BENCH(tlb_flush_64_pages, NULL, bench_tlb_flush_64_pages);
+
+/* A write to a lazily mapped anonymous kernel page: trap entry to return. */
+static uint64_t bench_zero_fill_fault(void)
+{
+	uintptr_t a = 0;
+	uint64_t n;
+
+	if (aspace_map_anon(&kernel_aspace, &a, 2 * PAGE_SIZE, 0, MMU_READ | MMU_WRITE, 0))
+		return 0;
+	*(volatile char *)(a + PAGE_SIZE) = 1;   /* the tables exist now */
+	bench_start();
+	*(volatile char *)a = 1;
+	n = bench_stop();
+	aspace_unmap(&kernel_aspace, a, 2 * PAGE_SIZE);
+	return n;
+}
+BENCH(zero_fill_fault, "clear_page", bench_zero_fill_fault);

@@ -4,6 +4,7 @@
  * pmm_check().
  */
 #include <string.h>
+#include <kernel/boot_mmu.h>
 #include <kernel/err.h>
 #include <kernel/ktest.h>
 #include <mm/page.h>
@@ -162,6 +163,23 @@ static void test_double_free_is_caught(void)
 	finish(&before);
 }
 
+extern char __image_start[];
+
+static void test_kernel_image_frames_cannot_be_freed(void)
+{
+	struct pmm_stats before = start();
+	struct page *img = pa_to_page(kernel_image_pa(__image_start));
+
+	/* Reserved: one permanent reference, so it looks like an order-0
+	 * block with one user; only its state tells it apart. */
+	ASSERT_NOT_NULL(img);
+	EXPECT_EQ(page_refcount(img), 1);
+	EXPECT_PANIC(page_free(img, 0), "reserved");
+	EXPECT_PANIC(page_put(img), "reserved");
+	EXPECT_EQ(page_refcount(img), 1);
+	finish(&before);
+}
+
 static void test_metadata_is_8_bytes_per_frame(void)
 {
 	struct pmm_stats st = start();
@@ -178,4 +196,5 @@ KTEST_SUITE(page,
 	KTEST_CASE(test_zeroed_allocations_are_zero),
 	KTEST_CASE(test_last_put_frees_the_block),
 	KTEST_CASE(test_double_free_is_caught),
+	KTEST_CASE(test_kernel_image_frames_cannot_be_freed),
 	KTEST_CASE(test_metadata_is_8_bytes_per_frame));

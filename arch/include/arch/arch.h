@@ -55,6 +55,12 @@ void arch_fdt_init(const struct fdt *fdt);
 uintptr_t arch_frame_pc(const struct trap_frame *tf);
 uintptr_t arch_frame_fp(const struct trap_frame *tf);
 
+/* Nonzero when the trap came from user mode. */
+int arch_frame_from_user(const struct trap_frame *tf);
+
+/* Resume at @pc. */
+void arch_frame_set_pc(struct trap_frame *tf, uintptr_t pc);
+
 /* Resume after the trapping instruction instead of re-executing it. */
 void arch_frame_skip_insn(struct trap_frame *tf);
 
@@ -66,6 +72,17 @@ void arch_frame_return_to_caller(struct trap_frame *tf);
 
 /* Print the saved registers of a trap frame (for trap reports). */
 void arch_frame_dump(const struct trap_frame *tf);
+
+/*
+ * Where a frame record {caller's frame pointer, return address} lies,
+ * relative to the frame pointer: riscv64 keeps it in the two words just
+ * below (psABI "Frame Pointer Convention"), aarch64 at it (AAPCS64 6.4.6).
+ */
+#if ARCH_riscv64
+#define ARCH_FRAME_RECORD_OFFSET (-16)
+#else
+#define ARCH_FRAME_RECORD_OFFSET 0
+#endif
 
 /*
  * One step of a frame-pointer unwind: from the frame record at @fp, store
@@ -99,6 +116,42 @@ uint64_t arch_insn_count(void);
  */
 void arch_clear_page(void *page);
 void arch_copy_page(void *dst, const void *src);
+
+/* ---- fibers (kernel/fiber.c) ------------------------------------------- */
+
+/*
+ * Lay out a fresh fiber stack whose top (highest address, 16-byte
+ * aligned) is @top, so that the first arch_fiber_switch() to the returned
+ * stack pointer calls @start(), which never returns.  The two words below
+ * @top are the fiber's first frame record, its link (zeroed here: the end
+ * of the chain); @start's frame record points at it.  Writes the stack.
+ */
+uintptr_t arch_fiber_stack_init(uintptr_t top, void (*start)(void));
+
+/*
+ * Switch fibers.  Stores the frame record {caller's frame pointer, return
+ * address} at @link (two words: the link of the fiber switched to, so its
+ * backtraces continue into our caller); pushes the callee-saved registers
+ * of the ABI (riscv64: ra, s0-s11, fs0-fs11; aarch64: x19-x30, d8-d15) on
+ * the current stack and stores the stack pointer in *@from_sp; continues
+ * the fiber whose saved stack pointer is @to_sp, making @to_limit this
+ * CPU's stack limit.  Returns when a switch comes back to *@from_sp.
+ *
+ * The stack limit protects trap entry: a trap taken with the stack pointer
+ * below it saves its frame on this CPU's emergency stack
+ * [arch_trap_stack_bottom, arch_trap_stack_top) instead of the current
+ * stack, so an overflow into a guard page does not fault again while
+ * saving the frame.  0 means no limit.  Traps nest on the emergency stack,
+ * which must lie above every limit (it is in the kernel image, above the
+ * kernel vareas).  One emergency stack: the boot CPU's.
+ */
+void arch_fiber_switch(uintptr_t *from_sp, uintptr_t to_sp, uintptr_t to_limit,
+                       uintptr_t *link);
+
+extern char arch_trap_stack_bottom[], arch_trap_stack_top[];
+
+/* Change this CPU's stack limit (the running fiber's stack grew). */
+void arch_set_stack_limit(uintptr_t limit);
 
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))

@@ -48,6 +48,15 @@ struct ktest_suite {
  */
 int ktest_run(const char *spec);
 
+/*
+ * Run the cases of @s, a suite that need not be registered, and print its
+ * KTAP subtest block (as subtest 1).  Returns the number of failed cases.
+ * May run inside a case (a test of the runner itself): the running case's
+ * state is kept and restored, and the inner cases get no invariant checks
+ * of their own (the outer case's cover them).
+ */
+int ktest_run_suite(const struct ktest_suite *s);
+
 /* Print the names of all registered suites, one per line. */
 void ktest_list(void);
 

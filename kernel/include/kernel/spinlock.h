@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <arch/arch.h>
+#include <kernel/panic.h>
 
 struct spinlock {
 	unsigned long locked;   /* register-sized: no extension after the swap */
@@ -23,6 +24,7 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0 }
 
+/* Make @l unlocked (for locks not set up with SPINLOCK_INIT). */
 static inline void spin_init(struct spinlock *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
@@ -53,6 +55,16 @@ static inline int spin_is_held(const struct spinlock *l)
 {
 	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
 }
+
+/*
+ * For _locked functions: in debug builds, panic unless @l is held.  (By
+ * some CPU: there is no owner to compare with.)
+ */
+#define spin_assert_held(l)                                                 \
+	do {                                                                \
+		if (KDEBUG && !spin_is_held(l))                             \
+			panic("%s: lock %s not held", __func__, #l);        \
+	} while (0)
 
 /*
  * Mask interrupts on this CPU, then take @l.  Returns the previous

@@ -38,16 +38,15 @@
 /*
  * Frame metadata.  The fields belong to mm/page.c; everyone else goes
  * through the functions below.  It stays at 8 bytes per 4 KiB frame.
+ * Which RAM range a frame is in follows from where its struct page lies
+ * (each range has its own array), so no field says it.
  */
 struct page {
 	uint32_t refcount;   /* users of the block this frame heads (atomic) */
-	uint8_t order : 4;   /* order of that block (heads only) */
-	uint8_t state : 4;   /* free, cached, allocated, part of a block, reserved */
-	uint8_t range;       /* index of the RAM range holding the frame */
+	uint8_t order;       /* order of that block (heads only) */
+	uint8_t state;       /* free, cached, allocated, part of a block, reserved */
 	uint16_t owner;      /* the allocating layer's own use, see page_owner() */
 };
-
-_Static_assert(PAGE_MAX_ORDER < 16 && PMM_MAX_RANGES <= 256, "struct page field widths");
 
 _Static_assert(sizeof(struct page) <= 8, "at most 8 bytes of metadata per frame");
 

@@ -143,6 +143,15 @@ typedef int (*pt_walk_fn)(void *ctx, uintptr_t va, paddr_t pa, uint64_t size,
 int pt_walk(const struct pt *pt, pt_walk_fn fn, void *ctx);
 
 /*
+ * pt_walk() restricted to the leaves that overlap [va, va + size) (the
+ * part inside the table's half; a leaf reaching outside is reported whole).
+ * Reads only the tables above that range, so the cost follows the range,
+ * not the table: the address spaces count the pages resident in part of
+ * a varea with it.
+ */
+int pt_walk_range(const struct pt *pt, uintptr_t va, uint64_t size, pt_walk_fn fn, void *ctx);
+
+/*
  * Audit a table: no leaf writable and executable, user leaves only in a
  * user table and kernel leaves only in the kernel table, kernel leaves
  * global, every leaf's flags well formed and its address aligned to its

@@ -1,0 +1,136 @@
+/*
+ * Fibers: kernel execution contexts with stacks of their own, switched
+ * cooperatively.
+ *
+ * A fiber's stack is an anonymous varea of the kernel address space
+ * (VAREA_STACK: pages fault in on first touch, and the page below it stays
+ * unmapped, a guard).  Running into the guard page is a stack overflow: the
+ * trap code reports "stack overflow in fiber <name>" with a backtrace and
+ * ends the fiber as failed; the kernel goes on with the next runnable one.
+ *
+ * Scheduling is cooperative and FIFO: a fiber runs until it yields, joins
+ * a fiber that has not ended, or ends.  A new fiber is runnable at once
+ * and first runs when the creator gives up the CPU.  The context that
+ * booted the kernel (kernel_main on the boot stack) is the first fiber,
+ * "boot"; it has no guard page and cannot end.
+ *
+ * Every fiber must be joined: the joiner gets its result and its struct
+ * is freed then.  Its stack is freed as soon as it ends (by the next
+ * fiber to run, which is on another stack).
+ *
+ * Backtraces cross stacks: a fiber's first frame record (at the top of its
+ * stack) links to the frames of the code that last switched into it, so a
+ * backtrace inside a fiber continues into whoever started or resumed it,
+ * as a debugger unwinds out of a coroutine.
+ *
+ * Locking: none.  One CPU, no preemption; fibers are switched only by the
+ * calls below.  SMP will need a run-queue lock and per-CPU "current".
+ */
+#ifndef KERNEL_FIBER_H
+#define KERNEL_FIBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fiber;
+
+typedef intptr_t (*fiber_entry_t)(void *arg);
+
+/* What fiber_join() returns for a fiber ended by a fault or a stack overflow. */
+#define FIBER_FAILED INTPTR_MIN
+
+#define FIBER_STACK_DEFAULT (16u << 10)   /* stack_size 0 means this */
+#define FIBER_NAME_MAX 32                 /* names are truncated to 31 characters */
+
+/* fiber_create_flags() flags */
+#define FIBER_POPULATE (1u << 0)   /* fault the whole stack in now, not on touch */
+
+/*
+ * Create a fiber that will run @entry(@arg) on a stack of @stack_size
+ * bytes (rounded up to whole pages; 0: FIBER_STACK_DEFAULT) and put it on
+ * the run queue.  @name is copied (for reports).  Returns the fiber, or
+ * NULL when memory or kernel address space ran out.
+ */
+struct fiber *fiber_create(const char *name, fiber_entry_t entry, void *arg,
+                           size_t stack_size);
+
+/*
+ * fiber_create() with FIBER_POPULATE: the stack is faulted in at once, so
+ * the fiber takes no page faults on it (the self-test runner uses this:
+ * cases count free frames, which lazy stack growth would disturb).
+ */
+struct fiber *fiber_create_flags(const char *name, fiber_entry_t entry, void *arg,
+                                 size_t stack_size, unsigned flags);
+
+/* The running fiber (the boot fiber until another one runs). */
+struct fiber *fiber_self(void);
+
+/* @f's name. */
+const char *fiber_name(const struct fiber *f);
+
+/*
+ * Let the other runnable fibers run; returns when this one is scheduled
+ * again.  Returns at once when no other fiber is runnable.
+ */
+void fiber_yield(void);
+
+/*
+ * Wait until @f has ended, then free it and return its result: what its
+ * entry returned or what it passed to fiber_exit(), or FIBER_FAILED when
+ * a fault or a stack overflow ended it.  Each fiber is joined exactly
+ * once, by another fiber.  Joining oneself, or blocking with nothing left
+ * to run (every fiber waiting), panics.
+ */
+intptr_t fiber_join(struct fiber *f);
+
+/*
+ * End the running fiber with @result for its joiner.  Its stack is freed
+ * right after the switch away from it.  The boot fiber cannot end (panic).
+ */
+void fiber_exit(intptr_t result) __attribute__((noreturn));
+
+/*
+ * The page fault at @addr was resolved (trap code): when it grew the
+ * running fiber's stack, map the pages between it and the stack's mapped
+ * part too, and lower the stack limit trap entry checks (fiber.c).
+ */
+void fiber_stack_faulted(uintptr_t addr);
+
+/*
+ * Lazily grown stacks and locks.  The page-fault path takes locks (the
+ * kernel aspace's, the frame allocator's, the heap's), so code holding
+ * one must not be the first to touch a page of its stack: that fault
+ * would wait for the lock for ever.  fiber_stack_reserve() maps the
+ * running fiber's stack down to a page (TRAP_RESERVE, fiber.c) below the
+ * caller; fiber_stack_check() calls it when the stack pointer is below
+ * this CPU's stack limit, a load and a compare otherwise.  Meant for the
+ * outermost lock acquisition (spin_lock()); until that calls it, a fiber
+ * that calls into mm/ should be created with FIBER_POPULATE.
+ */
+void fiber_stack_reserve(void);
+
+static inline void fiber_stack_check(void)
+{
+	extern uintptr_t arch_stack_limit;   /* arch/<arch>/fiber_switch.S */
+
+	if (__builtin_expect((uintptr_t)__builtin_frame_address(0) < arch_stack_limit, 0))
+		fiber_stack_reserve();
+}
+
+/*
+ * Whether @addr lies in the guard page just below the running fiber's
+ * stack: a fault there is this fiber's stack overflow.
+ */
+int fiber_guard_hit(uintptr_t addr);
+
+/*
+ * The kernel stack [lo, hi) that holds @addr: the boot stack, the trap
+ * emergency stack, or a live fiber's stack.  Returns 1 and the bounds, or
+ * 0 when @addr is on no known stack.  For backtraces.
+ */
+int fiber_stack_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
+
+/* Fibers alive (created, not yet joined), the boot fiber included. */
+unsigned fiber_count(void);
+
+#endif

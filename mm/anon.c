@@ -1,0 +1,421 @@
+/*
+ * Anonymous private memory objects.
+ *
+ * An object keeps an index of the frames it holds, a red-black tree of
+ * one small node per page keyed by page offset: O(log n) to find, insert
+ * and remove, and nodes move between objects without allocating, which
+ * is what merging two objects needs (it cannot fail).  A page appears on
+ * first touch, zero-filled with arch_clear_page() (the fastest clear the
+ * CPU has; page_alloc()'s PAGE_ZERO is a plain memset), and leaves when
+ * its varea stops covering it (unmap: shrink or close).
+ *
+ * References: the node holds the reference page_alloc() gave; every leaf
+ * mapping the frame holds another, taken here before varea_map() and
+ * dropped in the unmapped hook.  Pages stay in the index while unmapped
+ * (protect to no access, a rollback), and come back on the next fault.
+ *
+ * Offsets: objects made by aspace_map_anon() are numbered by the
+ * addresses they are first mapped at (anon_obj_rebase()), and splitting
+ * keeps each piece's offset - address, so two neighbouring anonymous
+ * vareas always have contiguous offsets, and the pieces of one object
+ * never cover the same offsets.  Merging two such vareas with different
+ * objects, when nothing but vareas holds either object, moves the pages
+ * of whichever varea has fewer into the other's object: no renumbering,
+ * O(k log n) for the k pages moved (plus counting both).  (The
+ * copy-on-write backup objects of fork will share such an index between
+ * aspaces.)
+ *
+ * Locking: the aspace lock of the (one) aspace mapping the object.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <arch/arch.h>
+#include <kernel/err.h>
+#include <kernel/panic.h>
+#include <mm/heap.h>
+#include <mm/page.h>
+#include "aspace_internal.h"
+
+struct anon_page {
+	RB_ENTRY(anon_page) node;
+	uint64_t index;             /* page offset in the object >> PAGE_SHIFT */
+	struct page *page;
+};
+
+RB_HEAD(anon_tree, anon_page);
+
+struct anon_obj {
+	struct mem_obj obj;
+	struct anon_tree pages;
+	uint64_t npages;
+	uint64_t base, end;         /* offsets the object serves: [base, end) */
+	uint32_t users;             /* vareas using it (open, split; close, merge) */
+};
+
+static int page_cmp(const struct anon_page *a, const struct anon_page *b)
+{
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+RB_GENERATE_STATIC(anon_tree, anon_page, node, page_cmp)
+
+static struct kmem_cache *obj_cache, *page_cache;
+static const struct mem_obj_ops anon_ops;
+
+int anon_cache_init(void)
+{
+	obj_cache = kmem_cache_create("anon_obj", sizeof(struct anon_obj), 0);
+	page_cache = kmem_cache_create("anon_page", sizeof(struct anon_page), 0);
+	return obj_cache && page_cache ? E_OK : E_NOMEM;
+}
+
+static struct anon_obj *to_anon(const struct mem_obj *obj)
+{
+	return (struct anon_obj *)obj;
+}
+
+static int is_anon(const struct mem_obj *obj)
+{
+	return obj->ops == &anon_ops;
+}
+
+/* ---- the page index --------------------------------------------------------------- */
+
+static struct anon_page *lookup(struct anon_obj *ao, uint64_t offset)
+{
+	struct anon_page key = { .index = offset >> PAGE_SHIFT };
+
+	return RB_FIND(anon_tree, &ao->pages, &key);
+}
+
+/* The first page at or above @offset, or NULL. */
+static struct anon_page *lookup_from(struct anon_obj *ao, uint64_t offset)
+{
+	struct anon_page key = { .index = offset >> PAGE_SHIFT };
+
+	return RB_NFIND(anon_tree, &ao->pages, &key);
+}
+
+static void insert(struct anon_obj *ao, struct anon_page *ap)
+{
+	if (RB_INSERT(anon_tree, &ao->pages, ap))
+		panic("anon: two pages at offset %#llx",
+		      (unsigned long long)(ap->index << PAGE_SHIFT));
+	ao->npages++;
+}
+
+static void drop(struct anon_obj *ao, struct anon_page *ap)
+{
+	RB_REMOVE(anon_tree, &ao->pages, ap);
+	ao->npages--;
+	page_put(ap->page);
+	kmem_cache_free(page_cache, ap);
+}
+
+/* A new page at @offset with a fresh frame (not cleared), or NULL. */
+static struct anon_page *add(struct anon_obj *ao, uint64_t offset)
+{
+	struct anon_page *ap = kmem_cache_alloc(page_cache, 0);
+
+	if (!ap)
+		return NULL;
+	ap->page = page_alloc(0, 0);
+	if (!ap->page) {
+		kmem_cache_free(page_cache, ap);
+		return NULL;
+	}
+	ap->index = offset >> PAGE_SHIFT;
+	insert(ao, ap);
+	return ap;
+}
+
+/* Release every page of [offset, offset + size). */
+static void release(struct anon_obj *ao, uint64_t offset, uint64_t size)
+{
+	uint64_t end = (offset + size) >> PAGE_SHIFT;
+	struct anon_page *ap = lookup_from(ao, offset);
+
+	while (ap && ap->index < end) {
+		struct anon_page *next = RB_NEXT(anon_tree, &ao->pages, ap);
+
+		drop(ao, ap);
+		ap = next;
+	}
+}
+
+/* ---- objects ------------------------------------------------------------------------ */
+
+struct mem_obj *anon_obj_create(uint64_t size)
+{
+	struct anon_obj *ao;
+
+	if (!size || (size & PAGE_MASK))
+		return NULL;
+	ao = kmem_cache_alloc(obj_cache, KM_ZERO);
+	if (!ao)
+		return NULL;
+	ao->obj.ops = &anon_ops;
+	ao->obj.refcount = 1;
+	RB_INIT(&ao->pages);
+	ao->end = size;
+	return &ao->obj;
+}
+
+void anon_obj_rebase(struct mem_obj *obj, uint64_t base)
+{
+	struct anon_obj *ao = to_anon(obj);
+
+	if (ao->npages)
+		panic("anon: renumbering an object that has pages");
+	ao->end = base + (ao->end - ao->base);
+	ao->base = base;
+}
+
+static void anon_destroy(struct mem_obj *obj)
+{
+	struct anon_obj *ao = to_anon(obj);
+	struct anon_page *ap;
+
+	while ((ap = RB_MIN(anon_tree, &ao->pages)))
+		drop(ao, ap);
+	kmem_cache_free(obj_cache, ao);
+}
+
+/* Held by its vareas only?  Then no one else can see its pages move. */
+static int vareas_only(const struct mem_obj *obj)
+{
+	return __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED) == to_anon(obj)->users;
+}
+
+/* ---- hooks ------------------------------------------------------------------------------ */
+
+static uint64_t offset_of(const struct varea *va, uintptr_t addr)
+{
+	return va->offset + (addr - va->start);
+}
+
+static enum fault_result anon_fault(struct varea *va, const struct fault *f)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	uintptr_t addr = f->addr & ~(uintptr_t)PAGE_MASK;
+	uint64_t offset = offset_of(va, addr);
+	struct anon_page *ap = lookup(ao, offset);
+	int created = 0, rc;
+	unsigned flags;
+
+	/* Mapped already with other flags than the varea's: bring it in line. */
+	if (pt_query(va->as->pt, addr, NULL, &flags, NULL) == E_OK) {
+		if (flags == varea_mmu_flags(va))
+			return FAULT_FIXED;
+		rc = pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va));
+		return rc == E_OK ? FAULT_FIXED : rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+	}
+	if (!ap) {
+		ap = add(ao, offset);
+		if (!ap)
+			return FAULT_OOM;
+		arch_clear_page(page_to_va(ap->page));
+		created = 1;
+	}
+	page_get(ap->page);                  /* the leaf's reference */
+	rc = varea_map(va, addr, page_to_pa(ap->page), PAGE_SIZE);
+	if (rc) {
+		page_put(ap->page);
+		if (created)
+			drop(ao, ap);
+		return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+	}
+	return FAULT_FIXED;
+}
+
+static void anon_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
+{
+	(void)va;
+	(void)addr;
+	for (uint64_t done = 0; done < size; done += PAGE_SIZE)
+		page_put(pa_to_page(pa + done));
+}
+
+static void anon_open(struct varea *va)
+{
+	to_anon(va->obj)->users++;
+}
+
+static void anon_close(struct varea *va)
+{
+	release(to_anon(va->obj), va->offset, va->size);
+	to_anon(va->obj)->users--;
+}
+
+static int anon_split(struct varea *va, struct varea *upper, uintptr_t at)
+{
+	(void)upper;
+	(void)at;
+	to_anon(va->obj)->users++;
+	return E_OK;
+}
+
+static void anon_shrink(struct varea *va, uintptr_t start, uint64_t size)
+{
+	release(to_anon(va->obj), offset_of(va, start), size);
+}
+
+/*
+ * Growing past the end is safe only for an object no one else holds:
+ * another varea of it could cover the offsets the growth takes.  Pages
+ * left there by page_write() are dropped, so the new range reads zeros.
+ */
+static int anon_expand(struct varea *va, uint64_t size)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	uint64_t from = va->offset + va->size;
+
+	if (!vareas_only(va->obj) || to_anon(va->obj)->users != 1)
+		return E_BUSY;
+	if (from + size < from)
+		return E_OVERFLOW;
+	release(ao, from, size);
+	if (from + size > ao->end)
+		ao->end = from + size;
+	return E_OK;
+}
+
+static int anon_can_merge(const struct varea *va, const struct varea *next)
+{
+	if (!is_anon(next->obj) || next->offset != va->offset + va->size)
+		return 0;
+	/* Two objects: only if nothing but vareas can see their pages move. */
+	return va->obj == next->obj || (vareas_only(va->obj) && vareas_only(next->obj));
+}
+
+/* Pages of @ao in [offset, offset + size). */
+static uint64_t count(struct anon_obj *ao, uint64_t offset, uint64_t size)
+{
+	uint64_t end = (offset + size) >> PAGE_SHIFT, n = 0;
+
+	for (struct anon_page *ap = lookup_from(ao, offset); ap && ap->index < end;
+	     ap = RB_NEXT(anon_tree, &ao->pages, ap))
+		n++;
+	return n;
+}
+
+/*
+ * Move the pages of @from in [offset, offset + size) into @to, where
+ * nothing is at those offsets (the pieces of an object never overlap in
+ * offsets; pages page_write() left there unmapped are dropped first).
+ */
+static void move_pages(struct anon_obj *to, struct anon_obj *from, uint64_t offset,
+                       uint64_t size)
+{
+	uint64_t end = (offset + size) >> PAGE_SHIFT;
+	struct anon_page *ap = lookup_from(from, offset), *next;
+
+	release(to, offset, size);
+	for (; ap && ap->index < end; ap = next) {
+		next = RB_NEXT(anon_tree, &from->pages, ap);
+		RB_REMOVE(anon_tree, &from->pages, ap);
+		from->npages--;
+		insert(to, ap);
+	}
+	if (offset < to->base)
+		to->base = offset;
+	if (offset + size > to->end)
+		to->end = offset + size;
+}
+
+static void anon_merge(struct varea *va, struct varea *next)
+{
+	struct anon_obj *a = to_anon(va->obj), *b = to_anon(next->obj);
+	struct mem_obj *keep;
+
+	if (a == b) {
+		a->users--;                      /* @next is gone */
+		return;
+	}
+	if (count(a, va->offset, va->size) >= count(b, next->offset, next->size)) {
+		move_pages(a, b, next->offset, next->size);
+		b->users--;
+		return;
+	}
+	/* @va's pages are fewer: they move, and @va takes @next's object. */
+	move_pages(b, a, va->offset, va->size);
+	a->users--;
+	keep = next->obj;
+	next->obj = va->obj;
+	va->obj = keep;
+}
+
+static int in_object(const struct anon_obj *ao, uint64_t offset)
+{
+	return !(offset & PAGE_MASK) && offset >= ao->base && offset < ao->end;
+}
+
+static int anon_page_read(struct mem_obj *obj, uint64_t offset, void *buf)
+{
+	struct anon_obj *ao = to_anon(obj);
+	struct anon_page *ap;
+
+	if (!in_object(ao, offset))
+		return E_RANGE;
+	ap = lookup(ao, offset);
+	if (!ap) {
+		memset(buf, 0, PAGE_SIZE);
+		return E_NOENT;
+	}
+	memcpy(buf, page_to_va(ap->page), PAGE_SIZE);
+	return E_OK;
+}
+
+static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf)
+{
+	struct anon_obj *ao = to_anon(obj);
+	struct anon_page *ap;
+
+	if (!in_object(ao, offset))
+		return E_RANGE;
+	ap = lookup(ao, offset);
+	if (!ap) {
+		ap = add(ao, offset);
+		if (!ap)
+			return E_NOMEM;
+	}
+	memcpy(page_to_va(ap->page), buf, PAGE_SIZE);
+	return E_OK;
+}
+
+static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	int problems = 0;
+
+	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
+		struct anon_page *ap = lookup(ao, offset_of(va, addr + done));
+
+		if (!ap || page_to_pa(ap->page) != pa + done || page_refcount(ap->page) < 2) {
+			printf("aspace_check %s: %#lx: anon leaf -> %#llx, index has %#llx (refcount %u)\n",
+			       va->as->name, (unsigned long)(addr + done),
+			       (unsigned long long)(pa + done),
+			       ap ? (unsigned long long)page_to_pa(ap->page) : 0ull,
+			       ap ? page_refcount(ap->page) : 0);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static const struct mem_obj_ops anon_ops = {
+	.name = "anon",
+	.fault = anon_fault,
+	.unmapped = anon_unmapped,
+	.open = anon_open,
+	.close = anon_close,
+	.split = anon_split,
+	.shrink = anon_shrink,
+	.expand = anon_expand,
+	.can_merge = anon_can_merge,
+	.merge = anon_merge,
+	.page_read = anon_page_read,
+	.page_write = anon_page_write,
+	.check_leaf = anon_check_leaf,
+	.destroy = anon_destroy,
+};

@@ -1,0 +1,245 @@
+/*
+ * Address spaces: creating and destroying them, switching between them,
+ * object references, and the pieces every operation shares (validation,
+ * unmapping with the leaves handed to their vareas, mapping for objects).
+ * Map, unmap and protect are in aspace_map.c; faults, queries and the
+ * checker in aspace_fault.c; the varea tree in varea.c.
+ */
+#include <string.h>
+#include <kernel/err.h>
+#include <kernel/kmap.h>
+#include <kernel/panic.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include "aspace_internal.h"
+
+struct aspace kernel_aspace;
+
+static struct kmem_cache *aspace_cache;
+static struct aspace *current_as;   /* one CPU for now */
+
+/* ---- objects ------------------------------------------------------------------------ */
+
+void mem_obj_get(struct mem_obj *obj)
+{
+	if (!__atomic_fetch_add(&obj->refcount, 1, __ATOMIC_RELAXED))
+		panic("mem_obj_get: %s object with no reference", obj->ops->name);
+}
+
+void mem_obj_put(struct mem_obj *obj)
+{
+	uint32_t was = __atomic_fetch_sub(&obj->refcount, 1, __ATOMIC_ACQ_REL);
+
+	if (!was)
+		panic("mem_obj_put: %s object with no reference", obj->ops->name);
+	if (was == 1)
+		obj->ops->destroy(obj);
+}
+
+const char *fault_result_str(enum fault_result r)
+{
+	static const char *const names[] = {
+		[FAULT_FIXED] = "fixed", [FAULT_FIXED_COW] = "fixed by a copy",
+		[FAULT_STACK_GUARD] = "stack guard page", [FAULT_NO_VAREA] = "no varea",
+		[FAULT_DENIED] = "access denied", [FAULT_OOM] = "out of memory",
+	};
+
+	return (unsigned)r <= FAULT_OOM ? names[r] : "?";
+}
+
+/* ---- locking and shared checks ----------------------------------------------------- */
+
+unsigned long aspace_lock(struct aspace *as)
+{
+	return spin_lock_irqsave(&as->lock);
+}
+
+void aspace_unlock(struct aspace *as, unsigned long irq)
+{
+	spin_unlock_irqrestore(&as->lock, irq);
+}
+
+void aspace_assert_held(const struct aspace *as)
+{
+	if (!spin_is_held(&as->lock))
+		panic("aspace %s: lock not held", as->name);
+}
+
+int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size)
+{
+	if (!size)
+		return E_INVAL;
+	if ((addr | size) & PAGE_MASK)
+		return E_ALIGN;
+	if (addr + (uintptr_t)(size - 1) < addr)
+		return E_OVERFLOW;
+	if (addr < as->base || addr + (uintptr_t)(size - 1) > as->end - 1)
+		return E_RANGE;
+	return E_OK;
+}
+
+int aspace_check_perms(unsigned perms)
+{
+	if (perms & ~VAREA_PERMS)
+		return E_INVAL;
+	if ((perms & MMU_WRITE) && (perms & MMU_EXEC))
+		return E_PERM;
+	if (perms && !(perms & MMU_READ))
+		return E_INVAL;
+	return E_OK;
+}
+
+/* ---- leaves ------------------------------------------------------------------------------ */
+
+unsigned varea_mmu_flags(const struct varea *va)
+{
+	return va->perms | (va->as->kernel ? MMU_GLOBAL : MMU_USER) |
+	       (va->flags & VAREA_DEVICE ? MMU_DEVICE : 0);
+}
+
+int varea_map(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
+{
+	int rc;
+
+	if (addr < va->start || addr - va->start + size > va->size)
+		panic("varea_map: %#lx+%#llx outside the varea", (unsigned long)addr,
+		      (unsigned long long)size);
+	rc = pt_map(va->as->pt, addr, pa, size, varea_mmu_flags(va));
+	if (!rc) {
+		va->resident += size >> PAGE_SHIFT;
+		va->as->stats.populated += size >> PAGE_SHIFT;
+	}
+	return rc;
+}
+
+struct unmap_ctx {
+	struct aspace *as;
+	struct varea *only;
+	struct varea *cur;
+};
+
+/* Leaves arrive in ascending order, so the last varea is usually the next one's too. */
+static void leaf_removed(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsigned flags)
+{
+	struct unmap_ctx *c = ctx;
+	struct varea *va = c->only ? c->only : c->cur;
+
+	(void)flags;
+	if (!va || addr < va->start || addr - va->start >= va->size)
+		va = c->cur = vtree_find(c->as, addr);
+	if (!va || addr - va->start + size > va->size)
+		panic("aspace %s: leaf %#lx+%#llx outside its varea", c->as->name,
+		      (unsigned long)addr, (unsigned long long)size);
+	va->resident -= size >> PAGE_SHIFT;
+	if (va->obj->ops->unmapped)
+		va->obj->ops->unmapped(va, addr, pa, size);
+}
+
+int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only)
+{
+	struct unmap_ctx c = { as, only, NULL };
+
+	return pt_unmap(as->pt, addr, size, leaf_removed, &c);
+}
+
+/* ---- creating and destroying ------------------------------------------------------------ */
+
+static void aspace_setup(struct aspace *as, struct pt *pt, uintptr_t base, uintptr_t end,
+                         int kernel, const char *name)
+{
+	as->pt = pt;
+	as->asid.gen_asid = 0;
+	spin_init(&as->lock);
+	RB_INIT(&as->tree);
+	as->nvareas = 0;
+	as->base = base;
+	as->end = end;
+	as->kernel = kernel;
+	as->name = name;
+	memset(&as->stats, 0, sizeof(as->stats));
+}
+
+int aspace_kernel_init(void)
+{
+	int rc = varea_cache_init();
+
+	if (!rc)
+		rc = anon_cache_init();
+	if (rc)
+		return rc;
+	aspace_cache = kmem_cache_create("aspace", sizeof(struct aspace), 0);
+	if (!aspace_cache)
+		return E_NOMEM;
+	aspace_setup(&kernel_aspace, &kernel_pt, KERNEL_VAREA_BASE, KERNEL_VAREA_END, 1, "kernel");
+	current_as = NULL;
+	return E_OK;
+}
+
+int aspace_create(const char *name, struct aspace **out)
+{
+	struct aspace *as;
+	int rc;
+
+	if (!aspace_cache)
+		panic("aspace_create before aspace_kernel_init");
+	as = kmem_cache_alloc(aspace_cache, KM_ZERO);
+	if (!as)
+		return E_NOMEM;
+	rc = pt_create(&as->own_pt, kernel_aspace.pt->levels, 0, 0, kernel_aspace.pt);
+	if (rc) {
+		kmem_cache_free(aspace_cache, as);
+		return rc;
+	}
+	/* The user half's end, exclusive, cannot wrap: it is the lower half. */
+	aspace_setup(as, &as->own_pt, PAGE_SIZE, as->own_pt.va_last + 1, 0, name);
+	*out = as;
+	return E_OK;
+}
+
+void aspace_destroy(struct aspace *as)
+{
+	struct varea *va;
+	unsigned long irq;
+
+	if (as == current_as)
+		aspace_switch(NULL);
+	irq = aspace_lock(as);
+	/* Whole vareas only: no block straddles a varea's end, so nothing splits. */
+	if (as->nvareas && aspace_pt_unmap(as, as->base, as->end - as->base, NULL))
+		panic("aspace %s: unmapping everything failed", as->name);
+	while ((va = vtree_min(as)))
+		varea_destroy(as, va);
+	aspace_unlock(as, irq);
+	asid_put(&as->asid);
+	pt_destroy(as->pt);
+	kmem_cache_free(aspace_cache, as);
+}
+
+/* ---- switching ------------------------------------------------------------------------------ */
+
+void aspace_switch(struct aspace *as)
+{
+	unsigned long irq;
+	unsigned asid;
+	int flush;
+
+	if (!as) {
+		arch_mmu_activate_user(kmap_empty_user_root, 0);
+		current_as = NULL;
+		return;
+	}
+	/* The table's ASID is what its TLB maintenance names: keep it current. */
+	irq = aspace_lock(as);
+	asid = asid_get(&as->asid, &flush);
+	as->pt->asid = asid;
+	arch_mmu_activate_user(as->pt->root_pa, asid);
+	if (flush)
+		arch_tlb_flush_asid(asid);
+	aspace_unlock(as, irq);
+	current_as = as;
+}
+
+struct aspace *aspace_current(void)
+{
+	return current_as;
+}

@@ -1,0 +1,115 @@
+/*
+ * What mm/aspace.c, aspace_check.c, varea.c, anon.c and phys_obj.c share.
+ * Not an interface: everyone else uses mm/include/mm/aspace.h.
+ *
+ * Every function here runs with the aspace lock held.
+ */
+#ifndef MM_ASPACE_INTERNAL_H
+#define MM_ASPACE_INTERNAL_H
+
+#include <mm/aspace.h>
+
+static inline uintptr_t varea_end(const struct varea *va)
+{
+	return va->start + (uintptr_t)va->size;
+}
+
+/* ---- varea structs and the tree (varea.c) ------------------------------------ */
+
+/* Make the cache of varea structs (from aspace_kernel_init). */
+int varea_cache_init(void);
+struct varea *varea_alloc(void);
+void varea_free(struct varea *va);
+
+/* Insert @va (filled in, not overlapping anything) / take it out. */
+void vtree_insert(struct aspace *as, struct varea *va);
+void vtree_remove(struct aspace *as, struct varea *va);
+
+/* @va's start or size changed in place (its order did not). */
+void vtree_resized(struct aspace *as, struct varea *va);
+
+/* The varea containing @addr, or NULL. */
+struct varea *vtree_find(struct aspace *as, uintptr_t addr);
+
+/* The lowest varea ending above @addr, or NULL. */
+struct varea *vtree_first_after(struct aspace *as, uintptr_t addr);
+
+struct varea *vtree_next(struct varea *va);
+struct varea *vtree_min(struct aspace *as);
+
+/*
+ * The lowest address aligned to @align where @size bytes fit between the
+ * vareas (with a guard page below when @stack, and never in the guard
+ * page of a stack varea).  Returns 1 and *@out, or 0 when none.
+ */
+int vtree_find_gap(struct aspace *as, uint64_t size, uint64_t align, int stack,
+                   uintptr_t *out);
+
+/* Problems with the gap bookkeeping of every varea (aspace_check). */
+int vtree_check(struct aspace *as);
+
+/* ---- varea surgery (varea.c) ---------------------------------------------------- */
+
+/* Pages mapped in [start, start + size) of @as's table (leaves clipped). */
+uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size);
+
+/*
+ * Split @va at @at (strictly inside) into @va = [start, at) and @upper
+ * (an unused struct) = [at, end), through the object's split hook, and
+ * put @upper in the tree.  Returns E_OK or the hook's error (nothing
+ * changed, @upper still the caller's).
+ */
+int varea_split(struct aspace *as, struct varea *va, uintptr_t at, struct varea *upper);
+
+/* Undo varea_split(): @upper goes back into @va and is freed. */
+void varea_unsplit(struct aspace *as, struct varea *va, struct varea *upper);
+
+/*
+ * Merge @next into @va when they touch and are compatible (perms, flags,
+ * name, the object's can_merge).  Returns 1 when merged (@next is gone).
+ */
+int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next);
+
+/* Try merging every pair of neighbours from the varea ending at @lo up to the one at @hi. */
+void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi);
+
+/* Take @va out of the tree, close it, drop its object and free it (leaves gone). */
+void varea_destroy(struct aspace *as, struct varea *va);
+
+/* ---- shared by the aspace operations (aspace.c) ------------------------------------ */
+
+/* Lock @as (interrupts masked: faults come from trap context) and unlock. */
+unsigned long aspace_lock(struct aspace *as);
+void aspace_unlock(struct aspace *as, unsigned long irq);
+
+/* What every *_locked function checks first. */
+void aspace_assert_held(const struct aspace *as);
+
+/*
+ * pt_unmap() of [addr, addr + size) in @as, handing every removed leaf to
+ * its varea: resident count and the object's unmapped hook.  The varea
+ * is looked up in the tree, or is @only when that is not NULL (a varea
+ * not in the tree yet).  Returns as pt_unmap().
+ */
+int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only);
+
+/* E_OK, or the error for a bad range of @as (size 0, alignment, wrap, outside). */
+int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size);
+
+/* E_OK, or E_INVAL / E_PERM for permissions a varea may not have. */
+int aspace_check_perms(unsigned perms);
+
+/* ---- memory objects (anon.c, phys_obj.c) ----------------------------------------- */
+
+/* Make the caches of anonymous objects and their page index (from aspace_kernel_init). */
+int anon_cache_init(void);
+
+/*
+ * Move the offsets of @obj, a fresh anonymous object with no pages, to
+ * start at @base: aspace_map_anon() numbers an object by the addresses it
+ * is first mapped at, so that neighbouring anonymous vareas have
+ * contiguous offsets and can merge without renumbering pages.
+ */
+void anon_obj_rebase(struct mem_obj *obj, uint64_t base);
+
+#endif

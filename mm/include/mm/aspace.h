@@ -1,0 +1,387 @@
+/*
+ * Address spaces and virtual areas.
+ *
+ * An aspace is a page table (struct pt), an ASID, a lock and a red-black
+ * tree of vareas (picolibc's <sys/tree.h>), ordered by start address, with
+ * O(log n) lookup.  There is one kernel aspace (kernel_aspace: the kernel
+ * varea window of mm/layout.h, in kernel_pt) and any number of user ones
+ * (the lower half).
+ *
+ * A varea covers [start, start + size) with permissions (MMU_READ, _WRITE,
+ * _EXEC; never write and execute together), flags, and a memory object
+ * plus the offset of the varea's start into it.  The memory object is the
+ * varea's pager (struct mem_obj): it resolves faults and is told when its
+ * vareas are opened, closed, split, shrunk, expanded and merged.
+ *
+ * Every operation validates its input and either succeeds or changes
+ * nothing (what it must allocate, it allocates first).  One qualification:
+ * page-table entries are a cache of what the vareas and their objects
+ * hold, so an operation that fails after it had to remove some (a fixed
+ * map whose population ran out of memory, a protect that failed half way)
+ * restores the vareas and their contents, and the pages come back on the
+ * next touch.
+ *
+ * References.  A varea holds one reference to its object.  Each frame of
+ * an anonymous object is held once by the object (its page index) and
+ * once more by every page-table leaf that maps it; the object takes the
+ * leaf's reference when its fault hook maps the frame and drops it in its
+ * unmapped hook, which the aspace calls for every leaf it removes.  So a
+ * frame is freed when it is neither indexed nor mapped.  Physical objects
+ * hold nothing.
+ *
+ * Locking: the aspace lock is taken by every function here; functions
+ * named *_locked need it held (asserted).  Lock order: aspace lock, then
+ * the frame allocator's and the heap's own locks.
+ */
+#ifndef MM_ASPACE_H
+#define MM_ASPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/tree.h>
+#include <kernel/spinlock.h>
+#include <mm/asid.h>
+#include <mm/pt.h>
+#include <mm/types.h>
+
+struct aspace;
+struct varea;
+
+/* ---- faults ---------------------------------------------------------------- */
+
+enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
+enum fault_kind { FAULT_NOT_PRESENT, FAULT_PERMISSION };
+
+/* One page fault, arch-neutral (the arch trap code decodes it). */
+struct fault {
+	uintptr_t addr;
+	uintptr_t pc;
+	enum fault_access access;
+	enum fault_kind kind;
+	int user;                /* taken in user mode */
+};
+
+/* How a fault ended. */
+enum fault_result {
+	FAULT_FIXED,             /* mapped: retry the access */
+	FAULT_FIXED_COW,         /* a copy-on-write copy was made: retry */
+	FAULT_STACK_GUARD,       /* the guard page below a stack: overflow */
+	FAULT_NO_VAREA,          /* nothing is mapped there */
+	FAULT_DENIED,            /* the varea forbids this access */
+	FAULT_OOM,               /* no memory to resolve it */
+};
+
+const char *fault_result_str(enum fault_result r);
+
+/* ---- memory objects -------------------------------------------------------- */
+
+struct mem_obj;
+
+struct mem_obj_ops {
+	const char *name;                 /* for reports: "anon", "phys", ... */
+	/*
+	 * Resolve @f inside @va (the aspace lock is held): map what belongs
+	 * at the faulting page with varea_map() and return FAULT_FIXED, or
+	 * another result (FAULT_OOM when memory ran out).  The aspace has
+	 * checked the access against va->perms already.  Also used to
+	 * populate (VAREA_POPULATE), with a write fault for writable vareas
+	 * and a read fault otherwise.  Required.
+	 */
+	enum fault_result (*fault)(struct varea *va, const struct fault *f);
+	/*
+	 * The leaf [addr, addr + size) -> @pa of @va was removed from the
+	 * page table and no TLB holds it any more: drop what the mapping
+	 * held (the frame references the fault hook took).  Called with the
+	 * aspace lock held, inside pt_unmap(): it must not use the table.
+	 * NULL: mappings hold nothing.
+	 */
+	void (*unmapped)(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/*
+	 * A varea starts / stops using the object (may be NULL).  close()
+	 * comes after the varea's leaves are gone; what the object keeps for
+	 * [va->offset, va->offset + va->size) it may release then.
+	 */
+	void (*open)(struct varea *va);
+	void (*close)(struct varea *va);
+	/*
+	 * @va is about to be split at @at: [va->start, at) stays in @va,
+	 * [at, end) goes to @upper (already filled in, holding its own
+	 * object reference; no open() is called for it).  May refuse with an
+	 * error (then nothing changes).  A split is undone, when what came
+	 * after it failed, by merge(@va, @upper).  NULL: always fine.
+	 */
+	int (*split)(struct varea *va, struct varea *upper, uintptr_t at);
+	/*
+	 * The varea loses [start, start + size) of its range, at one end
+	 * (unmapped; its leaves are gone already).  Called before the
+	 * varea's fields change.  NULL: nothing to do.
+	 */
+	void (*shrink)(struct varea *va, uintptr_t start, uint64_t size);
+	/* The varea is about to grow by @size bytes at its end (NULL: refused). */
+	int (*expand)(struct varea *va, uint64_t size);
+	/*
+	 * Can @next (right after @va, same permissions, flags and name) be
+	 * merged into @va?  NULL: never.
+	 */
+	int (*can_merge)(const struct varea *va, const struct varea *next);
+	/*
+	 * Merge @next into @va (can_merge() said yes).  The caller then
+	 * grows @va over @next's range and discards @next without close(),
+	 * dropping the object reference @next holds.  The hook may move the
+	 * object's state either way; it may also exchange va->obj and
+	 * next->obj (offsets are contiguous and stay), so that @va keeps
+	 * whichever object had more to move.  Cannot fail.
+	 */
+	void (*merge)(struct varea *va, struct varea *next);
+	/*
+	 * Read / write the page at @offset of the object (page-aligned) from
+	 * or into @buf (PAGE_SIZE bytes) without mapping it in the current
+	 * table.  Reads of a page that does not exist yet give zeros and
+	 * E_NOENT; writes create it (E_NOMEM).  E_RANGE outside the object,
+	 * E_NOTSUP where the object cannot (device memory).  The caller holds
+	 * the lock of the aspace the object is mapped in.
+	 */
+	int (*page_read)(struct mem_obj *obj, uint64_t offset, void *buf);
+	int (*page_write)(struct mem_obj *obj, uint64_t offset, const void *buf);
+	/*
+	 * For aspace_check(): whether the leaf [addr, addr + size) -> @pa in
+	 * @va is what the object has there.  Returns 0 or a problem count
+	 * (printed).  NULL: not checked.
+	 */
+	int (*check_leaf)(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/* The last reference is gone: free everything. */
+	void (*destroy)(struct mem_obj *obj);
+};
+
+struct mem_obj {
+	const struct mem_obj_ops *ops;
+	uint32_t refcount;                /* vareas (and others) holding it; atomic */
+};
+
+/* Take / drop a reference; the last put calls ops->destroy. */
+void mem_obj_get(struct mem_obj *obj);
+void mem_obj_put(struct mem_obj *obj);
+
+/*
+ * An anonymous private object of @size bytes (offsets [0, size)): pages
+ * appear zero-filled on first touch; the object and every leaf mapping a
+ * frame hold a reference to it.  Private: its pages belong to the vareas
+ * mapping it, which must not overlap in offsets (aspace_map_anon() makes
+ * one per mapping, whose offsets are its virtual addresses, so that
+ * neighbours merge).  NULL when out of memory or @size is 0 or unaligned.
+ */
+struct mem_obj *anon_obj_create(uint64_t size);
+
+/*
+ * A physical object: [pa, pa + size), device registers or normal memory;
+ * never allocates frames and takes no references to them.  The memory
+ * type of a mapping follows the varea's VAREA_DEVICE flag.  NULL when out
+ * of memory or the range is empty, unaligned or wraps.
+ */
+struct mem_obj *phys_obj_create(paddr_t pa, uint64_t size, int device);
+
+/* ---- vareas ---------------------------------------------------------------- */
+
+#define VAREA_POPULATE  (1u << 0)   /* fault every page in at map time (not kept) */
+#define VAREA_STACK     (1u << 1)   /* a stack: an unmapped guard page below */
+#define VAREA_DEVICE    (1u << 2)   /* device memory (physical objects) */
+
+#define VAREA_FLAGS     (VAREA_POPULATE | VAREA_STACK | VAREA_DEVICE)
+
+/*
+ * perms 0 is allowed (a reserved range nothing may touch: no leaves);
+ * otherwise MMU_READ is required, as no arch can map a page that is not
+ * readable.
+ */
+struct varea {
+	RB_ENTRY(varea) node;
+	uintptr_t start;
+	uint64_t size;
+	unsigned perms;          /* MMU_READ | MMU_WRITE | MMU_EXEC subset */
+	unsigned flags;          /* VAREA_* */
+	struct mem_obj *obj;
+	uint64_t offset;         /* of start into obj */
+	struct aspace *as;
+	uint64_t resident;       /* pages mapped now (4 KiB units, blocks count all theirs) */
+	const char *name;        /* optional label for reports (not owned) */
+	/* Gap search (mm/varea.c): the free bytes between the previous varea
+	 * (or the aspace's base) and this one, and the largest such gap in
+	 * this varea's subtree. */
+	uint64_t gap;
+	uint64_t max_gap;
+};
+
+RB_HEAD(varea_tree, varea);
+
+struct aspace_stats {
+	uint64_t faults[FAULT_OOM + 1];   /* by result */
+	uint64_t populated;               /* pages faulted in */
+};
+
+struct aspace {
+	struct pt *pt;            /* &kernel_pt for the kernel, else &own_pt */
+	struct pt own_pt;
+	struct asid_ctx asid;
+	struct spinlock lock;
+	struct varea_tree tree;
+	uint64_t nvareas;
+	uintptr_t base, end;      /* where vareas may go: [base, end) */
+	int kernel;
+	const char *name;         /* not owned */
+	struct aspace_stats stats;
+};
+
+extern struct aspace kernel_aspace;
+
+/*
+ * Set up kernel_aspace over kernel_pt's varea window [KERNEL_VAREA_BASE,
+ * KERNEL_VAREA_END), mappings global, and the caches every aspace uses.
+ * Boot, once, after the heap is up (the host tests call it again after
+ * each heap_init(), with kernel_pt a table of their own).  E_OK or E_NOMEM.
+ */
+int aspace_kernel_init(void);
+
+/*
+ * A new, empty user address space: vareas may go in [PAGE_SIZE, end of
+ * the user half) (page 0 stays unmapped), mappings are user-accessible.
+ * Its table shares the kernel half with kernel_aspace's (pt_create()).
+ * @name is kept, not copied.  Returns E_OK and *@out, or E_NOMEM.
+ */
+int aspace_create(const char *name, struct aspace **out);
+
+/*
+ * Unmap everything, drop every object, free the table, the ASID and the
+ * aspace.  If @as is current it is switched away from first; no other CPU
+ * may be using it.
+ */
+void aspace_destroy(struct aspace *as);
+
+/* Permission bits a varea may have; W+X is refused. */
+#define VAREA_PERMS (MMU_READ | MMU_WRITE | MMU_EXEC)
+
+/* aspace_map() placement flags */
+#define MAP_FIXED       (1u << 8)    /* at *addr exactly, replacing what is there */
+
+/*
+ * Map @size bytes of @obj starting at @offset into it.  Where:
+ *  - MAP_FIXED: at *@addr exactly, first unmapping whatever overlaps,
+ *    like mmap's MAP_FIXED (if the map fails, what was there stays);
+ *  - otherwise, *@addr != 0: at *@addr exactly, E_EXIST if anything
+ *    overlaps (mmap's MAP_FIXED_NOREPLACE);
+ *  - otherwise (*@addr == 0): at the lowest free address aligned to
+ *    @align, stored in *@addr.  A VAREA_STACK varea gets a free guard
+ *    page below it, and nothing is placed in the guard page of one.
+ * @align: a power of two >= PAGE_SIZE, 0 meaning PAGE_SIZE; a fixed
+ * *@addr must be aligned to it.  @flags: VAREA_* | MAP_FIXED; with
+ * VAREA_POPULATE every page is faulted in now, all or nothing.  Takes a
+ * reference on @obj.  Adjacent compatible vareas (same perms, flags and
+ * name, and an object that agrees) are merged.
+ * Returns E_OK; E_ALIGN (addr, size or offset not page-aligned; align not
+ * a power of two); E_INVAL (size 0, unknown perms or flags, no MMU_READ
+ * with other perms, NULL obj); E_PERM (write and execute); E_OVERFLOW;
+ * E_RANGE (outside [as->base, as->end), or the object cannot map that
+ * range with these attributes while populating); E_EXIST (not MAP_FIXED
+ * and overlapping); E_NOMEM (no free range, or no memory).
+ */
+int aspace_map(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
+               unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset);
+
+/*
+ * Anonymous private memory: aspace_map() of a new anon object whose
+ * offsets are the addresses it is mapped at.
+ */
+int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
+                    unsigned perms, unsigned flags);
+
+/*
+ * Physical memory (device registers with VAREA_DEVICE, or reserved RAM):
+ * aspace_map() of a new physical object of [@pa, @pa + @size).  Pages
+ * are mapped on first touch, or at once with VAREA_POPULATE, in the
+ * largest blocks address and alignment allow.  E_ALIGN for an unaligned
+ * @pa, E_OVERFLOW when it wraps, else as aspace_map().
+ */
+int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
+                    uint64_t align, unsigned perms, unsigned flags);
+
+/*
+ * Unmap [addr, addr + size): vareas inside go, vareas across an end are
+ * shrunk, a varea around the range is split; their pages are released.
+ * Parts with nothing mapped are fine.  Returns E_OK, E_ALIGN, E_INVAL
+ * (size 0), E_OVERFLOW, E_RANGE, E_NOMEM (a split needed memory).
+ */
+int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size);
+
+/*
+ * mprotect: give every varea part in [addr, addr + size) @perms,
+ * splitting vareas as needed, and change the page tables (perms 0
+ * removes the leaves; the object keeps the pages, which come back on the
+ * next touch once access is allowed again).  Vareas that already have
+ * @perms are left whole.  The whole range must be covered by vareas
+ * (E_NOENT otherwise, nothing changed).  Returns as aspace_map() plus
+ * E_NOENT, and E_NOMEM when splitting a varea or a block needed memory.
+ */
+int aspace_protect(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms);
+
+/* The varea containing @addr, or NULL (caller holds the lock, or knows). */
+struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr);
+
+struct aspace_query {
+	uintptr_t start;          /* the varea */
+	uint64_t size;
+	unsigned perms, flags;
+	const char *obj_name;
+	int mapped;               /* the page at the address is mapped */
+	paddr_t pa;               /* then: its physical address */
+	unsigned mmu_flags;       /* and its page-table flags */
+};
+
+/* What is at @addr.  E_OK, or E_NOENT when no varea covers it. */
+int aspace_query(struct aspace *as, uintptr_t addr, struct aspace_query *out);
+
+/*
+ * Call @fn for every varea in address order (lock held: @fn must not call
+ * back into this aspace); stops when it returns non-zero and returns that.
+ */
+int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *va), void *ctx);
+
+/*
+ * Resolve a page fault in @as: find the varea, check the access against
+ * its permissions, let its object map the page.  A fault on the page
+ * just below a VAREA_STACK varea is FAULT_STACK_GUARD.  A fault on a page
+ * already mapped with flags that allow the access (a stale TLB entry, or
+ * another CPU was first) flushes that page and is FAULT_FIXED.  User-mode
+ * faults on the kernel aspace, and kernel-mode instruction fetches from a
+ * user aspace, are FAULT_DENIED.  Counts the result in as->stats.
+ */
+enum fault_result aspace_fault(struct aspace *as, const struct fault *f);
+
+/*
+ * Check @as: vareas sorted, non-overlapping, inside [base, end), sizes and
+ * offsets page-aligned, perms and flags valid, the count and the gap
+ * search's bookkeeping right; every page-table leaf in [base, end) inside
+ * one varea, its flags those of the varea, agreed to by the object
+ * (check_leaf); resident counts right.  Returns 0 or the number of
+ * problems (printed).
+ */
+int aspace_check(struct aspace *as);
+
+/*
+ * Make @as the current user address space of this CPU (NULL: none),
+ * giving it an ASID (flushing its TLB entries when it has to).
+ */
+void aspace_switch(struct aspace *as);
+struct aspace *aspace_current(void);
+
+/* ---- for memory objects ------------------------------------------------------ */
+
+/* The MMU_* flags of @va's leaves: its perms, user or global, device. */
+unsigned varea_mmu_flags(const struct varea *va);
+
+/*
+ * Map [addr, addr + size) (inside @va, page-aligned) to @pa with @va's
+ * flags and count the pages resident and populated.  The aspace lock is
+ * held.  Returns as pt_map().
+ */
+int varea_map(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+
+#endif

@@ -1,0 +1,572 @@
+/*
+ * Address spaces against a model, and under allocation failures.
+ *
+ * The differential test runs thousands of random maps (fixed, anywhere,
+ * no-replace; anonymous and physical), unmaps, protects and faults on a
+ * window of a user aspace, and after every step compares the aspace with
+ * a page-by-page model: mapped or not, perms, flags, object kind, and the
+ * content (a tag written through the fake physical memory) or physical
+ * address; every so often the data frames in use too.  The model also
+ * predicts where the gap search puts a map (first fit, alignment, stack
+ * guard pages) and what each fault resolves to.
+ *
+ * The failure tests hold all free frames but k, for k = 0, 1, 2, ... until
+ * the operation succeeds, so each allocation it makes fails in turn; or
+ * make the n-th table-page allocation fail.  Every failure must return
+ * E_NOMEM and leave the vareas and their contents as they were.
+ */
+#include <string.h>
+#include <kernel/err.h>
+#include <kernel/ktest.h>
+#include <mm/heap.h>
+#include <mm/page.h>
+#include "aspace_fixture.h"
+#include "fake_mmu.h"
+#include "fake_ram.h"
+
+/* ---- the model ------------------------------------------------------------------- */
+
+#define NP 96                       /* pages in the window, from the aspace's base */
+#define NPHYS 16                    /* physical pages to map: the reserved start of R0 */
+
+enum { FREE, ANON, PHYS };
+
+struct mpage {
+	uint8_t kind;
+	uint8_t frame;                  /* anon: has a frame */
+	unsigned perms, flags;          /* flags: VAREA_STACK, VAREA_DEVICE */
+	uint64_t tag;                   /* anon: first word of the page */
+	paddr_t pa;                     /* phys */
+};
+
+static struct mpage m[NP];
+static uint64_t next_tag;
+
+static uintptr_t addr_of(unsigned i)
+{
+	return PG + (uintptr_t)i * PG;
+}
+
+static int free_run(unsigned s, unsigned n)
+{
+	for (unsigned i = s; i < s + n; i++)
+		if (i < NP && m[i].kind != FREE)
+			return 0;
+	return 1;
+}
+
+/*
+ * Where the gap search must put @n pages aligned to @align pages: the
+ * first fit, with pages past the window free.  Returns the page index
+ * (possibly running past the window).
+ */
+static unsigned model_gap(unsigned n, unsigned align, int stack)
+{
+	for (unsigned s = 0;; s++) {
+		unsigned g0 = s, e = s;
+
+		if ((1 + s) % align || !free_run(s, n))
+			continue;
+		while (g0 > 0 && (g0 - 1 >= NP || m[g0 - 1].kind == FREE))
+			g0--;
+		while (e < NP && m[e].kind == FREE)
+			e++;
+		if (stack && s < g0 + 1)
+			continue;
+		if (e < NP && (m[e].flags & VAREA_STACK) && s + n > e - 1)
+			continue;
+		if (e < NP && s + n > e)
+			continue;
+		return s;
+	}
+}
+
+static void model_set(unsigned s, unsigned n, unsigned kind, unsigned perms, unsigned flags,
+                      paddr_t pa, int populate)
+{
+	for (unsigned i = s; i < s + n && i < NP; i++) {
+		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0 };
+		if (kind == ANON)
+			m[i].frame = populate && perms;
+		if (kind == PHYS)
+			m[i].pa = pa + (i - s) * PG;
+	}
+}
+
+/* ---- comparing -------------------------------------------------------------------- */
+
+static unsigned mmu_flags(const struct mpage *p)
+{
+	return p->perms | MMU_USER | (p->flags & VAREA_DEVICE ? MMU_DEVICE : 0);
+}
+
+static int compare(unsigned step)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < NP && !bad; i++) {
+		struct aspace_query q;
+		int rc = aspace_query(fx_as, addr_of(i), &q);
+		const struct mpage *p = &m[i];
+
+		if (p->kind == FREE) {
+			bad = rc != E_NOENT;
+			continue;
+		}
+		if (rc || q.perms != p->perms || (q.flags & (VAREA_STACK | VAREA_DEVICE)) != p->flags ||
+		    strcmp(q.obj_name, p->kind == ANON ? "anon" : "phys")) {
+			bad = 1;
+			continue;
+		}
+		if (q.mapped && (q.mmu_flags != mmu_flags(p) || !p->perms))
+			bad = 1;
+		else if (p->kind == PHYS)
+			bad = q.mapped && q.pa != p->pa;
+		else if (q.mapped)
+			bad = *(uint64_t *)pa_to_va(q.pa) != p->tag;
+		else
+			bad = fx_read_obj(fx_as, addr_of(i)) != p->tag;
+		if (bad)
+			ktest_log("page %u: rc %d perms %#x flags %#x mapped %d mmu %#x pa %#llx", i,
+			          rc, q.perms, q.flags, q.mapped, q.mmu_flags, (unsigned long long)q.pa);
+	}
+	if (bad)
+		ktest_fail(__FILE__, __LINE__, "step %u: aspace differs from the model", step);
+	if (aspace_check(fx_as) || pt_audit(fx_as->pt)) {
+		ktest_fail(__FILE__, __LINE__, "step %u: check or audit failed", step);
+		bad = 1;
+	}
+	return bad;
+}
+
+static uint64_t model_frames(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < NP; i++)
+		n += m[i].kind == ANON && m[i].frame;
+	return n;
+}
+
+/* ---- random operations -------------------------------------------------------------- */
+
+static uint64_t seed;
+
+static unsigned rnd(unsigned n)
+{
+	return (unsigned)(fx_rand(&seed) % n);
+}
+
+static unsigned rnd_perms(void)
+{
+	static const unsigned p[] = { 0, RO, RW, RW, RW, RX };
+
+	return p[rnd(6)];
+}
+
+static void op_map_fixed(unsigned s, unsigned n)
+{
+	unsigned perms = rnd_perms(), flags = MAP_FIXED;
+	uintptr_t a = addr_of(s);
+
+	flags |= rnd(8) ? 0 : VAREA_STACK;
+	flags |= rnd(4) ? 0 : VAREA_POPULATE;
+	EXPECT_OK(aspace_map_anon(fx_as, &a, n * PG, 0, perms, flags));
+	model_set(s, n, ANON, perms, flags & VAREA_STACK, 0, flags & VAREA_POPULATE);
+}
+
+static void op_map_anywhere(unsigned n)
+{
+	unsigned perms = rnd_perms(), align = 1u << rnd(3);
+	unsigned flags = (rnd(8) ? 0 : VAREA_STACK) | (rnd(4) ? 0 : VAREA_POPULATE);
+	unsigned s = model_gap(n, align, flags & VAREA_STACK);
+	uintptr_t a = 0;
+
+	if (!EXPECT_OK(aspace_map_anon(fx_as, &a, n * PG, align * PG, perms, flags)))
+		return;
+	EXPECT_EQ_U(a, addr_of(s));
+	if (s + n > NP) {
+		/* Past the window: not modelled, so it goes again at once. */
+		EXPECT_OK(aspace_unmap(fx_as, a, n * PG));
+		return;
+	}
+	model_set(s, n, ANON, perms, flags & VAREA_STACK, 0, flags & VAREA_POPULATE);
+}
+
+static void op_map_noreplace(unsigned s, unsigned n)
+{
+	uintptr_t a = addr_of(s);
+	int rc = aspace_map_anon(fx_as, &a, n * PG, 0, RW, 0);
+
+	if (free_run(s, n)) {
+		EXPECT_OK(rc);
+		model_set(s, n, ANON, RW, 0, 0, 0);
+	} else {
+		EXPECT_EQ(rc, E_EXIST);
+	}
+}
+
+static void op_map_phys(unsigned s, unsigned n)
+{
+	unsigned p = rnd(NPHYS), perms = rnd(2) ? RO : RW;
+	unsigned flags = MAP_FIXED | (rnd(3) ? 0 : VAREA_DEVICE) | (rnd(2) ? 0 : VAREA_POPULATE);
+	paddr_t pa = FAKE_RAM_BASE + (paddr_t)p * PG;
+	uintptr_t a = addr_of(s);
+
+	if (n > NPHYS - p)
+		n = NPHYS - p;
+	EXPECT_OK(aspace_map_phys(fx_as, &a, pa, n * PG, 0, perms, flags));
+	model_set(s, n, PHYS, perms, flags & VAREA_DEVICE, pa, 0);
+}
+
+static void op_unmap(unsigned s, unsigned n)
+{
+	EXPECT_OK(aspace_unmap(fx_as, addr_of(s), n * PG));
+	model_set(s, n, FREE, 0, 0, 0, 0);
+}
+
+static void op_protect(unsigned s, unsigned n)
+{
+	unsigned perms = rnd(16) ? rnd_perms() : RW | MMU_EXEC;
+	int rc = aspace_protect(fx_as, addr_of(s), n * PG, perms);
+
+	if (perms == (RW | MMU_EXEC)) {
+		EXPECT_EQ(rc, E_PERM);
+		return;
+	}
+	for (unsigned i = s; i < s + n; i++) {
+		if (i >= NP || m[i].kind == FREE) {
+			EXPECT_EQ(rc, E_NOENT);
+			return;
+		}
+	}
+	if (!EXPECT_OK(rc))
+		return;
+	for (unsigned i = s; i < s + n; i++)
+		m[i].perms = perms;
+}
+
+static void op_fault(unsigned i)
+{
+	static const enum fault_access acc[] = { FAULT_READ, FAULT_WRITE, FAULT_WRITE, FAULT_EXEC };
+	static const unsigned need[] = { MMU_READ, MMU_WRITE, MMU_WRITE, MMU_EXEC };
+	unsigned k = rnd(4);
+	enum fault_result r = fx_fault(fx_as, addr_of(i) + rnd(PG), acc[k]), want;
+	struct mpage *p = &m[i];
+
+	if (p->kind == FREE)
+		want = i + 1 < NP && (m[i + 1].flags & VAREA_STACK) && m[i + 1].kind == ANON ?
+		       FAULT_STACK_GUARD : FAULT_NO_VAREA;
+	else
+		want = p->perms & need[k] ? FAULT_FIXED : FAULT_DENIED;
+	if (!EXPECT_EQ(r, want) || r != FAULT_FIXED || p->kind != ANON)
+		return;
+	p->frame = 1;
+	if (acc[k] == FAULT_WRITE) {
+		p->tag = ++next_tag;
+		*fx_word(fx_as, addr_of(i)) = p->tag;
+	}
+}
+
+static void run_model(uint64_t s0, unsigned steps)
+{
+	seed = s0;
+	next_tag = 0;
+	memset(m, 0, sizeof(m));
+	fx_setup(3);
+	for (unsigned step = 0; step < steps; step++) {
+		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
+		unsigned room = NP - s < n ? NP - s : n;
+
+		switch (rnd(16)) {
+		case 0: case 1: op_map_fixed(s, room); break;
+		case 2: case 3: op_map_anywhere(1 + rnd(6)); break;
+		case 4: op_map_noreplace(s, room); break;
+		case 5: op_map_phys(s, room); break;
+		case 6: case 7: op_unmap(s, n); break;
+		case 8: case 9: op_protect(s, n); break;
+		default: op_fault(s); break;
+		}
+		if (compare(step))
+			break;
+		if (step % 64 == 0 && !EXPECT_EQ(fx_data_frames(), model_frames()))
+			break;
+		if (fake_mmu_violations())
+			break;
+	}
+	EXPECT_EQ(fx_data_frames(), model_frames());
+	ASSERT_OK(aspace_unmap(fx_as, PG, 4 * NP * PG));
+	EXPECT_EQ(fx_as->nvareas, 0);
+	EXPECT_EQ(fx_data_frames(), 0);
+	fx_teardown();
+}
+
+static void test_model_seed_1(void)
+{
+	run_model(1, 4000);
+}
+
+static void test_model_seed_2(void)
+{
+	run_model(0x9e3779b97f4a7c15ull, 4000);
+}
+
+static void test_model_seed_3(void)
+{
+	run_model(0xdeadbeefcafef00dull, 4000);
+}
+
+/* ---- failure injection ------------------------------------------------------------------- */
+
+#define U 0x100000ul
+#define SNAP_PAGES 32
+
+struct snap {
+	struct fx_varea v[16];
+	unsigned n;
+	uint64_t word[SNAP_PAGES];
+	uint64_t data;
+};
+
+/* The vareas (residency aside) and the content of every page of [U, U + SNAP_PAGES). */
+static void take(struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = fx_vareas(fx_as, s->v, 16);
+	for (unsigned i = 0; i < s->n && i < 16; i++)
+		s->v[i].resident = 0;
+	for (unsigned i = 0; i < SNAP_PAGES; i++)
+		s->word[i] = aspace_find_locked(fx_as, U + i * PG) ? fx_read_obj(fx_as, U + i * PG) : ~0ull;
+	s->data = fx_data_frames();
+}
+
+static int same(const struct snap *a, const struct snap *b)
+{
+	return a->n == b->n && !memcmp(a->v, b->v, sizeof(a->v)) &&
+	       !memcmp(a->word, b->word, sizeof(a->word)) && a->data == b->data;
+}
+
+/*
+ * Run @op with all free frames but k held, k = 0, 1, ... until it
+ * succeeds; every failure must be E_NOMEM and change nothing.  Returns
+ * the number of failures seen.
+ */
+static unsigned exhaust(int (*op)(void))
+{
+	struct snap before, after;
+	unsigned k;
+
+	for (k = 0; k < 300; k++) {
+		int rc;
+
+		take(&before);
+		fx_hog_all_but(k);
+		rc = op();
+		fx_hog_release();
+		if (rc == E_OK)
+			return k;
+		EXPECT_EQ(rc, E_NOMEM);
+		take(&after);
+		if (!same(&before, &after)) {
+			ktest_fail(__FILE__, __LINE__, "failure %u changed the aspace", k);
+			return k;
+		}
+		if (aspace_check(fx_as) || pt_audit(fx_as->pt) || fake_mmu_violations()) {
+			ktest_fail(__FILE__, __LINE__, "failure %u left it inconsistent", k);
+			return k;
+		}
+	}
+	ktest_fail(__FILE__, __LINE__, "never succeeded");
+	return k;
+}
+
+/* Populated, written anonymous memory at U + @page * PG. */
+static void prepare(unsigned page, unsigned pages, unsigned perms)
+{
+	uintptr_t a = U + page * PG;
+
+	ASSERT_OK(aspace_map_anon(fx_as, &a, pages * PG, 0, RW, MAP_FIXED | VAREA_POPULATE));
+	for (unsigned i = 0; i < pages; i++)
+		*fx_word(fx_as, a + i * PG) = 0x1000 + page + i;
+	if (perms != RW)
+		ASSERT_OK(aspace_protect(fx_as, a, pages * PG, perms));
+}
+
+struct spare {
+	const char *name;
+	uint64_t n;
+};
+
+static void count_spare(const struct kmem_cache_stats *st, void *ctx)
+{
+	struct spare *x = ctx;
+
+	if (!strcmp(st->name, x->name))
+		x->n = st->objs_total - st->objs_inuse;
+}
+
+/*
+ * Use up the free objects of the varea cache with small vareas far away,
+ * so that the next varea struct needs a new slab, i.e. a frame.
+ */
+static void fill_varea_cache(void)
+{
+	static uintptr_t far = 0x10000000;
+	struct spare f = { "varea", 0 };
+
+	for (unsigned i = 0; i < 4096; i++) {
+		f.n = 0;
+		kmem_cache_foreach(count_spare, &f);
+		if (!f.n)
+			return;
+		ASSERT_OK(aspace_map_anon(fx_as, &far, PG, 0, (far >> PAGE_SHIFT) % 4 ? RO : RW,
+		                          MAP_FIXED));
+		far += 2 * PG;
+	}
+}
+
+static int op_populate_anywhere(void)
+{
+	uintptr_t a = 0;
+
+	return aspace_map_anon(fx_as, &a, 8 * PG, 0, RW, VAREA_POPULATE);
+}
+
+static int op_fixed_populate_over(void)
+{
+	uintptr_t a = U + 2 * PG;
+
+	return aspace_map_anon(fx_as, &a, 8 * PG, 0, RO, MAP_FIXED | VAREA_POPULATE);
+}
+
+static int op_fixed_lazy_over(void)
+{
+	uintptr_t a = U + 3 * PG;
+
+	return aspace_map_anon(fx_as, &a, 2 * PG, 0, RX, MAP_FIXED);
+}
+
+static int op_unmap_middle(void)
+{
+	return aspace_unmap(fx_as, U + 13 * PG, PG);
+}
+
+static int op_protect_middle(void)
+{
+	return aspace_protect(fx_as, U + 17 * PG, PG, RO);
+}
+
+static void test_populate_fails_cleanly(void)
+{
+	fx_setup(3);
+	EXPECT_GT(exhaust(op_populate_anywhere), 3);
+	EXPECT_EQ(fx_data_frames(), 8);
+	fx_teardown();
+}
+
+static void test_fixed_replace_fails_cleanly(void)
+{
+	fx_setup(3);
+	prepare(0, 4, RW);
+	prepare(4, 4, RO);
+	prepare(8, 4, RX);
+	fill_varea_cache();
+	EXPECT_GT(exhaust(op_fixed_populate_over), 3);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + PG), 0x1001);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 10 * PG), 0x100a);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 5 * PG), 0);
+	fill_varea_cache();
+	EXPECT_GT(exhaust(op_fixed_lazy_over), 0);
+	fx_teardown();
+}
+
+static void test_splits_fail_cleanly(void)
+{
+	fx_setup(3);
+	prepare(12, 4, RW);
+	prepare(16, 4, RW);
+	ASSERT_OK(aspace_protect(fx_as, U + 16 * PG, 4 * PG, RX));
+	fill_varea_cache();
+	EXPECT_GT(exhaust(op_unmap_middle), 0);
+	fill_varea_cache();
+	EXPECT_GT(exhaust(op_protect_middle), 0);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 12 * PG), 0x100c);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 18 * PG), 0x1012);
+	fx_teardown();
+}
+
+/*
+ * Physical vareas in 2 MiB blocks: unmapping or protecting inside one
+ * splits the block, which needs a table page; when that fails nothing
+ * changes, and a protect across two vareas rolls the first one back.
+ */
+static void test_block_splits_fail_cleanly(void)
+{
+	uintptr_t a = 1ul << 30, b = a + (2ul << 20);
+	paddr_t pa = FAKE_RAM_BASE + (4ull << 20);
+	struct fx_varea v1[4], v2[4];
+	struct aspace_query q;
+	unsigned n;
+
+	fx_setup(3);
+	ASSERT_OK(aspace_map_phys(fx_as, &a, pa, 2ul << 20, 0, RO, MAP_FIXED | VAREA_POPULATE));
+	ASSERT_OK(aspace_map_phys(fx_as, &b, pa + (4ull << 20), 2ul << 20, 0, RW,
+	                          MAP_FIXED | VAREA_POPULATE));
+	n = fx_vareas(fx_as, v1, 4);
+	ASSERT_EQ(n, 2);
+	fake_pt_alloc_fail_at(1);
+	EXPECT_EQ(aspace_unmap(fx_as, a + PG, PG), E_NOMEM);
+	fake_pt_alloc_fail_at(1);
+	EXPECT_EQ(aspace_protect(fx_as, a + PG, PG, RW), E_NOMEM);
+	/* [a + 1 MiB, b + 1 MiB) to RX: a's part splits first, then b's fails. */
+	fake_pt_alloc_fail_at(2);
+	EXPECT_EQ(aspace_protect(fx_as, a + (1ul << 20), 2ul << 20, RX), E_NOMEM);
+	fake_pt_alloc_fail_at(0);
+	EXPECT_EQ(fx_vareas(fx_as, v2, 4), n);
+	EXPECT_EQ(memcmp(v1, v2, sizeof(v1[0]) * n), 0);
+	ASSERT_OK(aspace_query(fx_as, a + (1ul << 20), &q));
+	EXPECT_EQ(q.mmu_flags, RO | MMU_USER);
+	EXPECT_EQ(aspace_check(fx_as), 0);
+	EXPECT_EQ(pt_audit(fx_as->pt), 0);
+	/* With memory both work (the RX parts stay two: not contiguous physically). */
+	EXPECT_OK(aspace_protect(fx_as, a + (1ul << 20), 2ul << 20, RX));
+	EXPECT_EQ(fx_vareas(fx_as, v2, 4), 4);
+	EXPECT_OK(aspace_unmap(fx_as, a + PG, PG));
+	EXPECT_EQ(fx_vareas(fx_as, NULL, 0), 5);
+	fx_teardown();
+}
+
+/* Table pages for a population fail at each allocation in turn. */
+static void test_table_failures_during_populate(void)
+{
+	fx_setup(4);
+	for (unsigned nth = 1;; nth++) {
+		uintptr_t a = 1ul << 40;
+		int rc;
+
+		fake_pt_alloc_fail_at(nth);
+		rc = aspace_map_anon(fx_as, &a, 4 * PG, 0, RW, MAP_FIXED | VAREA_POPULATE);
+		if (!fake_pt_alloc_failed()) {
+			EXPECT_OK(rc);
+			break;
+		}
+		EXPECT_EQ(rc, E_NOMEM);
+		EXPECT_EQ(fx_as->nvareas, 0);
+		EXPECT_EQ(fx_data_frames(), 0);
+		EXPECT_EQ(aspace_check(fx_as), 0);
+		ASSERT_LT(nth, 10);
+	}
+	fake_pt_alloc_fail_at(0);
+	EXPECT_EQ(fx_data_frames(), 4);
+	fx_teardown();
+}
+
+KTEST_SUITE(aspace_model,
+	KTEST_CASE(test_model_seed_1),
+	KTEST_CASE(test_model_seed_2),
+	KTEST_CASE(test_model_seed_3),
+	KTEST_CASE(test_populate_fails_cleanly),
+	KTEST_CASE(test_fixed_replace_fails_cleanly),
+	KTEST_CASE(test_splits_fail_cleanly),
+	KTEST_CASE(test_block_splits_fail_cleanly),
+	KTEST_CASE(test_table_failures_during_populate));
