@@ -529,6 +529,33 @@ static int check_flags(const struct pt *pt, unsigned flags)
 
 static int (*ram_check)(paddr_t pa, uint64_t size);
 
+/*
+ * The common case of a page fault: one 4 KiB page into a slot whose
+ * tables all exist.  Nothing to allocate, so nothing can fail half-way:
+ * write the leaf, count it, make it visible.  Returns 0 when done, -1 to
+ * take the general path (a table is missing, or the slot is not empty).
+ */
+static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned flags)
+{
+	paddr_t table = pt->root_pa;
+
+	for (unsigned level = pt->levels - 1; level > 0; level--) {
+		pte_t e = pt_table(table)[pt_index(va, level)];
+
+		if (pt_kind(e, level) != PTE_TABLE)
+			return -1;
+		table = arch_pte_pa(e);
+	}
+	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
+	if (*slot)
+		return -1;   /* taken (E_EXIST) or odd: the general path decides */
+	arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
+	table_count_set(table, table_count_get(table) + 1);
+	arch_pt_sync();
+	arch_tlb_flush_page(pt->asid, va);
+	return 0;
+}
+
 void pt_set_ram_check(int (*is_ram)(paddr_t pa, uint64_t size))
 {
 	ram_check = is_ram;
@@ -550,6 +577,8 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 		return rc;
 	if (!(flags & MMU_DEVICE) && ram_check && !ram_check(pa, size))
 		return E_RANGE;
+	if (size == PAGE_SIZE && !map_one_page_fast(pt, va, pa, flags))
+		return E_OK;
 	op.va = va;
 	op.pa = pa;
 	op.flags = flags;
