@@ -30,6 +30,9 @@
  */
 #define TRAP_RESERVE PAGE_SIZE
 
+/* How deep a locked section may run below its lock (fiber_stack_reserve()). */
+#define LOCK_RESERVE PAGE_SIZE
+
 enum fiber_state { FIBER_RUNNING, FIBER_RUNNABLE, FIBER_BLOCKED, FIBER_DEAD };
 
 struct fiber {
@@ -287,15 +290,25 @@ void fiber_stack_faulted(uintptr_t addr)
 		stack_map_down(current, addr & ~(uintptr_t)PAGE_MASK);
 }
 
+/*
+ * The lowest page it wants is touched, not mapped from here: here the
+ * stack is short (sp is below the limit), so that fault is taken on the
+ * emergency stack, where fiber_stack_faulted() maps the pages in between
+ * with room to spare and no lock held.  The store hits dead memory: below
+ * sp and, being unmapped, never used.  Mapping LOCK_RESERVE more than the
+ * limit asks for lets the locks nested inside the one being taken pass
+ * their checks without touching anything.
+ */
 void fiber_stack_reserve(void)
 {
 	struct fiber *f = current;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t want = sp - f->stack_lo > TRAP_RESERVE ? sp - TRAP_RESERVE : f->stack_lo;
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t want = f->stack_lo;
 
-	want &= ~(uintptr_t)PAGE_MASK;
+	if (fp - f->stack_lo > TRAP_RESERVE + LOCK_RESERVE)
+		want = (fp - TRAP_RESERVE - LOCK_RESERVE) & ~(uintptr_t)PAGE_MASK;
 	if (f != &boot_fiber && want < f->low_water)
-		stack_map_down(f, want);
+		*(volatile uintptr_t *)want = 0;
 }
 
 int fiber_guard_hit(uintptr_t addr)

@@ -101,11 +101,12 @@ void fiber_stack_faulted(uintptr_t addr);
  * kernel aspace's, the frame allocator's, the heap's), so code holding
  * one must not be the first to touch a page of its stack: that fault
  * would wait for the lock for ever.  fiber_stack_reserve() maps the
- * running fiber's stack down to a page (TRAP_RESERVE, fiber.c) below the
- * caller; fiber_stack_check() calls it when the stack pointer is below
- * this CPU's stack limit, a load and a compare otherwise.  Meant for the
- * outermost lock acquisition (spin_lock()); until that calls it, a fiber
- * that calls into mm/ should be created with FIBER_POPULATE.
+ * running fiber's stack down to two pages (TRAP_RESERVE + LOCK_RESERVE,
+ * fiber.c) below the caller, so a locked section one page deep, nested
+ * locks included, finds it mapped; fiber_stack_check() calls it when the
+ * stack pointer is below this CPU's stack limit (a load and a compare
+ * otherwise).  Meant for every lock acquisition (spin_lock()); until that
+ * calls it, a fiber that calls into mm/ should use FIBER_POPULATE.
  */
 void fiber_stack_reserve(void);
 
