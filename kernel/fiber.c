@@ -18,20 +18,15 @@
 
 /*
  * The stack limit (arch_fiber_switch) is the lowest mapped address of the
- * running fiber's stack plus this reserve.  Below the limit trap entry
- * moves to the emergency stack; above it the trap frame and the C handler
- * (which may hold the aspace lock, so must not fault on its stack) fit in
- * mapped pages.  Stack pages fault in lazily, so the mapped part grows:
- * trap entry must never fault while saving a frame, because that second
- * trap would overwrite the cause registers of the first before they are
- * saved; and the handler must never take a fault that needs the lock it
- * holds.  fiber_stack_faulted() keeps the mapped part one range, from its
- * low-water mark to the top, and lowers the limit with it.
+ * running fiber's stack plus FIBER_TRAP_RESERVE.  Below the limit trap
+ * entry moves to the emergency stack; above it the trap frame and the C
+ * handler fit in mapped pages.  Stack pages fault in lazily, so the mapped
+ * part grows: trap entry must never fault while saving a frame, because
+ * that second trap would overwrite the cause registers of the first before
+ * they are saved.  fiber_stack_faulted() keeps the mapped part one range,
+ * from its low-water mark to the top, and lowers the limit with it.
  */
-#define TRAP_RESERVE PAGE_SIZE
-
-/* How deep a locked section may run below its lock (fiber_stack_reserve()). */
-#define LOCK_RESERVE PAGE_SIZE
+#define TRAP_RESERVE FIBER_TRAP_RESERVE
 
 enum fiber_state { FIBER_RUNNING, FIBER_RUNNABLE, FIBER_BLOCKED, FIBER_DEAD };
 
@@ -76,6 +71,8 @@ static struct fiber_list run_queue = TAILQ_HEAD_INITIALIZER(run_queue);
 static struct fiber_list live_stacks = TAILQ_HEAD_INITIALIZER(live_stacks);
 static struct fiber *reap;      /* ended; its stack is freed off it */
 static unsigned nfibers = 1;
+uintptr_t fiber_stack_bottom;        /* the boot stack has no limit: 0 */
+unsigned long fiber_locks_held;
 
 static void stack_free(struct fiber *f)
 {
@@ -145,6 +142,7 @@ static __attribute__((noinline)) void switch_to(struct fiber *next)
 		link = next->link;
 	}
 	current = next;
+	fiber_stack_bottom = next->stack_lo;
 	next->state = FIBER_RUNNING;
 	arch_fiber_switch(&prev->sp, next->sp, next->limit, link);
 	finish_switch();
@@ -288,27 +286,6 @@ void fiber_stack_faulted(uintptr_t addr)
 {
 	if (addr >= current->stack_lo && addr < current->low_water)
 		stack_map_down(current, addr & ~(uintptr_t)PAGE_MASK);
-}
-
-/*
- * The lowest page it wants is touched, not mapped from here: here the
- * stack is short (sp is below the limit), so that fault is taken on the
- * emergency stack, where fiber_stack_faulted() maps the pages in between
- * with room to spare and no lock held.  The store hits dead memory: below
- * sp and, being unmapped, never used.  Mapping LOCK_RESERVE more than the
- * limit asks for lets the locks nested inside the one being taken pass
- * their checks without touching anything.
- */
-void fiber_stack_reserve(void)
-{
-	struct fiber *f = current;
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t want = f->stack_lo;
-
-	if (fp - f->stack_lo > TRAP_RESERVE + LOCK_RESERVE)
-		want = (fp - TRAP_RESERVE - LOCK_RESERVE) & ~(uintptr_t)PAGE_MASK;
-	if (f != &boot_fiber && want < f->low_water)
-		*(volatile uintptr_t *)want = 0;
 }
 
 int fiber_guard_hit(uintptr_t addr)

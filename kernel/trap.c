@@ -119,6 +119,59 @@ static __attribute__((noreturn)) void stack_overflow(const struct trap_frame *tf
 	fiber_exit(FIBER_FAILED);
 }
 
+struct neighbours {
+	uintptr_t addr;
+	const struct varea *below, *above;
+};
+
+static int find_neighbours(void *ctx, const struct varea *va)
+{
+	struct neighbours *n = ctx;
+
+	if (va->start <= n->addr)
+		n->below = va;
+	else if (!n->above)
+		n->above = va;
+	return n->above != NULL;
+}
+
+static void print_varea(const char *where, const struct varea *va)
+{
+	if (!va) {
+		printf("  %s: none\n", where);
+		return;
+	}
+	printf("  %s: [0x%lx, 0x%lx) %c%c%c %s%s%s\n", where, (unsigned long)va->start,
+	       (unsigned long)(va->start + va->size), va->perms & MMU_READ ? 'r' : '-',
+	       va->perms & MMU_WRITE ? 'w' : '-', va->perms & MMU_EXEC ? 'x' : '-',
+	       va->obj->ops->name, va->name ? " " : "", va->name ? va->name : "");
+}
+
+/* The fault record, why it stays unresolved, and the vareas around it. */
+static void report_fault(const struct trap_frame *tf, const struct trap_info *ti,
+                         enum fault_result fr, struct aspace *as)
+{
+	static const char *const access[] = { "read", "write", "execute" };
+	struct neighbours n = { .addr = ti->addr };
+
+	printf("page fault not resolved: %s\n", fault_result_str(fr));
+	printf("  fault: address 0x%lx, %s, %s mode, pc 0x%lx, address space %s\n",
+	       (unsigned long)ti->addr, access[fault_access_of(ti->access)],
+	       arch_frame_from_user(tf) ? "user" : "kernel", (unsigned long)ti->pc,
+	       as ? as->name : "none");
+	if (!as)
+		return;
+	/* Never wait for the lock here: the fault may have come from under it. */
+	if (spin_is_held(&as->lock)) {
+		printf("  (vareas not shown: the address space lock is held)\n");
+		return;
+	}
+	aspace_traverse(as, find_neighbours, &n);
+	print_varea(n.below && ti->addr < n.below->start + n.below->size ? "in" : "below",
+	            n.below);
+	print_varea("above", n.above);
+}
+
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 {
 	enum fault_result fr = FAULT_NO_VAREA;
@@ -149,8 +202,7 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 		return;
 	}
 	if (ti->kind == TRAP_PAGE_FAULT)
-		printf("page fault not resolved: %s (address space %s)\n", fault_result_str(fr),
-		       as ? as->name : "none");
+		report_fault(tf, ti, fr, as);
 	report(tf, ti);
 	if (ktest_in_case())
 		ktest_trap_abort();   /* the case fails alone; the runner goes on */

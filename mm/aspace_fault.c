@@ -72,6 +72,7 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	r = fault_locked(as, f);
 
 	as->stats.faults[r]++;
+	as->stats.kinds[f->kind]++;
 	aspace_unlock(as, irq);
 	return r;
 }

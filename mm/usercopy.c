@@ -23,14 +23,6 @@ static int user_range_ok(uintptr_t uaddr, size_t n)
 	return as && uaddr + n >= uaddr && uaddr >= as->base && uaddr + n <= as->end;
 }
 
-static int copy(void *dst, const void *src, size_t n)
-{
-	unsigned long ua = arch_user_access_begin();
-	size_t left = arch_copy_user(dst, src, n);
-
-	arch_user_access_end(ua);
-	return left ? E_FAULT : E_OK;
-}
 
 int copy_from_user(void *dst, uintptr_t usrc, size_t n)
 {
@@ -38,7 +30,10 @@ int copy_from_user(void *dst, uintptr_t usrc, size_t n)
 		return E_OK;
 	if (!user_range_ok(usrc, n))
 		return E_FAULT;
-	return copy(dst, (const void *)usrc, n);
+	unsigned long ua = arch_user_access_begin();
+	size_t left = arch_copy_from_user(dst, (const void *)usrc, n);
+	arch_user_access_end(ua);
+	return left ? E_FAULT : E_OK;
 }
 
 int copy_to_user(uintptr_t udst, const void *src, size_t n)
@@ -47,7 +42,10 @@ int copy_to_user(uintptr_t udst, const void *src, size_t n)
 		return E_OK;
 	if (!user_range_ok(udst, n))
 		return E_FAULT;
-	return copy((void *)udst, src, n);
+	unsigned long ua = arch_user_access_begin();
+	size_t left = arch_copy_to_user((void *)udst, src, n);
+	arch_user_access_end(ua);
+	return left ? E_FAULT : E_OK;
 }
 
 /*

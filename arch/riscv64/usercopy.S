@@ -9,9 +9,10 @@
 	.pushsection ex_table, "a"; .balign 8; .dword insn, fix; .popsection
 
 	.text
-	.globl arch_copy_user
+	.globl arch_copy_from_user, arch_copy_to_user
 	.balign 4
-arch_copy_user:			/* a0 = dst, a1 = src, a2 = n; returns bytes left */
+arch_copy_from_user:		/* a0 = dst, a1 = src, a2 = n; returns bytes left */
+arch_copy_to_user:		/* one loop: sstatus.SUM opens user pages both ways */
 	or	t1, a0, a1
 	andi	t1, t1, 7
 	bnez	t1, 2f

@@ -153,6 +153,9 @@ extern char arch_trap_stack_bottom[], arch_trap_stack_top[];
 /* Change this CPU's stack limit (the running fiber's stack grew). */
 void arch_set_stack_limit(uintptr_t limit);
 
+/* This CPU's stack limit, for reading (the copy trap entry restores from). */
+extern uintptr_t arch_stack_limit;
+
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))
 

@@ -18,6 +18,9 @@
  * is freed then.  Its stack is freed as soon as it ends (by the next
  * fiber to run, which is on another stack).
  *
+ * A stack that grows by page faults must not grow inside a section that
+ * holds a lock the fault path needs: see fiber_lock_enter() below.
+ *
  * Backtraces cross stacks: a fiber's first frame record (at the top of its
  * stack) links to the frames of the code that last switched into it, so a
  * backtrace inside a fiber continues into whoever started or resumed it,
@@ -31,6 +34,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <arch/arch.h>
+#include <mm/types.h>
 
 struct fiber;
 
@@ -41,6 +46,14 @@ typedef intptr_t (*fiber_entry_t)(void *arg);
 
 #define FIBER_STACK_DEFAULT (16u << 10)   /* stack_size 0 means this */
 #define FIBER_NAME_MAX 32                 /* names are truncated to 31 characters */
+
+/*
+ * Mapped stack kept below the stack pointer: for a trap frame and its
+ * handler (below it trap entry uses the emergency stack), and for a
+ * locked section (see fiber_lock_enter()).
+ */
+#define FIBER_TRAP_RESERVE PAGE_SIZE
+#define FIBER_LOCK_RESERVE PAGE_SIZE
 
 /* fiber_create_flags() flags */
 #define FIBER_POPULATE (1u << 0)   /* fault the whole stack in now, not on touch */
@@ -55,8 +68,8 @@ struct fiber *fiber_create(const char *name, fiber_entry_t entry, void *arg,
                            size_t stack_size);
 
 /*
- * fiber_create() with FIBER_POPULATE: the stack is faulted in at once, so
- * the fiber takes no page faults on it (the self-test runner uses this:
+ * fiber_create() with @flags.  FIBER_POPULATE faults the stack in at once,
+ * so the fiber takes no page faults on it (the self-test runner uses it:
  * cases count free frames, which lazy stack growth would disturb).
  */
 struct fiber *fiber_create_flags(const char *name, fiber_entry_t entry, void *arg,
@@ -100,22 +113,40 @@ void fiber_stack_faulted(uintptr_t addr);
  * Lazily grown stacks and locks.  The page-fault path takes locks (the
  * kernel aspace's, the frame allocator's, the heap's), so code holding
  * one must not be the first to touch a page of its stack: that fault
- * would wait for the lock for ever.  fiber_stack_reserve() maps the
- * running fiber's stack down to two pages (TRAP_RESERVE + LOCK_RESERVE,
- * fiber.c) below the caller, so a locked section one page deep, nested
- * locks included, finds it mapped; fiber_stack_check() calls it when the
- * stack pointer is below this CPU's stack limit (a load and a compare
- * otherwise).  Meant for every lock acquisition (spin_lock()); until that
- * calls it, a fiber that calls into mm/ should use FIBER_POPULATE.
+ * would wait for the lock for ever.  Hence fiber_lock_enter(), before
+ * this CPU takes its outermost lock: when fewer than FIBER_TRAP_RESERVE +
+ * FIBER_LOCK_RESERVE bytes below the caller are mapped, it touches the
+ * page there.  That fault comes with no lock held and maps the stack down
+ * to it (fiber_stack_faulted()), so a locked section up to
+ * FIBER_LOCK_RESERVE deep, everything nested in it included, only
+ * touches mapped pages, with room for a trap below.  No call: the lock
+ * holder stays a leaf function.  fiber_lock_exit() when a lock is
+ * dropped.  Meant for spin_lock() / spin_unlock(); until they call them,
+ * a fiber whose code calls into mm/ must be created with FIBER_POPULATE.
+ *
+ * The per-CPU state they read: the stack limit (arch_stack_limit: the
+ * mapped part's bottom + FIBER_TRAP_RESERVE), the running fiber's stack
+ * bottom, and how many locks this CPU holds.
  */
-void fiber_stack_reserve(void);
+extern uintptr_t fiber_stack_bottom;
+extern unsigned long fiber_locks_held;
 
-static inline void fiber_stack_check(void)
+static inline void fiber_lock_enter(void)
 {
-	extern uintptr_t arch_stack_limit;   /* arch/<arch>/fiber_switch.S */
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
-	if (__builtin_expect((uintptr_t)__builtin_frame_address(0) < arch_stack_limit, 0))
-		fiber_stack_reserve();
+	if (__builtin_expect(!fiber_locks_held++, 1) &&
+	    __builtin_expect(fp - FIBER_LOCK_RESERVE < arch_stack_limit, 0)) {
+		uintptr_t want = fp - FIBER_TRAP_RESERVE - FIBER_LOCK_RESERVE;
+
+		/* Below sp and (being unmapped or below the limit) unused. */
+		*(volatile char *)(want > fiber_stack_bottom ? want : fiber_stack_bottom) = 0;
+	}
+}
+
+static inline void fiber_lock_exit(void)
+{
+	fiber_locks_held--;
 }
 
 /*

@@ -215,6 +215,7 @@ RB_HEAD(varea_tree, varea);
 
 struct aspace_stats {
 	uint64_t faults[FAULT_OOM + 1];   /* by result */
+	uint64_t kinds[FAULT_PERMISSION + 1];   /* by kind: not present, permission */
 	uint64_t populated;               /* pages faulted in */
 };
 

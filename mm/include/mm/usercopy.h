@@ -37,9 +37,12 @@ struct ex_entry {
 uintptr_t ex_table_fixup(uintptr_t pc);
 
 /*
- * Arch copy loop: returns how many bytes were NOT copied (0 on success);
- * a fault it cannot survive resumes at its fixup, which returns the rest.
+ * Arch copy loops, one per direction (aarch64 uses unprivileged accesses
+ * on the user side): return how many bytes were NOT copied (0 on
+ * success); a fault they cannot survive resumes at their fixup, which
+ * returns the rest.
  */
-size_t arch_copy_user(void *dst, const void *src, size_t n);
+size_t arch_copy_from_user(void *dst, const void *usrc, size_t n);
+size_t arch_copy_to_user(void *udst, const void *src, size_t n);
 
 #endif
