@@ -71,8 +71,6 @@ static struct fiber_list run_queue = TAILQ_HEAD_INITIALIZER(run_queue);
 static struct fiber_list live_stacks = TAILQ_HEAD_INITIALIZER(live_stacks);
 static struct fiber *reap;      /* ended; its stack is freed off it */
 static unsigned nfibers = 1;
-uintptr_t fiber_stack_bottom;        /* the boot stack has no limit: 0 */
-unsigned long fiber_locks_held;
 
 static void stack_free(struct fiber *f)
 {
@@ -142,7 +140,6 @@ static __attribute__((noinline)) void switch_to(struct fiber *next)
 		link = next->link;
 	}
 	current = next;
-	fiber_stack_bottom = next->stack_lo;
 	next->state = FIBER_RUNNING;
 	arch_fiber_switch(&prev->sp, next->sp, next->limit, link);
 	finish_switch();

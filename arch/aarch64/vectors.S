@@ -9,13 +9,14 @@
  * on the boot stack).  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are
- * saved; the frame then goes on the emergency stack instead.  SP_EL0, unused while the kernel runs on SP_EL1, holds x0
- * during the check.  Fast path cost: five instructions at entry (msr,
- * mrs, cmp, b.lo, mrs) and one at exit (sp is reloaded from the frame).
+ * saved; the frame then goes on the emergency stack instead.  SP_EL0,
+ * unused while the kernel runs on SP_EL1, holds x0 during the check.
+ * Fast path cost: five instructions at entry (msr, mrs, cmp, b.lo, mrs)
+ * and one at exit (sp is reloaded from the frame).
  */
 #include <arch/trap_frame.h>
 
-#define TRAP_STACK_SIZE 16384
+#define TRAP_STACK_SIZE 16384     /* the emergency stack */
 
 	.macro	ventry kind
 	.balign	0x80
@@ -148,7 +149,7 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the interrupted sp */
 	mov	x1, sp
 	mov	sp, x0                            /* the frame may be on another stack */
-	ldp	x0, x1, [x1, #TF_X(0)]
+	ldp	x0, x1, [x1, #TF_X(0)]            /* below sp now: exceptions are masked */
 	eret
 
 /*

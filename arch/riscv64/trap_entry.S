@@ -9,9 +9,12 @@
  * on the boot stack).  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are
- * saved; the frame then goes on the emergency stack instead.  Fast path cost: three instructions (csrrw, bltu, csrrw).
+ * saved; the frame then goes on the emergency stack instead.  Fast path
+ * cost: three instructions (csrrw, bltu, csrrw).
  */
 #include <arch/trap_frame.h>
+
+#define TRAP_STACK_SIZE 16384     /* the emergency stack */
 
 #define SAVE_X(n)    sd x##n, TF_X(n)(sp)
 #define LOAD_X(n)    ld x##n, TF_X(n)(sp)
@@ -111,5 +114,5 @@ trap_low_stack:
 	.balign 16
 	.globl	arch_trap_stack_bottom, arch_trap_stack_top
 arch_trap_stack_bottom:
-	.space	16384
+	.space	TRAP_STACK_SIZE
 arch_trap_stack_top:

@@ -247,53 +247,6 @@ static void test_thousand_fibers_leave_nothing_behind(void)
 	EXPECT_EQ(aspace_check(&kernel_aspace), 0);
 }
 
-/* At @depth levels down, call into mm/, which takes its locks there. */
-static __attribute__((noinline)) int locks_at_depth(int depth)
-{
-	volatile char pad[48];
-	uintptr_t a = 0;
-
-	pad[0] = 1;
-	if (depth)
-		return locks_at_depth(depth - 1) + pad[0] - 1;
-	if (aspace_map_anon(&kernel_aspace, &a, PAGE_SIZE, 0, MMU_READ | MMU_WRITE, 0))
-		return -1;
-	*(volatile char *)a = 1;
-	kfree(kmalloc(100, 0));
-	return aspace_unmap(&kernel_aspace, a, PAGE_SIZE);
-}
-
-static intptr_t take_locks_deep(void *depth)
-{
-	return locks_at_depth((int)(intptr_t)depth);
-}
-
-/*
- * A locked section must not be where a lazy stack grows (the fault would
- * wait for the lock): spin_lock() makes room first (fiber_lock_enter()).
- * Every depth over three pages puts the lock at every offset in a page.
- */
-static void test_lazy_stack_grows_before_locks_not_inside(void)
-{
-	struct spinlock l = SPINLOCK_INIT;
-	unsigned long held;
-	int wrong = 0;
-
-	spin_lock(&l);
-	held = fiber_locks_held;
-	spin_unlock(&l);
-	if (held != 1)
-		ktest_skip("spin_lock() does not call fiber_lock_enter() (kernel/fiber.h)");
-	for (int depth = 0; depth < 200; depth++) {
-		struct fiber *f = fiber_create("locks", take_locks_deep, (void *)(intptr_t)depth,
-		                               64 << 10);
-
-		ASSERT_NOT_NULL(f);
-		wrong += fiber_join(f) != 0;
-	}
-	EXPECT_EQ(wrong, 0);
-}
-
 /* ---- backtraces ----------------------------------------------------------- */
 
 #define DEPTH 32
@@ -529,7 +482,6 @@ KTEST_SUITE(fiber,
 	KTEST_CASE(test_stack_is_a_lazy_varea_over_a_free_guard_page),
 	KTEST_CASE(test_overflow_is_caught_and_the_kernel_goes_on),
 	KTEST_CASE(test_thousand_fibers_leave_nothing_behind),
-	KTEST_CASE(test_lazy_stack_grows_before_locks_not_inside),
 	KTEST_CASE(test_backtrace_runs_from_nested_fiber_into_creators),
 	KTEST_CASE(test_backtrace_survives_a_child_ending),
 	KTEST_CASE(test_backtrace_never_follows_a_stale_link),

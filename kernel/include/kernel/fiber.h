@@ -19,7 +19,11 @@
  * fiber to run, which is on another stack).
  *
  * A stack that grows by page faults must not grow inside a section that
- * holds a lock the fault path needs: see fiber_lock_enter() below.
+ * holds a lock the fault path needs (the kernel aspace's, the frame
+ * allocator's, the heap's): that fault would wait for the lock for ever.
+ * So a fiber whose code calls into mm/ is created with FIBER_POPULATE
+ * (its whole stack mapped at once); the self-test runner's case fibers
+ * are.  Lazily grown stacks are for code that takes none of those locks.
  *
  * Backtraces cross stacks: a fiber's first frame record (at the top of its
  * stack) links to the frames of the code that last switched into it, so a
@@ -48,12 +52,10 @@ typedef intptr_t (*fiber_entry_t)(void *arg);
 #define FIBER_NAME_MAX 32                 /* names are truncated to 31 characters */
 
 /*
- * Mapped stack kept below the stack pointer: for a trap frame and its
- * handler (below it trap entry uses the emergency stack), and for a
- * locked section (see fiber_lock_enter()).
+ * Mapped stack kept below the stack pointer for a trap frame and its
+ * handler (below it trap entry uses the emergency stack).
  */
 #define FIBER_TRAP_RESERVE PAGE_SIZE
-#define FIBER_LOCK_RESERVE PAGE_SIZE
 
 /* fiber_create_flags() flags */
 #define FIBER_POPULATE (1u << 0)   /* fault the whole stack in now, not on touch */
@@ -108,46 +110,6 @@ void fiber_exit(intptr_t result) __attribute__((noreturn));
  * part too, and lower the stack limit trap entry checks (fiber.c).
  */
 void fiber_stack_faulted(uintptr_t addr);
-
-/*
- * Lazily grown stacks and locks.  The page-fault path takes locks (the
- * kernel aspace's, the frame allocator's, the heap's), so code holding
- * one must not be the first to touch a page of its stack: that fault
- * would wait for the lock for ever.  Hence fiber_lock_enter(), before
- * this CPU takes its outermost lock: when fewer than FIBER_TRAP_RESERVE +
- * FIBER_LOCK_RESERVE bytes below the caller are mapped, it touches the
- * page there.  That fault comes with no lock held and maps the stack down
- * to it (fiber_stack_faulted()), so a locked section up to
- * FIBER_LOCK_RESERVE deep, everything nested in it included, only
- * touches mapped pages, with room for a trap below.  No call: the lock
- * holder stays a leaf function.  fiber_lock_exit() when a lock is
- * dropped.  Meant for spin_lock() / spin_unlock(); until they call them,
- * a fiber whose code calls into mm/ must be created with FIBER_POPULATE.
- *
- * The per-CPU state they read: the stack limit (arch_stack_limit: the
- * mapped part's bottom + FIBER_TRAP_RESERVE), the running fiber's stack
- * bottom, and how many locks this CPU holds.
- */
-extern uintptr_t fiber_stack_bottom;
-extern unsigned long fiber_locks_held;
-
-static inline void fiber_lock_enter(void)
-{
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-
-	if (__builtin_expect(!fiber_locks_held++, 1) &&
-	    __builtin_expect(fp - FIBER_LOCK_RESERVE < arch_stack_limit, 0)) {
-		uintptr_t want = fp - FIBER_TRAP_RESERVE - FIBER_LOCK_RESERVE;
-
-		/* Below sp and (being unmapped or below the limit) unused. */
-		*(volatile char *)(want > fiber_stack_bottom ? want : fiber_stack_bottom) = 0;
-	}
-}
-
-static inline void fiber_lock_exit(void)
-{
-	fiber_locks_held--;
-}
 
 /*
  * Whether @addr lies in the guard page just below the running fiber's
