@@ -3,6 +3,7 @@
 #   make [BOARD=qemu-virt-riscv64]   build build/<board>/{kernel.elf,Image}
 #   make run                         boot the board in QEMU (self-tests, then the shell)
 #   make test                        host tests, then every QEMU board's self-tests
+#   make bench                       instruction counts per operation, both arches
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
 
@@ -52,7 +53,7 @@ LIBS     := -Wl,--start-group -lc -lgcc -Wl,--end-group
 SRCS := $(wildcard kernel/*.c mm/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S tests/kernel/*.c)
 OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
 
-.PHONY: all run debug test host-test boot-test tools-test clean help setup
+.PHONY: all run debug test host-test boot-test tools-test clean help setup bench bench-boot
 all: $(B)/Image
 
 help:
@@ -150,9 +151,12 @@ test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
+	@for b in $(BENCH_BOARDS); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
-	    --label $(b)-boot build/$(b)/boot.log)
+	    --label $(b)-boot build/$(b)/boot.log) \
+	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
 
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
@@ -161,6 +165,31 @@ boot-test: $(B)/Image
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \
 	  echo "# boot-test: qemu exit status $$rc" >> $(B)/ktest.log; true
+
+# ------------------------------------------------------------- benchmarks ----
+
+# One board per arch.  QEMU counts instructions exactly with -icount
+# shift=0; sleep=off keeps idle time out of the count.
+BENCH_BOARDS := qemu-virt-riscv64 qemu-virt-aarch64
+BENCH_QEMU   = $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=all poweroff" < /dev/null
+
+bench:
+	@for b in $(BENCH_BOARDS); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b bench-boot || exit 1; \
+	  sed -n '/^bench: [a-z0-9]*, /,/^bench: arch=/p' build/$$b/bench.log | grep -v '^bench: arch='; done
+	@$(PYTHON) tools/bench_table.py table $(foreach b,$(BENCH_BOARDS),build/$(b)/bench.log) > build/bench.md
+	@echo; cat build/bench.md; echo; echo "(also in build/bench.md)"
+
+bench-boot: $(B)/Image
+	@timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench.log 2>&1 || \
+	  { echo "bench: $(BOARD) failed"; tail -5 $(B)/bench.log; exit 1; }
+
+# For make test: two benchmark runs of a board must count the same.
+bench-check: $(B)/Image
+	@timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench1.log 2>&1; \
+	 timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench2.log 2>&1; \
+	 $(PYTHON) tools/bench_table.py same $(ARCH) $(B)/bench1.log $(B)/bench2.log \
+	   > $(B)/bench-check.log || true
 
 clean:
 	rm -rf build

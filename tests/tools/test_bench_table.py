@@ -1,0 +1,66 @@
+"""Tests for tools/bench_table.py (benchmark table and determinism check)."""
+import io
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stdout
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
+import bench_table  # noqa: E402
+
+RUN = """\
+arbor: riscv64 on qemu-virt-riscv64
+bench: riscv64, instructions per operation (median of 11, ...)
+bench: arch=riscv64 op=clear_page insns=587 bound=none bound_insns=0
+bench: arch=riscv64 op=zero_fill_fault insns=2265 bound=clear_page bound_insns=587
+"""
+
+
+class BenchTableTest(unittest.TestCase):
+    def write(self, text):
+        f = tempfile.NamedTemporaryFile('w', suffix='.log', delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(Path(f.name).unlink)
+        return f.name
+
+    def run_main(self, *args):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            rc = bench_table.main(list(args))
+        return rc, out.getvalue().splitlines()
+
+    def test_parse_reads_only_figure_lines(self):
+        rows = bench_table.parse(self.write(RUN))
+        self.assertEqual(rows, [('riscv64', 'clear_page', 587, 'none', 0),
+                                ('riscv64', 'zero_fill_fault', 2265, 'clear_page', 587)])
+
+    def test_table_has_ratio_and_goal(self):
+        rc, lines = self.run_main('table', self.write(RUN))
+        self.assertEqual(rc, 0)
+        row = [l for l in lines if l.startswith('| zero_fill_fault')][0]
+        self.assertIn('clear_page 587', row)
+        self.assertIn('3.86', row)
+        self.assertIn('<= clear_page + 300', row)
+
+    def test_same_runs_are_deterministic(self):
+        rc, lines = self.run_main('same', 'rv', self.write(RUN), self.write(RUN))
+        self.assertEqual(rc, 0)
+        self.assertEqual(lines[-1], 'ok 1 rv_bench_deterministic')
+
+    def test_different_counts_fail_with_the_figure(self):
+        other = RUN.replace('insns=2265', 'insns=2266')
+        rc, lines = self.run_main('same', 'rv', self.write(RUN), self.write(other))
+        self.assertEqual(rc, 1)
+        self.assertIn('# rv: zero_fill_fault: 2265 vs 2266 instructions', lines)
+        self.assertEqual(lines[-1], 'not ok 1 rv_bench_deterministic')
+
+    def test_no_figures_is_a_failure(self):
+        rc, lines = self.run_main('same', 'rv', self.write('nothing\n'), self.write(RUN))
+        self.assertEqual(rc, 1)
+        self.assertEqual(lines[-1], 'not ok 1 rv_bench_deterministic')
+
+
+if __name__ == '__main__':
+    unittest.main()
