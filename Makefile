@@ -120,7 +120,7 @@ HOST_CC     ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/include -Itests/host -Itests/host/include \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
-HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c \
+HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c kernel/names.c \
                $(filter-out mm/usercopy.c,$(wildcard mm/*.c)) $(wildcard tests/host/*.c) \
                tests/kernel/test_cmdline.c \
                tests/kernel/test_memmap.c

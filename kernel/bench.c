@@ -3,6 +3,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <kernel/bench.h>
+#include <kernel/names.h>
 
 extern const struct bench_case __start_bench_cases[], __stop_bench_cases[];
 
@@ -51,23 +52,6 @@ static const struct bench_case *find(const char *name)
 	return NULL;
 }
 
-static int selected(const char *spec, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strcmp(spec, "all"))
-		return 1;
-	for (const char *p = spec; *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		if (len == n && !strncmp(p, name, n))
-			return 1;
-		p += len + (e != NULL);
-	}
-	return 0;
-}
-
 int bench_run(const char *spec)
 {
 	uint64_t empty, result[64];
@@ -93,7 +77,7 @@ int bench_run(const char *spec)
 	       "bound", "ratio");
 	for (int i = 0; i < n; i++) {
 		c = &__start_bench_cases[i];
-		if (!selected(spec, c->name))
+		if (!name_in_list(spec, c->name))
 			continue;
 		const struct bench_case *b = c->bound ? find(c->bound) : NULL;
 		uint64_t bi = b ? result[b - __start_bench_cases] : 0;
@@ -108,7 +92,7 @@ int bench_run(const char *spec)
 	}
 	for (int i = 0; i < n; i++) {
 		c = &__start_bench_cases[i];
-		if (!selected(spec, c->name))
+		if (!name_in_list(spec, c->name))
 			continue;
 		const struct bench_case *b = c->bound ? find(c->bound) : NULL;
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <kernel/ktest.h>
+#include <kernel/names.h>
 
 extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
 
@@ -248,24 +249,6 @@ int ktest_streq(const char *a, const char *b, const char *file, int line,
 	return 0;
 }
 
-/* Does the comma-separated @spec name @name?  NULL and "all" name all. */
-static int spec_has(const char *spec, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!spec || !strcmp(spec, "all"))
-		return 1;
-	for (const char *p = spec; *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		if (len == n && !strncmp(p, name, n))
-			return 1;
-		p += len + (e != NULL);
-	}
-	return 0;
-}
-
 /* Every name in @spec must be a suite; report the first that is not. */
 static int spec_valid(const char *spec)
 {
@@ -370,11 +353,11 @@ int ktest_run(const char *spec)
 	if (!spec_valid(spec))
 		return -1;
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		nsuites += spec_has(spec, s->name);
+		nsuites += name_in_list(spec, s->name);
 
 	printf("KTAP version 1\n1..%d\n", nsuites);
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		if (spec_has(spec, s->name))
+		if (name_in_list(spec, s->name))
 			run_suite(s, ++idx, total, 1);
 	printf("# Totals: pass:%d fail:%d skip:%d total:%d\n", total[PASS],
 	       total[FAIL], total[SKIP], total[PASS] + total[FAIL] + total[SKIP]);
