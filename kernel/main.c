@@ -19,6 +19,7 @@
 #include <mm/page.h>
 #include <kernel/power.h>
 #include <kernel/shell.h>
+#include <kernel/tramp.h>
 
 #define FDT_MAX_SIZE (2u << 20)
 
@@ -67,6 +68,9 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	rc = mm_boot_init();
 	if (rc)
 		fatal("cannot start the frame allocator", rc);
+	rc = tramp_init();
+	if (rc)
+		fatal("cannot map the FFI trampoline window", rc);
 
 	power_fdt_init(&boot_fdt);
 	rc = console_fdt_init(&boot_fdt);

@@ -34,6 +34,12 @@ SECTIONS
 		__text_start = .;
 		KEEP(*(.text.head))
 		*(.text.unlikely .text.unlikely.*)
+		/* The FFI trampoline page (arch/<arch>/tramp.S): exactly one
+		 * page, page-aligned, so it can be mapped again on its own. */
+		. = ALIGN(PAGE);
+		__tramp_start = .;
+		KEEP(*(.text.tramp))
+		__tramp_end = .;
 		*(.text .text.*)
 	} :text
 	. = ALIGN(PAGE);
@@ -103,6 +109,8 @@ SECTIONS
 	__data_end = .;
 	__image_end = .;
 	__image_size = __image_end - __image_start;
+
+	ASSERT(__tramp_end - __tramp_start == PAGE, "the trampoline page must be exactly one page")
 
 	/DISCARD/ : { *(.note .note.* .comment .riscv.attributes) }
 }

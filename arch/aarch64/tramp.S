@@ -1,0 +1,52 @@
+/*
+ * The FFI trampoline page (kernel/include/kernel/tramp.h): one page of the
+ * image, mapped again read+execute as the first page of every trampoline
+ * window.  Position independent: it runs at every window's address.
+ *
+ * A trampoline (16 bytes) computes "own PC + 4 KiB", the address of its
+ * {target, context} pair in the window's hot RW page, and branches to the
+ * shared stub.  The stub then needs no masking on the call path: the
+ * window's power-of-two alignment is what lets lookups and the dead
+ * handler go back from an address to its window (tramp.c).
+ *
+ * Stub register use (AAPCS64): x16/x17 (IP0/IP1, free for veneers at any
+ * call) hold the target and the context.  x0..x6 shift to x1..x7, x7 (the
+ * caller's 8th integer argument) goes to [sp], the target's 9th argument,
+ * with x30 beside it: a 16-byte frame, sp stays 16-aligned.  v0-v7, x8
+ * (indirect result), the callee-saved registers and the results (x0/x1,
+ * v0-v3) are not touched; x7 is reloaded with the spill after the call,
+ * harmless as no result is returned in it.
+ */
+#include <kernel/tramp.h>
+
+	.section .text.tramp, "ax"
+	.balign	4096
+	.globl	tramp_page
+tramp_page:
+tramp_stub:
+	ldp	x16, x17, [x16]		/* target, context */
+	stp	x7, x30, [sp, #-16]!	/* 8th caller argument -> 9th, on the stack */
+	mov	x7, x6
+	mov	x6, x5
+	mov	x5, x4
+	mov	x4, x3
+	mov	x3, x2
+	mov	x2, x1
+	mov	x1, x0
+	mov	x0, x17
+	blr	x16
+	ldp	x7, x30, [sp], #16
+	ret
+	.if	(. - tramp_page) > TRAMP_STUB_SIZE
+	.error	"tramp_stub does not fit in TRAMP_STUB_SIZE"
+	.endif
+	.balign	TRAMP_STUB_SIZE, 0	/* zero words are undefined instructions */
+
+	.globl	tramp_slots
+tramp_slots:
+	.rept	TRAMP_PER_WINDOW
+	adr	x16, . + TRAMP_HOT_OFFSET	/* x16 = this slot + 4 KiB */
+	b	tramp_stub
+	.word	0, 0
+	.endr
+	/* The link checks that the page is exactly one page (kernel.ld.S). */
