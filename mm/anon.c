@@ -21,11 +21,17 @@
  * never cover the same offsets.  Merging two such vareas with different
  * objects, when nothing but vareas holds either object, moves the pages
  * of whichever varea has fewer into the other's object: no renumbering,
- * O(k log n) for the k pages moved (plus counting both).  (The
- * copy-on-write backup objects of fork will share such an index between
- * aspaces.)
+ * O(k log n) for the k pages moved (plus counting both).
  *
- * Locking: the aspace lock of the (one) aspace mapping the object.
+ * Fork (mm/anon_cow.c) puts a read-only backup level below an object:
+ * its own index then holds only the pages written since, and lookups
+ * that miss it go down the backups.  Objects with a backup neither
+ * expand nor merge with other objects, as the backup's pages could not
+ * follow.
+ *
+ * Locking: the aspace lock of the (one) aspace mapping the object; the
+ * backups are shared between aspaces, which is safe on one CPU only
+ * (see mm/anon_cow.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,54 +40,27 @@
 #include <kernel/panic.h>
 #include <mm/heap.h>
 #include <mm/page.h>
-#include "aspace_internal.h"
-
-struct anon_page {
-	RB_ENTRY(anon_page) node;
-	uint64_t index;             /* page offset in the object >> PAGE_SHIFT */
-	struct page *page;
-};
-
-RB_HEAD(anon_tree, anon_page);
-
-struct anon_obj {
-	struct mem_obj obj;
-	struct anon_tree pages;
-	uint64_t npages;
-	uint64_t base, end;         /* offsets the object serves: [base, end) */
-	uint32_t users;             /* vareas using it (open, split; close, merge) */
-};
+#include "anon_internal.h"
 
 static int page_cmp(const struct anon_page *a, const struct anon_page *b)
 {
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
-RB_GENERATE_STATIC(anon_tree, anon_page, node, page_cmp)
+RB_GENERATE(anon_tree, anon_page, node, page_cmp)
 
-static struct kmem_cache *obj_cache, *page_cache;
-static const struct mem_obj_ops anon_ops;
+struct kmem_cache *anon_obj_cache, *anon_page_cache;
 
 int anon_cache_init(void)
 {
-	obj_cache = kmem_cache_create("anon_obj", sizeof(struct anon_obj), 0);
-	page_cache = kmem_cache_create("anon_page", sizeof(struct anon_page), 0);
-	return obj_cache && page_cache ? E_OK : E_NOMEM;
-}
-
-static struct anon_obj *to_anon(const struct mem_obj *obj)
-{
-	return (struct anon_obj *)obj;
-}
-
-static int is_anon(const struct mem_obj *obj)
-{
-	return obj->ops == &anon_ops;
+	anon_obj_cache = kmem_cache_create("anon_obj", sizeof(struct anon_obj), 0);
+	anon_page_cache = kmem_cache_create("anon_page", sizeof(struct anon_page), 0);
+	return anon_obj_cache && anon_page_cache ? E_OK : E_NOMEM;
 }
 
 /* ---- the page index --------------------------------------------------------------- */
 
-static struct anon_page *lookup(struct anon_obj *ao, uint64_t offset)
+struct anon_page *anon_lookup(struct anon_obj *ao, uint64_t offset)
 {
 	struct anon_page key = { .index = offset >> PAGE_SHIFT };
 
@@ -89,14 +68,14 @@ static struct anon_page *lookup(struct anon_obj *ao, uint64_t offset)
 }
 
 /* The first page at or above @offset, or NULL. */
-static struct anon_page *lookup_from(struct anon_obj *ao, uint64_t offset)
+struct anon_page *anon_lookup_from(struct anon_obj *ao, uint64_t offset)
 {
 	struct anon_page key = { .index = offset >> PAGE_SHIFT };
 
 	return RB_NFIND(anon_tree, &ao->pages, &key);
 }
 
-static void insert(struct anon_obj *ao, struct anon_page *ap)
+void anon_insert(struct anon_obj *ao, struct anon_page *ap)
 {
 	if (RB_INSERT(anon_tree, &ao->pages, ap))
 		panic("anon: two pages at offset %#llx",
@@ -104,41 +83,41 @@ static void insert(struct anon_obj *ao, struct anon_page *ap)
 	ao->npages++;
 }
 
-static void drop(struct anon_obj *ao, struct anon_page *ap)
+void anon_drop(struct anon_obj *ao, struct anon_page *ap)
 {
 	RB_REMOVE(anon_tree, &ao->pages, ap);
 	ao->npages--;
 	page_put(ap->page);
-	kmem_cache_free(page_cache, ap);
+	kmem_cache_free(anon_page_cache, ap);
 }
 
 /* A new page at @offset with a fresh frame (not cleared), or NULL. */
-static struct anon_page *add(struct anon_obj *ao, uint64_t offset)
+struct anon_page *anon_add(struct anon_obj *ao, uint64_t offset)
 {
-	struct anon_page *ap = kmem_cache_alloc(page_cache, 0);
+	struct anon_page *ap = kmem_cache_alloc(anon_page_cache, 0);
 
 	if (!ap)
 		return NULL;
 	ap->page = page_alloc(0, 0);
 	if (!ap->page) {
-		kmem_cache_free(page_cache, ap);
+		kmem_cache_free(anon_page_cache, ap);
 		return NULL;
 	}
 	ap->index = offset >> PAGE_SHIFT;
-	insert(ao, ap);
+	anon_insert(ao, ap);
 	return ap;
 }
 
 /* Release every page of [offset, offset + size). */
-static void release(struct anon_obj *ao, uint64_t offset, uint64_t size)
+void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size)
 {
 	uint64_t end = (offset + size) >> PAGE_SHIFT;
-	struct anon_page *ap = lookup_from(ao, offset);
+	struct anon_page *ap = anon_lookup_from(ao, offset);
 
 	while (ap && ap->index < end) {
 		struct anon_page *next = RB_NEXT(anon_tree, &ao->pages, ap);
 
-		drop(ao, ap);
+		anon_drop(ao, ap);
 		ap = next;
 	}
 }
@@ -151,7 +130,7 @@ struct mem_obj *anon_obj_create(uint64_t size)
 
 	if (!size || (size & PAGE_MASK))
 		return NULL;
-	ao = kmem_cache_alloc(obj_cache, KM_ZERO);
+	ao = kmem_cache_alloc(anon_obj_cache, KM_ZERO);
 	if (!ao)
 		return NULL;
 	ao->obj.ops = &anon_ops;
@@ -177,8 +156,10 @@ static void anon_destroy(struct mem_obj *obj)
 	struct anon_page *ap;
 
 	while ((ap = RB_MIN(anon_tree, &ao->pages)))
-		drop(ao, ap);
-	kmem_cache_free(obj_cache, ao);
+		anon_drop(ao, ap);
+	if (ao->backup)
+		anon_backup_unlink(ao);
+	kmem_cache_free(anon_obj_cache, ao);
 }
 
 /* Held by its vareas only?  Then no one else can see its pages move. */
@@ -194,16 +175,25 @@ static uint64_t offset_of(const struct varea *va, uintptr_t addr)
 	return va->offset + (addr - va->start);
 }
 
+/*
+ * A page of the object's own index is its alone: mapped with the varea's
+ * flags.  A page only a backup has is shared copy-on-write
+ * (anon_cow_fault()).  A page no level has is created zero-filled.
+ */
 static enum fault_result anon_fault(struct varea *va, const struct fault *f)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	uintptr_t addr = f->addr & ~(uintptr_t)PAGE_MASK;
 	uint64_t offset = offset_of(va, addr);
-	struct anon_page *ap = lookup(ao, offset);
+	struct anon_page *ap = anon_lookup(ao, offset), *shared;
+	struct anon_obj *level;
 	int created = 0, rc;
 	unsigned flags;
 
-	/* Mapped already with other flags than the varea's: bring it in line. */
+	if (!ap && ao->backup && (shared = anon_backup_lookup(ao, offset, &level)))
+		return anon_cow_fault(va, addr, shared, level, f);
+	/* Mapped already with other flags than the varea's: bring it in line
+	 * (the object's own page, so a read-only leaf may become writable). */
 	if (pt_query(va->as->pt, addr, NULL, &flags, NULL) == E_OK) {
 		if (flags == varea_mmu_flags(va))
 			return FAULT_FIXED;
@@ -211,7 +201,7 @@ static enum fault_result anon_fault(struct varea *va, const struct fault *f)
 		return rc == E_OK ? FAULT_FIXED : rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
 	}
 	if (!ap) {
-		ap = add(ao, offset);
+		ap = anon_add(ao, offset);
 		if (!ap)
 			return FAULT_OOM;
 		arch_clear_page(page_to_va(ap->page));
@@ -222,7 +212,7 @@ static enum fault_result anon_fault(struct varea *va, const struct fault *f)
 	if (rc) {
 		page_put(ap->page);
 		if (created)
-			drop(ao, ap);
+			anon_drop(ao, ap);
 		return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
 	}
 	return FAULT_FIXED;
@@ -243,7 +233,7 @@ static void anon_open(struct varea *va)
 
 static void anon_close(struct varea *va)
 {
-	release(to_anon(va->obj), va->offset, va->size);
+	anon_release(to_anon(va->obj), va->offset, va->size);
 	to_anon(va->obj)->users--;
 }
 
@@ -257,7 +247,7 @@ static int anon_split(struct varea *va, struct varea *upper, uintptr_t at)
 
 static void anon_shrink(struct varea *va, uintptr_t start, uint64_t size)
 {
-	release(to_anon(va->obj), offset_of(va, start), size);
+	anon_release(to_anon(va->obj), offset_of(va, start), size);
 }
 
 /*
@@ -270,11 +260,12 @@ static int anon_expand(struct varea *va, uint64_t size)
 	struct anon_obj *ao = to_anon(va->obj);
 	uint64_t from = va->offset + va->size;
 
-	if (!vareas_only(va->obj) || to_anon(va->obj)->users != 1)
+	/* A backup may hold pages at the offsets the growth takes. */
+	if (!vareas_only(va->obj) || ao->users != 1 || ao->backup)
 		return E_BUSY;
 	if (from + size < from)
 		return E_OVERFLOW;
-	release(ao, from, size);
+	anon_release(ao, from, size);
 	if (from + size > ao->end)
 		ao->end = from + size;
 	return E_OK;
@@ -284,8 +275,12 @@ static int anon_can_merge(const struct varea *va, const struct varea *next)
 {
 	if (!is_anon(next->obj) || next->offset != va->offset + va->size)
 		return 0;
-	/* Two objects: only if nothing but vareas can see their pages move. */
-	return va->obj == next->obj || (vareas_only(va->obj) && vareas_only(next->obj));
+	if (va->obj == next->obj)
+		return 1;
+	/* Two objects: only if nothing but vareas can see their pages move,
+	 * and no backup lies below either (its pages could not follow). */
+	return vareas_only(va->obj) && vareas_only(next->obj) && !to_anon(va->obj)->backup &&
+	       !to_anon(next->obj)->backup;
 }
 
 /* Pages of @ao in [offset, offset + size). */
@@ -293,7 +288,7 @@ static uint64_t count(struct anon_obj *ao, uint64_t offset, uint64_t size)
 {
 	uint64_t end = (offset + size) >> PAGE_SHIFT, n = 0;
 
-	for (struct anon_page *ap = lookup_from(ao, offset); ap && ap->index < end;
+	for (struct anon_page *ap = anon_lookup_from(ao, offset); ap && ap->index < end;
 	     ap = RB_NEXT(anon_tree, &ao->pages, ap))
 		n++;
 	return n;
@@ -308,14 +303,14 @@ static void move_pages(struct anon_obj *to, struct anon_obj *from, uint64_t offs
                        uint64_t size)
 {
 	uint64_t end = (offset + size) >> PAGE_SHIFT;
-	struct anon_page *ap = lookup_from(from, offset), *next;
+	struct anon_page *ap = anon_lookup_from(from, offset), *next;
 
-	release(to, offset, size);
+	anon_release(to, offset, size);
 	for (; ap && ap->index < end; ap = next) {
 		next = RB_NEXT(anon_tree, &from->pages, ap);
 		RB_REMOVE(anon_tree, &from->pages, ap);
 		from->npages--;
-		insert(to, ap);
+		anon_insert(to, ap);
 	}
 	if (offset < to->base)
 		to->base = offset;
@@ -357,7 +352,9 @@ static int anon_page_read(struct mem_obj *obj, uint64_t offset, void *buf)
 
 	if (!in_object(ao, offset))
 		return E_RANGE;
-	ap = lookup(ao, offset);
+	ap = anon_lookup(ao, offset);
+	if (!ap && ao->backup)
+		ap = anon_backup_lookup(ao, offset, NULL);
 	if (!ap) {
 		memset(buf, 0, PAGE_SIZE);
 		return E_NOENT;
@@ -373,9 +370,12 @@ static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf
 
 	if (!in_object(ao, offset))
 		return E_RANGE;
-	ap = lookup(ao, offset);
+	ap = anon_lookup(ao, offset);
+	/* A leaf may map the backup's frame there: only a fault may replace it. */
+	if (!ap && ao->backup && anon_backup_lookup(ao, offset, NULL))
+		return E_BUSY;
 	if (!ap) {
-		ap = add(ao, offset);
+		ap = anon_add(ao, offset);
 		if (!ap)
 			return E_NOMEM;
 	}
@@ -383,18 +383,32 @@ static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf
 	return E_OK;
 }
 
+/*
+ * A leaf maps the object's own page (writable or not), or, read-only, the
+ * page a backup shows at that offset; every leaf holds a frame reference
+ * beside the index's.
+ */
 static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	int problems = 0;
 
 	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
-		struct anon_page *ap = lookup(ao, offset_of(va, addr + done));
+		uint64_t offset = offset_of(va, addr + done);
+		struct anon_page *ap = anon_lookup(ao, offset);
+		unsigned flags = 0;
+		int shared = 0;
 
-		if (!ap || page_to_pa(ap->page) != pa + done || page_refcount(ap->page) < 2) {
-			printf("aspace_check %s: %#lx: anon leaf -> %#llx, index has %#llx (refcount %u)\n",
+		if (!ap && ao->backup) {
+			ap = anon_backup_lookup(ao, offset, NULL);
+			shared = 1;
+		}
+		pt_query(va->as->pt, addr + done, NULL, &flags, NULL);
+		if (!ap || page_to_pa(ap->page) != pa + done || page_refcount(ap->page) < 2 ||
+		    (shared && (flags & MMU_WRITE))) {
+			printf("aspace_check %s: %#lx: anon leaf -> %#llx (flags %#x), %s has %#llx (refcount %u)\n",
 			       va->as->name, (unsigned long)(addr + done),
-			       (unsigned long long)(pa + done),
+			       (unsigned long long)(pa + done), flags, shared ? "backup" : "index",
 			       ap ? (unsigned long long)page_to_pa(ap->page) : 0ull,
 			       ap ? page_refcount(ap->page) : 0);
 			problems++;
@@ -403,7 +417,13 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 	return problems;
 }
 
-static const struct mem_obj_ops anon_ops = {
+/* Copy-on-write pages may be below: protect must not make leaves writable. */
+static int anon_shares_pages(const struct mem_obj *obj)
+{
+	return to_anon(obj)->backup != NULL;
+}
+
+const struct mem_obj_ops anon_ops = {
 	.name = "anon",
 	.fault = anon_fault,
 	.unmapped = anon_unmapped,
@@ -417,5 +437,6 @@ static const struct mem_obj_ops anon_ops = {
 	.page_read = anon_page_read,
 	.page_write = anon_page_write,
 	.check_leaf = anon_check_leaf,
+	.shares_pages = anon_shares_pages,
 	.destroy = anon_destroy,
 };

@@ -99,12 +99,18 @@ unsigned varea_mmu_flags(const struct varea *va)
 
 int varea_map(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
 {
+	return varea_map_flags(va, addr, pa, size, varea_mmu_flags(va));
+}
+
+int varea_map_flags(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size,
+                    unsigned flags)
+{
 	int rc;
 
 	if (addr < va->start || addr - va->start + size > va->size)
 		panic("varea_map: %#lx+%#llx outside the varea", (unsigned long)addr,
 		      (unsigned long long)size);
-	rc = pt_map(va->as->pt, addr, pa, size, varea_mmu_flags(va));
+	rc = pt_map(va->as->pt, addr, pa, size, flags);
 	if (!rc) {
 		va->resident += size >> PAGE_SHIFT;
 		va->as->stats.populated += size >> PAGE_SHIFT;

@@ -403,7 +403,10 @@ static int protect_leaves(struct aspace *as, struct varea *va, unsigned perms)
 
 	if (!old)
 		return E_OK;   /* nothing mapped */
-	if (!perms)
+	/* Leaves of shared copy-on-write pages must stay read-only: drop
+	 * them all, and each fault maps its page as it should be. */
+	if (!perms || ((perms & MMU_WRITE) && !(old & MMU_WRITE) && va->obj->ops->shares_pages &&
+	               va->obj->ops->shares_pages(va->obj)))
 		return aspace_pt_unmap(as, va->start, va->size, va);
 	va->perms = perms;
 	rc = pt_protect(as->pt, va->start, va->size, varea_mmu_flags(va));

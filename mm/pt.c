@@ -556,6 +556,63 @@ static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned f
 	return 0;
 }
 
+/*
+ * The common case of a copy-on-write fault: one 4 KiB leaf, found by a
+ * plain walk, gets other permissions (the same memory type, so no
+ * break-before-make).  Nothing to allocate or split.  Returns 0 when
+ * done, -1 to take the general path (no such leaf, or a block).
+ */
+static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
+{
+	paddr_t table = pt->root_pa;
+
+	for (unsigned level = pt->levels - 1; level > 0; level--) {
+		pte_t e = pt_table(table)[pt_index(va, level)];
+
+		if (pt_kind(e, level) != PTE_TABLE)
+			return -1;
+		table = arch_pte_pa(e);
+	}
+	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
+	pte_t old = *slot;
+	if (pt_kind(old, 0) != PTE_LEAF || ((arch_pte_flags(old) ^ flags) & ATTR_FLAGS))
+		return -1;
+	arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), flags, 0));
+	arch_pt_sync();
+	arch_tlb_flush_page(pt->asid, va);
+	return 0;
+}
+
+/*
+ * One 4 KiB leaf removed from a table that keeps other entries (a
+ * copy-on-write fault replacing its leaf): no table to free, nothing to
+ * split.  @unmapped sees the leaf once no TLB holds it.  Returns 0 when
+ * done, -1 to take the general path.
+ */
+static int unmap_one_page_fast(struct pt *pt, uintptr_t va, pt_leaf_fn unmapped, void *ctx)
+{
+	paddr_t table = pt->root_pa;
+
+	for (unsigned level = pt->levels - 1; level > 0; level--) {
+		pte_t e = pt_table(table)[pt_index(va, level)];
+
+		if (pt_kind(e, level) != PTE_TABLE)
+			return -1;
+		table = arch_pte_pa(e);
+	}
+	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
+	pte_t old = *slot;
+	if (pt_kind(old, 0) != PTE_LEAF || table_count_get(table) < 2)
+		return -1;
+	arch_pte_write(slot, 0);
+	table_count_set(table, table_count_get(table) - 1);
+	arch_pt_sync();
+	arch_tlb_flush_page(pt->asid, va);
+	if (unmapped)
+		unmapped(ctx, va, arch_pte_pa(old), PAGE_SIZE, arch_pte_flags(old));
+	return 0;
+}
+
 void pt_set_ram_check(int (*is_ram)(paddr_t pa, uint64_t size))
 {
 	ram_check = is_ram;
@@ -593,6 +650,8 @@ int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, vo
 
 	if (rc)
 		return rc;
+	if (size == PAGE_SIZE && !unmap_one_page_fast(pt, va, unmapped, ctx))
+		return E_OK;
 	op.va = va;
 	op.pa = 0;
 	op.flags = 0;
@@ -611,6 +670,8 @@ int pt_protect(struct pt *pt, uintptr_t va, uint64_t size, unsigned flags)
 	rc = check_flags(pt, flags);
 	if (rc)
 		return rc;
+	if (size == PAGE_SIZE && !protect_one_page_fast(pt, va, flags))
+		return E_OK;
 	op.va = va;
 	op.pa = 0;
 	op.flags = flags;

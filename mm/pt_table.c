@@ -4,6 +4,7 @@
  * pt_walk.c.
  */
 #include <stddef.h>
+#include <arch/arch.h>
 #include <kernel/err.h>
 #include "pt_internal.h"
 
@@ -31,8 +32,13 @@ paddr_t pt_table_alloc(void)
 
 	if (allocator.alloc)
 		return allocator.alloc(allocator.ctx);
-	p = page_alloc(0, PAGE_ZERO);
-	return p ? page_to_pa(p) : 0;
+	/* arch_clear_page(), not PAGE_ZERO's plain memset: a fraction of the
+	 * instructions, and every new table (a fork's root too) pays it. */
+	p = page_alloc(0, 0);
+	if (!p)
+		return 0;
+	arch_clear_page(page_to_va(p));
+	return page_to_pa(p);
 }
 
 void pt_table_free(paddr_t table)

@@ -31,9 +31,12 @@ static uint64_t heap_frames(void)
 	return st.slab_pages + st.large_pages;
 }
 
-void fx_setup(unsigned levels)
+static void setup(unsigned levels, int big)
 {
-	fake_ram_setup();
+	if (big)
+		fake_ram_setup_big();
+	else
+		fake_ram_setup();
 	fake_mmu_reset(levels);
 	fake_pt_alloc_install();
 	asid_init(16);
@@ -43,6 +46,16 @@ void fx_setup(unsigned levels)
 	slabs_at_start = heap_frames();
 	ASSERT_OK(pt_create(&kernel_pt, levels, 1, 0, NULL));
 	ASSERT_OK(aspace_create("test", &fx_as));
+}
+
+void fx_setup(unsigned levels)
+{
+	setup(levels, 0);
+}
+
+void fx_setup_big(unsigned levels)
+{
+	setup(levels, 1);
 }
 
 void fx_teardown(void)

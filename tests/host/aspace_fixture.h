@@ -24,6 +24,8 @@ extern struct aspace *fx_as;
  * the tables, the fake MMU's record, and that every frame came back.
  */
 void fx_setup(unsigned levels);
+/* fx_setup() over 64 MiB of fake RAM in one range (fake_ram_setup_big()). */
+void fx_setup_big(unsigned levels);
 void fx_teardown(void);
 
 /*

@@ -50,6 +50,10 @@ void fake_ram_fail_next_early_alloc(void)
 	early_fail = 1;
 }
 
+/* A copy of the ranges of the last init, for fake_ram_contains(). */
+static struct pmm_range_desc cur_ranges[PMM_MAX_RANGES];
+static int ncur_ranges;
+
 int fake_ram_init(const struct pmm_range_desc *r, int n)
 {
 	int rc;
@@ -60,8 +64,11 @@ int fake_ram_init(const struct pmm_range_desc *r, int n)
 	}
 	mm_linear_offset = (uintptr_t)ram - (uintptr_t)FAKE_RAM_BASE;
 	rc = pmm_init(r, n, early_alloc);
-	if (!rc)
-		heap_init();   /* its slabs were frames of the RAM just forgotten */
+	if (!rc) {
+		memcpy(cur_ranges, r, (size_t)n * sizeof(*r));
+		ncur_ranges = n;
+		heap_init();
+	}   /* its slabs were frames of the RAM just forgotten */
 	return rc;
 }
 
@@ -72,6 +79,14 @@ void fake_ram_setup(void)
 	                  fake_ranges[0].size - FAKE_RESERVED_SIZE);
 	for (int i = 1; i < FAKE_NRANGES; i++)
 		pmm_release_range(fake_ranges[i].base, fake_ranges[i].size);
+}
+
+void fake_ram_setup_big(void)
+{
+	static const struct pmm_range_desc big = { FAKE_RAM_BASE, FAKE_RAM_SIZE };
+
+	ASSERT_OK(fake_ram_init(&big, 1));
+	pmm_release_range(big.base + FAKE_RESERVED_SIZE, big.size - FAKE_RESERVED_SIZE);
 }
 
 uint64_t fake_ram_free_frames(void)
@@ -85,9 +100,9 @@ uint64_t fake_ram_free_frames(void)
 
 int fake_ram_contains(paddr_t pa, uint64_t size)
 {
-	for (int i = 0; i < FAKE_NRANGES; i++)
-		if (pa >= fake_ranges[i].base &&
-		    pa + size <= fake_ranges[i].base + fake_ranges[i].size)
+	for (int i = 0; i < ncur_ranges; i++)
+		if (pa >= cur_ranges[i].base &&
+		    pa + size <= cur_ranges[i].base + cur_ranges[i].size)
 			return 1;
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include <mm/page.h>
 
 #define FAKE_RAM_BASE      0x80000000ull
-#define FAKE_RAM_SIZE      (16ull << 20)
+#define FAKE_RAM_SIZE      (64ull << 20)   /* the buffer; fake_ranges use 14 MiB */
 #define FAKE_RESERVED_SIZE (64ull << 10)   /* at the start of R0 */
 #define FAKE_NRANGES       4
 
@@ -28,6 +28,12 @@ extern const struct pmm_range_desc fake_ranges[FAKE_NRANGES];
  * the reserved start of R0.  Fails the case (ASSERT) on error.
  */
 void fake_ram_setup(void);
+
+/*
+ * Like fake_ram_setup(), with one range over the whole buffer instead of
+ * fake_ranges (reserved part included): for tests that need many frames.
+ */
+void fake_ram_setup_big(void);
 
 /*
  * pmm_init() on @n ranges inside the fake RAM, nothing released; on

@@ -8,7 +8,11 @@
  * content (a tag written through the fake physical memory) or physical
  * address; every so often the data frames in use too.  The model also
  * predicts where the gap search puts a map (first fit, alignment, stack
- * guard pages) and what each fault resolves to.
+ * guard pages) and what each fault resolves to.  Fork and destroy are in
+ * the mix: up to NAS aspaces live at once, each with its own copy of the
+ * model made at its fork, the operations going to one chosen at random;
+ * after a fork a write fault may be fixed by a copy or a takeover, and
+ * the data-frame count (shared frames) is compared only before the first.
  *
  * The failure tests hold all free frames but k, for k = 0, 1, 2, ... until
  * the operation succeeds, so each allocation it makes fails in turn; or
@@ -39,7 +43,13 @@ struct mpage {
 	paddr_t pa;                     /* phys */
 };
 
-static struct mpage m[NP];
+#define NAS 3                       /* aspaces live at once: fx_as and forks */
+
+static struct mpage models[NAS][NP];
+static struct aspace *spaces[NAS];
+static struct mpage *m;             /* the model of cur_as */
+static struct aspace *cur_as;
+static int forked;                  /* a fork happened in this run */
 static uint64_t next_tag;
 
 static uintptr_t addr_of(unsigned i)
@@ -100,13 +110,13 @@ static unsigned mmu_flags(const struct mpage *p)
 	return p->perms | MMU_USER | (p->flags & VAREA_DEVICE ? MMU_DEVICE : 0);
 }
 
-static int compare(unsigned step)
+static int compare_one(unsigned step)
 {
 	int bad = 0;
 
 	for (unsigned i = 0; i < NP && !bad; i++) {
 		struct aspace_query q;
-		int rc = aspace_query(fx_as, addr_of(i), &q);
+		int rc = aspace_query(cur_as, addr_of(i), &q);
 		const struct mpage *p = &m[i];
 
 		if (p->kind == FREE) {
@@ -118,24 +128,46 @@ static int compare(unsigned step)
 			bad = 1;
 			continue;
 		}
-		if (q.mapped && (q.mmu_flags != mmu_flags(p) || !p->perms))
+		/* After a fork, shared copy-on-write pages are mapped read-only. */
+		if (q.mapped && ((q.mmu_flags != mmu_flags(p) &&
+		                  !(forked && p->kind == ANON && q.mmu_flags == (mmu_flags(p) & ~MMU_WRITE))) ||
+		                 !p->perms))
 			bad = 1;
 		else if (p->kind == PHYS)
 			bad = q.mapped && q.pa != p->pa;
 		else if (q.mapped)
 			bad = *(uint64_t *)pa_to_va(q.pa) != p->tag;
 		else
-			bad = fx_read_obj(fx_as, addr_of(i)) != p->tag;
+			bad = fx_read_obj(cur_as, addr_of(i)) != p->tag;
 		if (bad)
 			ktest_log("page %u: rc %d perms %#x flags %#x mapped %d mmu %#x pa %#llx", i,
 			          rc, q.perms, q.flags, q.mapped, q.mmu_flags, (unsigned long long)q.pa);
 	}
 	if (bad)
 		ktest_fail(__FILE__, __LINE__, "step %u: aspace differs from the model", step);
-	if (aspace_check(fx_as) || pt_audit(fx_as->pt)) {
+	if (aspace_check(cur_as) || pt_audit(cur_as->pt)) {
 		ktest_fail(__FILE__, __LINE__, "step %u: check or audit failed", step);
 		bad = 1;
 	}
+	return bad;
+}
+
+/* Every live aspace against its model. */
+static int compare(unsigned step)
+{
+	struct mpage *was_m = m;
+	struct aspace *was = cur_as;
+	int bad = 0;
+
+	for (unsigned j = 0; j < NAS && !bad; j++) {
+		if (!spaces[j])
+			continue;
+		m = models[j];
+		cur_as = spaces[j];
+		bad = compare_one(step);
+	}
+	m = was_m;
+	cur_as = was;
 	return bad;
 }
 
@@ -171,7 +203,7 @@ static void op_map_fixed(unsigned s, unsigned n)
 
 	flags |= rnd(8) ? 0 : VAREA_STACK;
 	flags |= rnd(4) ? 0 : VAREA_POPULATE;
-	EXPECT_OK(aspace_map_anon(fx_as, &a, n * PG, 0, perms, flags));
+	EXPECT_OK(aspace_map_anon(cur_as, &a, n * PG, 0, perms, flags));
 	model_set(s, n, ANON, perms, flags & VAREA_STACK, 0, flags & VAREA_POPULATE);
 }
 
@@ -182,12 +214,12 @@ static void op_map_anywhere(unsigned n)
 	unsigned s = model_gap(n, align, flags & VAREA_STACK);
 	uintptr_t a = 0;
 
-	if (!EXPECT_OK(aspace_map_anon(fx_as, &a, n * PG, align * PG, perms, flags)))
+	if (!EXPECT_OK(aspace_map_anon(cur_as, &a, n * PG, align * PG, perms, flags)))
 		return;
 	EXPECT_EQ_U(a, addr_of(s));
 	if (s + n > NP) {
 		/* Past the window: not modelled, so it goes again at once. */
-		EXPECT_OK(aspace_unmap(fx_as, a, n * PG));
+		EXPECT_OK(aspace_unmap(cur_as, a, n * PG));
 		return;
 	}
 	model_set(s, n, ANON, perms, flags & VAREA_STACK, 0, flags & VAREA_POPULATE);
@@ -196,7 +228,7 @@ static void op_map_anywhere(unsigned n)
 static void op_map_noreplace(unsigned s, unsigned n)
 {
 	uintptr_t a = addr_of(s);
-	int rc = aspace_map_anon(fx_as, &a, n * PG, 0, RW, 0);
+	int rc = aspace_map_anon(cur_as, &a, n * PG, 0, RW, 0);
 
 	if (free_run(s, n)) {
 		EXPECT_OK(rc);
@@ -215,20 +247,20 @@ static void op_map_phys(unsigned s, unsigned n)
 
 	if (n > NPHYS - p)
 		n = NPHYS - p;
-	EXPECT_OK(aspace_map_phys(fx_as, &a, pa, n * PG, 0, perms, flags));
+	EXPECT_OK(aspace_map_phys(cur_as, &a, pa, n * PG, 0, perms, flags));
 	model_set(s, n, PHYS, perms, flags & VAREA_DEVICE, pa, 0);
 }
 
 static void op_unmap(unsigned s, unsigned n)
 {
-	EXPECT_OK(aspace_unmap(fx_as, addr_of(s), n * PG));
+	EXPECT_OK(aspace_unmap(cur_as, addr_of(s), n * PG));
 	model_set(s, n, FREE, 0, 0, 0, 0);
 }
 
 static void op_protect(unsigned s, unsigned n)
 {
 	unsigned perms = rnd(16) ? rnd_perms() : RW | MMU_EXEC;
-	int rc = aspace_protect(fx_as, addr_of(s), n * PG, perms);
+	int rc = aspace_protect(cur_as, addr_of(s), n * PG, perms);
 
 	if (perms == (RW | MMU_EXEC)) {
 		EXPECT_EQ(rc, E_PERM);
@@ -251,7 +283,7 @@ static void op_fault(unsigned i)
 	static const enum fault_access acc[] = { FAULT_READ, FAULT_WRITE, FAULT_WRITE, FAULT_EXEC };
 	static const unsigned need[] = { MMU_READ, MMU_WRITE, MMU_WRITE, MMU_EXEC };
 	unsigned k = rnd(4);
-	enum fault_result r = fx_fault(fx_as, addr_of(i) + rnd(PG), acc[k]), want;
+	enum fault_result r = fx_fault(cur_as, addr_of(i) + rnd(PG), acc[k]), want;
 	struct mpage *p = &m[i];
 
 	if (p->kind == FREE)
@@ -259,44 +291,95 @@ static void op_fault(unsigned i)
 		       FAULT_STACK_GUARD : FAULT_NO_VAREA;
 	else
 		want = p->perms & need[k] ? FAULT_FIXED : FAULT_DENIED;
-	if (!EXPECT_EQ(r, want) || r != FAULT_FIXED || p->kind != ANON)
+	/* After a fork a write may copy a shared page, or take it over. */
+	if (forked && want == FAULT_FIXED && acc[k] == FAULT_WRITE && r == FAULT_FIXED_COW)
+		want = FAULT_FIXED_COW;
+	if (!EXPECT_EQ(r, want) || (r != FAULT_FIXED && r != FAULT_FIXED_COW) || p->kind != ANON)
 		return;
 	p->frame = 1;
 	if (acc[k] == FAULT_WRITE) {
 		p->tag = ++next_tag;
-		*fx_word(fx_as, addr_of(i)) = p->tag;
+		*fx_word(cur_as, addr_of(i)) = p->tag;
 	}
+}
+
+static void use(unsigned j)
+{
+	m = models[j];
+	cur_as = spaces[j];
+}
+
+/* Fork the current aspace into a free slot, the model with it. */
+static void op_fork(void)
+{
+	for (unsigned j = 1; j < NAS; j++) {
+		if (spaces[j])
+			continue;
+		if (!EXPECT_OK(aspace_fork(cur_as, &spaces[j])))
+			return;
+		memcpy(models[j], m, sizeof(models[j]));
+		forked = 1;
+		return;
+	}
+}
+
+/* Destroy a forked aspace (never fx_as); carry on in fx_as when it was current. */
+static void op_destroy(unsigned j)
+{
+	if (!j || !spaces[j])
+		return;
+	aspace_destroy(spaces[j]);
+	spaces[j] = NULL;
+	if (m == models[j])
+		use(0);
+}
+
+static void op_switch(unsigned j)
+{
+	if (spaces[j])
+		use(j);
 }
 
 static void run_model(uint64_t s0, unsigned steps)
 {
 	seed = s0;
 	next_tag = 0;
-	memset(m, 0, sizeof(m));
+	forked = 0;
+	memset(models, 0, sizeof(models));
+	memset(spaces, 0, sizeof(spaces));
 	fx_setup(3);
+	spaces[0] = fx_as;
+	use(0);
 	for (unsigned step = 0; step < steps; step++) {
 		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
 		unsigned room = NP - s < n ? NP - s : n;
 
-		switch (rnd(16)) {
+		switch (rnd(20)) {
 		case 0: case 1: op_map_fixed(s, room); break;
 		case 2: case 3: op_map_anywhere(1 + rnd(6)); break;
 		case 4: op_map_noreplace(s, room); break;
 		case 5: op_map_phys(s, room); break;
 		case 6: case 7: op_unmap(s, n); break;
 		case 8: case 9: op_protect(s, n); break;
+		case 10: op_fork(); break;
+		case 11: op_destroy(rnd(NAS)); break;
+		case 12: case 13: op_switch(rnd(NAS)); break;
 		default: op_fault(s); break;
 		}
 		if (compare(step))
 			break;
-		if (step % 64 == 0 && !EXPECT_EQ(fx_data_frames(), model_frames()))
+		if (!forked && step % 64 == 0 && !EXPECT_EQ(fx_data_frames(), model_frames()))
 			break;
 		if (fake_mmu_violations())
 			break;
 	}
-	EXPECT_EQ(fx_data_frames(), model_frames());
-	ASSERT_OK(aspace_unmap(fx_as, PG, 4 * NP * PG));
-	EXPECT_EQ(fx_as->nvareas, 0);
+	if (!forked)
+		EXPECT_EQ(fx_data_frames(), model_frames());
+	for (unsigned j = 1; j < NAS; j++)
+		op_destroy(j);
+	use(0);
+	ASSERT_OK(aspace_unmap(cur_as, PG, 4 * NP * PG));
+	EXPECT_EQ(cur_as->nvareas, 0);
 	EXPECT_EQ(fx_data_frames(), 0);
 	fx_teardown();
 }

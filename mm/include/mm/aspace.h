@@ -26,7 +26,9 @@
  * once more by every page-table leaf that maps it; the object takes the
  * leaf's reference when its fault hook maps the frame and drops it in its
  * unmapped hook, which the aspace calls for every leaf it removes.  So a
- * frame is freed when it is neither indexed nor mapped.  Physical objects
+ * frame is freed when it is neither indexed nor mapped.  After a fork the
+ * index holding a frame may be a backup shared by several aspaces, and
+ * its leaves may be in any of them (mm/anon_cow.c).  Physical objects
  * hold nothing.
  *
  * Locking: the aspace lock is taken by every function here; functions
@@ -138,7 +140,9 @@ struct mem_obj_ops {
 	 * or into @buf (PAGE_SIZE bytes) without mapping it in the current
 	 * table.  Reads of a page that does not exist yet give zeros and
 	 * E_NOENT; writes create it (E_NOMEM).  E_RANGE outside the object,
-	 * E_NOTSUP where the object cannot (device memory).  The caller holds
+	 * E_NOTSUP where the object cannot (device memory), E_BUSY for a
+	 * write to a page shared copy-on-write (only a fault may replace the
+	 * leaves that map it).  The caller holds
 	 * the lock of the aspace the object is mapped in.
 	 */
 	int (*page_read)(struct mem_obj *obj, uint64_t offset, void *buf);
@@ -149,6 +153,14 @@ struct mem_obj_ops {
 	 * (printed).  NULL: not checked.
 	 */
 	int (*check_leaf)(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/*
+	 * Non-zero while some of @obj's pages may be shared copy-on-write
+	 * with other aspaces: their leaves are read-only in writable vareas
+	 * (aspace_check() allows that for objects with this hook), and
+	 * protect removes the leaves rather than making them writable, so
+	 * that a write still faults and copies.  NULL: never.
+	 */
+	int (*shares_pages)(const struct mem_obj *obj);
 	/* The last reference is gone: free everything. */
 	void (*destroy)(struct mem_obj *obj);
 };
@@ -256,6 +268,21 @@ int aspace_create(const char *name, struct aspace **out);
  * may be using it.
  */
 void aspace_destroy(struct aspace *as);
+
+/*
+ * Copy-on-write fork (mm/fork.c, mm/anon_cow.c): a new user aspace
+ * *@child with the same vareas as @parent.  Anonymous pages are not
+ * copied: each object's pages move into a read-only backup shared by
+ * both, and @parent's leaves lose MMU_WRITE; the child starts with no
+ * leaves.  The first write to such a page in either copies it
+ * (FAULT_FIXED_COW), or takes the frame over when no one else can see it
+ * any more (FAULT_FIXED); pages never touched stay lazy and zero in both.
+ * Physical objects are shared.  Allocates the child, its table root, one
+ * varea per varea and at most two objects per anonymous object; no data
+ * pages.  Returns E_OK and *@child; E_INVAL for the kernel aspace;
+ * E_NOMEM, and then nothing changed in @parent.
+ */
+int aspace_fork(struct aspace *parent, struct aspace **child);
 
 /* Permission bits a varea may have; W+X is refused. */
 #define VAREA_PERMS (MMU_READ | MMU_WRITE | MMU_EXEC)
@@ -384,5 +411,9 @@ unsigned varea_mmu_flags(const struct varea *va);
  * held.  Returns as pt_map().
  */
 int varea_map(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+
+/* varea_map() with other MMU_* flags than the varea's (a read-only copy-on-write page). */
+int varea_map_flags(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size,
+                    unsigned flags);
 
 #endif

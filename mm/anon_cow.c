@@ -1,0 +1,333 @@
+/*
+ * Copy-on-write backups of anonymous objects: what fork leaves below the
+ * objects of parent and child, and the faults that read and copy from it.
+ *
+ * Fork of an object O (with pages, or a backup) makes a backup B and the
+ * child's object C.  O's whole page index moves into B (the tree's root
+ * changes hands: O(1)), B takes O's place above O's old backup, and both
+ * O and C get B as their backup.  So a backup has exactly two users, the
+ * objects whose `backup` it is; its mem_obj refcount counts them.
+ *
+ *         before        after fork        after O forks again
+ *           O            O     C             O     D      C
+ *           |             \   /               \   /       |
+ *          (X)             B                   B'         |
+ *                          |                     \       /
+ *                         (X)                     B ----
+ *
+ * Lookups go down the chain: an object's own page, else the nearest
+ * backup's.  Pages a backup holds are read-only for everyone: their
+ * leaves lack MMU_WRITE even in writable vareas.
+ *
+ * A write fault on a backup's page copies it into the writer's own index
+ * (FAULT_FIXED_COW), except when no one else can see it: the page is in
+ * the writer's own backup (the first level), the backup's other user has
+ * a page of its own at that offset (so nothing above it sees this one),
+ * and the frame's only references are the backup's index and the
+ * writer's leaf.  Then the node moves up into the writer's index with no
+ * allocation and no copy (FAULT_FIXED).
+ *
+ * Collapse: when one of a backup's two users goes (its object destroyed,
+ * or itself collapsed), the backup merges into the survivor at once: the
+ * survivor's pages win, the backup's others move up (the smaller index
+ * is walked), the survivor takes over the backup's own backup link.  So a
+ * chain has one level per fork whose both sides are still alive, and the
+ * last user of a page reaches it in its own index again (a write then
+ * only makes the leaf writable).  Pages the survivor's vareas no longer
+ * cover (unmapped after the fork) stay in its index until it is
+ * destroyed.
+ *
+ * References: a backup's index holds one reference per frame, as any
+ * object's; each leaf, in whichever aspace, holds one more.
+ *
+ * Locking: the lock of the aspace whose fault or fork this is.  A backup
+ * and its chain are shared by several aspaces, and a collapse changes the
+ * survivor, which may belong to another aspace: safe while the kernel
+ * runs on one CPU (as it does now); SMP needs one lock over the chains.
+ */
+#include <kernel/err.h>
+#include <kernel/panic.h>
+#include <arch/arch.h>
+#include <mm/heap.h>
+#include <mm/page.h>
+#include "anon_internal.h"
+
+struct anon_page *anon_backup_lookup(struct anon_obj *ao, uint64_t offset,
+                                     struct anon_obj **level)
+{
+	for (struct anon_obj *b = ao->backup; b; b = b->backup) {
+		struct anon_page *ap = anon_lookup(b, offset);
+
+		if (ap) {
+			if (level)
+				*level = b;
+			return ap;
+		}
+	}
+	return NULL;
+}
+
+/* In backup @b's users, @old becomes @new. */
+static void replace_user(struct anon_obj *b, struct anon_obj *old, struct anon_obj *new)
+{
+	int i = b->user[0] == old ? 0 : b->user[1] == old ? 1 : -1;
+
+	if (i < 0)
+		panic("anon: a backup does not know one of its users");
+	b->user[i] = new;
+}
+
+static struct anon_obj *other_user(const struct anon_obj *b, const struct anon_obj *ao)
+{
+	return b->user[0] == ao ? b->user[1] : b->user[0];
+}
+
+static void free_node(struct anon_page *ap)
+{
+	page_put(ap->page);
+	kmem_cache_free(anon_page_cache, ap);
+}
+
+/*
+ * Move @from's pages into @to, whose own pages win where both have one.
+ * Walks the smaller index: when @to's is smaller the two are exchanged
+ * first, and then the incoming pages are the winners.
+ */
+static void absorb(struct anon_obj *to, struct anon_obj *from)
+{
+	int incoming_win = 0;
+	struct anon_page *ap, *clash;
+
+	if (to->npages < from->npages) {
+		struct anon_tree t = to->pages;
+		uint64_t n = to->npages;
+
+		to->pages = from->pages;
+		to->npages = from->npages;
+		from->pages = t;
+		from->npages = n;
+		incoming_win = 1;
+	}
+	while ((ap = RB_MIN(anon_tree, &from->pages))) {
+		RB_REMOVE(anon_tree, &from->pages, ap);
+		from->npages--;
+		clash = RB_INSERT(anon_tree, &to->pages, ap);
+		if (!clash) {
+			to->npages++;
+			continue;
+		}
+		if (incoming_win) {
+			RB_REMOVE(anon_tree, &to->pages, clash);
+			RB_INSERT(anon_tree, &to->pages, ap);
+			ap = clash;
+		}
+		free_node(ap);
+	}
+}
+
+/* @b has one user left, @r: merge @b into it and free @b. */
+static void collapse(struct anon_obj *b, struct anon_obj *r)
+{
+	absorb(r, b);
+	r->backup = b->backup;
+	if (r->backup)
+		replace_user(r->backup, b, r);
+	kmem_cache_free(anon_obj_cache, b);
+}
+
+void anon_backup_unlink(struct anon_obj *ao)
+{
+	struct anon_obj *b = ao->backup;
+
+	ao->backup = NULL;
+	replace_user(b, ao, NULL);
+	if (--b->obj.refcount != 1)
+		panic("anon: a backup with %u users", b->obj.refcount + 1);
+	collapse(b, b->user[0] ? b->user[0] : b->user[1]);
+}
+
+/* ---- faults ----------------------------------------------------------------------- */
+
+static enum fault_result map_error(int rc)
+{
+	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+}
+
+/* Map @ap's frame at @addr with @flags, the leaf taking a frame reference. */
+static int map_page(struct varea *va, uintptr_t addr, struct anon_page *ap, unsigned flags)
+{
+	int rc;
+
+	page_get(ap->page);
+	rc = varea_map_flags(va, addr, page_to_pa(ap->page), PAGE_SIZE, flags);
+	if (rc)
+		page_put(ap->page);
+	return rc;
+}
+
+/*
+ * No one but the writer can reach @shared (see the top of the file):
+ * @mapped says whether the writer's leaf maps it (and holds a reference).
+ */
+static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct anon_obj *level,
+                       int mapped)
+{
+	struct anon_obj *other;
+
+	if (level != ao->backup)
+		return 0;
+	other = other_user(level, ao);
+	return other && anon_lookup(other, shared->index << PAGE_SHIFT) &&
+	       page_refcount(shared->page) == 1u + (mapped ? 1u : 0u);
+}
+
+/* The node moves from the backup into @ao's index; the leaf becomes writable. */
+static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon_page *shared,
+                                   struct anon_obj *level, int mapped)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	int rc;
+
+	RB_REMOVE(anon_tree, &level->pages, shared);
+	level->npages--;
+	anon_insert(ao, shared);
+	/* A single leaf: reprotecting it splits nothing and cannot fail. */
+	rc = mapped ? pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va))
+	            : map_page(va, addr, shared, varea_mmu_flags(va));
+	if (rc) {
+		RB_REMOVE(anon_tree, &ao->pages, shared);
+		ao->npages--;
+		anon_insert(level, shared);
+		return map_error(rc);
+	}
+	return FAULT_FIXED;
+}
+
+/*
+ * The writer gets its own copy.  Everything that can fail comes before
+ * the shared leaf is removed, but one step: after the removal the leaf
+ * table may have been freed, and mapping the copy may need a new one.
+ * Then the old leaf is put back if it can be, and otherwise left out (a
+ * page-table entry is a cache of the object: the page, still shared,
+ * comes back on the next touch); contents and references are as before.
+ */
+static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page *shared,
+                              int mapped)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	struct anon_page *ap = anon_add(ao, shared->index << PAGE_SHIFT);
+	int rc;
+
+	if (!ap)
+		return FAULT_OOM;
+	arch_copy_page(page_to_va(ap->page), page_to_va(shared->page));
+	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
+	if (mapped && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
+		panic("anon: unmapping a shared page failed");
+	rc = map_page(va, addr, ap, varea_mmu_flags(va));
+	if (rc) {
+		anon_drop(ao, ap);
+		if (mapped)
+			map_page(va, addr, shared, varea_mmu_flags(va) & ~MMU_WRITE);
+		return map_error(rc);
+	}
+	return FAULT_FIXED_COW;
+}
+
+enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_page *shared,
+                                 struct anon_obj *level, const struct fault *f)
+{
+	unsigned ro = varea_mmu_flags(va) & ~MMU_WRITE, flags;
+	paddr_t pa;
+	int mapped = pt_query(va->as->pt, addr, &pa, &flags, NULL) == E_OK, rc;
+
+	if (mapped && pa != page_to_pa(shared->page))
+		panic("anon: a leaf maps a frame its object does not show");
+	if (f->access != FAULT_WRITE) {
+		if (!mapped)
+			rc = map_page(va, addr, shared, ro);
+		else
+			rc = flags == ro ? E_OK : pt_protect(va->as->pt, addr, PAGE_SIZE, ro);
+		return rc ? map_error(rc) : FAULT_FIXED;
+	}
+	if (last_holder(to_anon(va->obj), shared, level, mapped))
+		return take_over(va, addr, shared, level, mapped);
+	return copy(va, addr, shared, mapped);
+}
+
+/* ---- fork ------------------------------------------------------------------------- */
+
+static void init_obj(struct anon_obj *n, const struct anon_obj *like)
+{
+	n->obj.ops = &anon_ops;
+	RB_INIT(&n->pages);
+	n->base = like->base;
+	n->end = like->end;
+}
+
+int anon_fork_prepare(struct mem_obj *obj)
+{
+	struct anon_obj *ao = to_anon(obj), *c, *b = NULL;
+
+	if (ao->fork_child)
+		return E_OK;     /* another varea of the same object */
+	c = kmem_cache_alloc(anon_obj_cache, KM_ZERO);
+	if (!c)
+		return E_NOMEM;
+	/* An object with nothing in it or below needs no backup: the child
+	 * starts empty, as the parent is. */
+	if (ao->npages || ao->backup) {
+		b = kmem_cache_alloc(anon_obj_cache, KM_ZERO);
+		if (!b) {
+			kmem_cache_free(anon_obj_cache, c);
+			return E_NOMEM;
+		}
+		init_obj(b, ao);
+	}
+	init_obj(c, ao);
+	c->obj.refcount = 1;     /* fork's own, until commit or abort */
+	ao->fork_child = c;
+	ao->fork_backup = b;
+	return E_OK;
+}
+
+struct mem_obj *anon_fork_child(struct mem_obj *obj)
+{
+	return &to_anon(obj)->fork_child->obj;
+}
+
+void anon_fork_commit(struct mem_obj *obj)
+{
+	struct anon_obj *ao = to_anon(obj), *c = ao->fork_child, *b = ao->fork_backup;
+
+	if (!c)
+		return;
+	ao->fork_child = ao->fork_backup = NULL;
+	if (b) {
+		b->pages = ao->pages;     /* the whole index: its root changes hands */
+		b->npages = ao->npages;
+		RB_INIT(&ao->pages);
+		ao->npages = 0;
+		b->backup = ao->backup;
+		if (b->backup)
+			replace_user(b->backup, ao, b);
+		b->user[0] = ao;
+		b->user[1] = c;
+		b->obj.refcount = 2;
+		ao->backup = b;
+		c->backup = b;
+	}
+	mem_obj_put(&c->obj);
+}
+
+void anon_fork_abort(struct mem_obj *obj)
+{
+	struct anon_obj *ao = to_anon(obj), *c = ao->fork_child;
+
+	if (!c)
+		return;
+	if (ao->fork_backup)
+		kmem_cache_free(anon_obj_cache, ao->fork_backup);
+	ao->fork_child = ao->fork_backup = NULL;
+	mem_obj_put(&c->obj);
+}

@@ -1,0 +1,105 @@
+/*
+ * What mm/anon.c (anonymous objects and their page index) and
+ * mm/anon_cow.c (copy-on-write backups, fork of an object) share.  Not an
+ * interface: everyone else uses mm/include/mm/aspace.h.
+ */
+#ifndef MM_ANON_INTERNAL_H
+#define MM_ANON_INTERNAL_H
+
+#include <sys/tree.h>
+#include "aspace_internal.h"
+
+struct anon_page {
+	RB_ENTRY(anon_page) node;
+	uint64_t index;             /* page offset in the object >> PAGE_SHIFT */
+	struct page *page;
+};
+
+RB_HEAD(anon_tree, anon_page);
+RB_PROTOTYPE(anon_tree, anon_page, node, page_cmp)
+
+/*
+ * An anonymous object.  A live one is mapped by vareas of one aspace; a
+ * backup is a read-only level below live objects, made by fork, reached
+ * only through the backup links of its two users (mm/anon_cow.c).  Its
+ * mem_obj refcount is the number of users (1 only for the moment before
+ * it collapses into the survivor).
+ */
+struct anon_obj {
+	struct mem_obj obj;
+	struct anon_tree pages;
+	uint64_t npages;
+	uint64_t base, end;         /* offsets the object serves: [base, end) */
+	uint32_t users;             /* vareas using it (open, split; close, merge) */
+	struct anon_obj *backup;    /* the level below (read-only pages), or NULL */
+	struct anon_obj *user[2];   /* a backup: the objects whose backup it is */
+	/* aspace_fork() between prepare and commit/abort: */
+	struct anon_obj *fork_child, *fork_backup;
+};
+
+extern struct kmem_cache *anon_obj_cache, *anon_page_cache;
+extern const struct mem_obj_ops anon_ops;
+
+static inline struct anon_obj *to_anon(const struct mem_obj *obj)
+{
+	return (struct anon_obj *)obj;
+}
+
+static inline int is_anon(const struct mem_obj *obj)
+{
+	return obj->ops == &anon_ops;
+}
+
+/* ---- the page index (anon.c) ------------------------------------------------------ */
+
+/* The page at @offset of @ao's own index, or NULL. */
+struct anon_page *anon_lookup(struct anon_obj *ao, uint64_t offset);
+/* The first page at or above @offset, or NULL. */
+struct anon_page *anon_lookup_from(struct anon_obj *ao, uint64_t offset);
+/* Put @ap into @ao's index (panics when the offset is taken). */
+void anon_insert(struct anon_obj *ao, struct anon_page *ap);
+/* Take @ap out of @ao's index, drop its frame reference, free the node. */
+void anon_drop(struct anon_obj *ao, struct anon_page *ap);
+/* A new page at @offset with a fresh frame (not cleared), or NULL. */
+struct anon_page *anon_add(struct anon_obj *ao, uint64_t offset);
+/* Release every page of [offset, offset + size) of @ao's own index. */
+void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size);
+
+/* ---- copy-on-write (anon_cow.c) ---------------------------------------------------- */
+
+/*
+ * The page visible at @offset below @ao (its backups, nearest first), or
+ * NULL; *@level gets the backup holding it.
+ */
+struct anon_page *anon_backup_lookup(struct anon_obj *ao, uint64_t offset,
+                                     struct anon_obj **level);
+
+/*
+ * @ao is going away: drop its link to its backup, which then has one user
+ * left and collapses into it.
+ */
+void anon_backup_unlink(struct anon_obj *ao);
+
+/*
+ * The fault on @addr of @va found no page of its own there, but @shared
+ * in the backup @level: map it read-only, or for a write, copy it or take
+ * it over.
+ */
+enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_page *shared,
+                                 struct anon_obj *level, const struct fault *f);
+
+/*
+ * Fork of an object, in two steps so that fork is all or nothing.
+ * prepare: allocate the child's object and, when @obj has pages or a
+ * backup, the backup (once per object: again for another varea of it is
+ * E_OK); E_NOMEM changes nothing.  anon_fork_child(): the child's object
+ * (for its vareas to take references to).  commit: link them (cannot
+ * fail); abort: free what prepare made.  Both do nothing for an object
+ * not prepared, and drop prepare's reference to the child's object.
+ */
+int anon_fork_prepare(struct mem_obj *obj);
+struct mem_obj *anon_fork_child(struct mem_obj *obj);
+void anon_fork_commit(struct mem_obj *obj);
+void anon_fork_abort(struct mem_obj *obj);
+
+#endif
