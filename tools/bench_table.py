@@ -21,7 +21,7 @@ GOALS = {
     'zero_fill_fault': '<= clear_page + 300',
     'cow_fault': '<= copy_page + 400',
     'last_holder_fault': '<= 300',
-    'tramp_call': '<= 20',
+    'tramp_call': '<= direct_call + 20',
 }
 
 
@@ -48,19 +48,20 @@ def table(paths):
             ops.append(r[1])
     by = {(r[0], r[1]): r for r in rows}
     head = '| operation | ' + ' | '.join(
-        f'{a} insns | {a} bound | {a} ratio' for a in archs) + ' | goal |'
+        f'{a} insns | {a} bound | {a} over bound | {a} ratio' for a in archs) + ' | goal |'
     print(head)
-    print('|' + '---|' * (2 + 3 * len(archs)))
+    print('|' + '---|' * (2 + 4 * len(archs)))
     for op in ops:
         cells = []
         for a in archs:
             r = by.get((a, op))
             if not r:
-                cells += ['-', '-', '-']
+                cells += ['-', '-', '-', '-']
             elif r[3] == 'none' or not r[4]:
-                cells += [str(r[2]), '-', '-']
+                cells += [str(r[2]), '-', '-', '-']
             else:
-                cells += [str(r[2]), f'{r[3]} {r[4]}', f'{r[2] / r[4]:.2f}']
+                cells += [str(r[2]), f'{r[3]} {r[4]}', f'{r[2] - r[4]:+d}',
+                          f'{r[2] / r[4]:.2f}']
         print(f'| {op} | ' + ' | '.join(cells) + f' | {GOALS.get(op, "")} |')
     return 0
 

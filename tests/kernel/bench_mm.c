@@ -107,3 +107,35 @@ static uint64_t bench_zero_fill_fault(void)
 	return n;
 }
 BENCH(zero_fill_fault, "clear_page", bench_zero_fill_fault);
+
+/* aspace_map_anon + aspace_unmap of one page (lazy: no frame involved). */
+static uint64_t bench_varea_map_unmap(void)
+{
+	uintptr_t a = 0;
+	uint64_t n;
+
+	bench_start();
+	aspace_map_anon(&kernel_aspace, &a, PAGE_SIZE, 0, MMU_READ | MMU_WRITE, 0);
+	aspace_unmap(&kernel_aspace, a, PAGE_SIZE);
+	n = bench_stop();
+	return n;
+}
+BENCH(varea_map_unmap, NULL, bench_varea_map_unmap);
+
+#define UNMAP_PAGES 10000
+
+/* Unmapping 10,000 populated pages, per page (frames returned included). */
+static uint64_t bench_unmap_10000_per_page(void)
+{
+	uintptr_t a = 0;
+	uint64_t n;
+
+	if (aspace_map_anon(&kernel_aspace, &a, UNMAP_PAGES * PAGE_SIZE, 0,
+	                    MMU_READ | MMU_WRITE, VAREA_POPULATE))
+		return 0;
+	bench_start();
+	aspace_unmap(&kernel_aspace, a, UNMAP_PAGES * PAGE_SIZE);
+	n = bench_stop();
+	return n / UNMAP_PAGES;
+}
+BENCH(unmap_10000_per_page, NULL, bench_unmap_10000_per_page);

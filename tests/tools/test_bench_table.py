@@ -42,6 +42,7 @@ class BenchTableTest(unittest.TestCase):
         row = [l for l in lines if l.startswith('| zero_fill_fault')][0]
         self.assertIn('clear_page 587', row)
         self.assertIn('3.86', row)
+        self.assertIn('+1678', row)   # over its bound
         self.assertIn('<= clear_page + 300', row)
 
     def test_same_runs_are_deterministic(self):
