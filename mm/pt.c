@@ -530,12 +530,11 @@ static int check_flags(const struct pt *pt, unsigned flags)
 static int (*ram_check)(paddr_t pa, uint64_t size);
 
 /*
- * The common case of a page fault: one 4 KiB page into a slot whose
- * tables all exist.  Nothing to allocate, so nothing can fail half-way:
- * write the leaf, count it, make it visible.  Returns 0 when done, -1 to
- * take the general path (a table is missing, or the slot is not empty).
+ * The level-0 table holding @va's 4 KiB slot when every table above it
+ * exists, else 0: the shared first step of the single-page fast paths.
  */
-static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned flags)
+static inline __attribute__((always_inline)) paddr_t leaf_table(const struct pt *pt,
+                                                          uintptr_t va)
 {
 	paddr_t table = pt->root_pa;
 
@@ -543,9 +542,24 @@ static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned f
 		pte_t e = pt_table(table)[pt_index(va, level)];
 
 		if (pt_kind(e, level) != PTE_TABLE)
-			return -1;
+			return 0;
 		table = arch_pte_pa(e);
 	}
+	return table;
+}
+
+/*
+ * The common case of a page fault: one 4 KiB page into a slot whose
+ * tables all exist.  Nothing to allocate, so nothing can fail half-way:
+ * write the leaf, count it, make it visible.  Returns 0 when done, -1 to
+ * take the general path (a table is missing, or the slot is not empty).
+ */
+static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned flags)
+{
+	paddr_t table = leaf_table(pt, va);
+
+	if (!table)
+		return -1;
 	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
 	if (*slot)
 		return -1;   /* taken (E_EXIST) or odd: the general path decides */
@@ -564,15 +578,10 @@ static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned f
  */
 static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
 {
-	paddr_t table = pt->root_pa;
+	paddr_t table = leaf_table(pt, va);
 
-	for (unsigned level = pt->levels - 1; level > 0; level--) {
-		pte_t e = pt_table(table)[pt_index(va, level)];
-
-		if (pt_kind(e, level) != PTE_TABLE)
-			return -1;
-		table = arch_pte_pa(e);
-	}
+	if (!table)
+		return -1;
 	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
 	pte_t old = *slot;
 	if (pt_kind(old, 0) != PTE_LEAF || ((arch_pte_flags(old) ^ flags) & ATTR_FLAGS))
@@ -591,15 +600,10 @@ static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
  */
 static int unmap_one_page_fast(struct pt *pt, uintptr_t va, pt_leaf_fn unmapped, void *ctx)
 {
-	paddr_t table = pt->root_pa;
+	paddr_t table = leaf_table(pt, va);
 
-	for (unsigned level = pt->levels - 1; level > 0; level--) {
-		pte_t e = pt_table(table)[pt_index(va, level)];
-
-		if (pt_kind(e, level) != PTE_TABLE)
-			return -1;
-		table = arch_pte_pa(e);
-	}
+	if (!table)
+		return -1;
 	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
 	pte_t old = *slot;
 	if (pt_kind(old, 0) != PTE_LEAF || table_count_get(table) < 2)

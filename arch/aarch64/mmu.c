@@ -176,15 +176,20 @@ void arch_pt_sync(void)
  * ASID 0 is the kernel's, whose entries are global: flush them for every
  * ASID (TLBI VAAE1IS).  The operand is VA[55:12] with the ASID in [63:48].
  */
-void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+static inline void tlbi_va(unsigned asid, uintptr_t va)
 {
 	uint64_t op = (va >> PAGE_SHIFT) & ((1ull << 44) - 1);
 
-	dsb(ishst);
 	if (asid)
 		__asm__ volatile("tlbi vae1is, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
 	else
 		__asm__ volatile("tlbi vaae1is, %0" :: "r"(op) : "memory");
+}
+
+void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+{
+	dsb(ishst);
+	tlbi_va(asid, va);
 	dsb(ish);
 	isb();
 }
@@ -216,14 +221,8 @@ void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
 		return;
 	}
 	dsb(ishst);
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		uint64_t op = ((va + off) >> PAGE_SHIFT) & ((1ull << 44) - 1);
-
-		if (asid)
-			__asm__ volatile("tlbi vae1is, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
-		else
-			__asm__ volatile("tlbi vaae1is, %0" :: "r"(op) : "memory");
-	}
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		tlbi_va(asid, va + off);
 	dsb(ish);
 	isb();
 }
