@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages the project builds and tests with, when any is
-# missing.  Idempotent and silent when everything is present; works as root
+# missing (`fuzz` as the argument adds what make fuzz needs).  Idempotent and silent when everything is present; works as root
 # or through sudo.  Called by make before the first build.
 set -eu
 
@@ -9,6 +9,8 @@ qemu-system-misc qemu-system-arm opensbi
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 gdb-multiarch"
+# `tools/setup.sh fuzz` (make fuzz) also wants clang and its libFuzzer runtime.
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -56,6 +56,7 @@ static int ncur_ranges;
 
 int fake_ram_init(const struct pmm_range_desc *r, int n)
 {
+	unsigned old = nearly;
 	int rc;
 
 	if (!ram) {
@@ -65,6 +66,11 @@ int fake_ram_init(const struct pmm_range_desc *r, int n)
 	mm_linear_offset = (uintptr_t)ram - (uintptr_t)FAKE_RAM_BASE;
 	rc = pmm_init(r, n, early_alloc);
 	if (!rc) {
+		/* The previous allocator's metadata goes with it (no growth per run). */
+		for (unsigned i = 0; i < old; i++)
+			free(early[i]);
+		memmove(early, early + old, (nearly - old) * sizeof(early[0]));
+		nearly -= old;
 		memcpy(cur_ranges, r, (size_t)n * sizeof(*r));
 		ncur_ranges = n;
 		heap_init();

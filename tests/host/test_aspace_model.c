@@ -19,6 +19,9 @@
  * make the n-th table-page allocation fail.  Every failure must return
  * E_NOMEM and leave the vareas and their contents as they were.
  */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <kernel/err.h>
 #include <kernel/ktest.h>
@@ -27,6 +30,7 @@
 #include "aspace_fixture.h"
 #include "fake_mmu.h"
 #include "fake_ram.h"
+#include "model_driver.h"
 
 /* ---- the model ------------------------------------------------------------------- */
 
@@ -182,11 +186,33 @@ static uint64_t model_frames(void)
 
 /* ---- random operations -------------------------------------------------------------- */
 
+/*
+ * The source of choices: the xorshift generator from a seed, or, when
+ * src is set, the bytes of a fuzzer's input (one byte per choice, two when
+ * @n is above 256); src_done is set once they run out, and every choice
+ * after that is 0, so a run ends at the next step.
+ */
 static uint64_t seed;
+static const uint8_t *src;
+static size_t src_len, src_pos;
+static int src_done;
+
+uint64_t model_ops;
 
 static unsigned rnd(unsigned n)
 {
-	return (unsigned)(fx_rand(&seed) % n);
+	unsigned v;
+
+	if (!src)
+		return (unsigned)(fx_rand(&seed) % n);
+	if (src_pos >= src_len) {
+		src_done = 1;
+		return 0;
+	}
+	v = src[src_pos++];
+	if (n > 256 && src_pos < src_len)
+		v |= (unsigned)src[src_pos++] << 8;
+	return v % n;
 }
 
 static unsigned rnd_perms(void)
@@ -340,9 +366,14 @@ static void op_switch(unsigned j)
 		use(j);
 }
 
-static void run_model(uint64_t s0, unsigned steps)
+/*
+ * Apply @steps operations drawn from the current source (or until a byte
+ * source runs out) to fx_as and its forks and to the model, comparing
+ * after every step; then tear down, checking every frame came back.
+ * Failures are reported through ktest_fail() in the running case.
+ */
+static void drive(unsigned steps)
 {
-	seed = s0;
 	next_tag = 0;
 	forked = 0;
 	memset(models, 0, sizeof(models));
@@ -350,9 +381,13 @@ static void run_model(uint64_t s0, unsigned steps)
 	fx_setup(3);
 	spaces[0] = fx_as;
 	use(0);
-	for (unsigned step = 0; step < steps; step++) {
+	for (unsigned step = 0; step < steps && !src_done; step++) {
 		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
 		unsigned room = NP - s < n ? NP - s : n;
+
+		if (src_done)
+			break;
+		model_ops++;
 
 		switch (rnd(20)) {
 		case 0: case 1: op_map_fixed(s, room); break;
@@ -382,6 +417,73 @@ static void run_model(uint64_t s0, unsigned steps)
 	EXPECT_EQ(cur_as->nvareas, 0);
 	EXPECT_EQ(fx_data_frames(), 0);
 	fx_teardown();
+}
+
+static void run_model(uint64_t s0, unsigned steps)
+{
+	src = NULL;
+	src_done = 0;
+	seed = s0;
+	drive(steps);
+}
+
+void model_run_bytes(const uint8_t *buf, size_t len)
+{
+	src = buf;
+	src_len = len;
+	src_pos = 0;
+	src_done = 0;
+	drive(~0u);
+	src = NULL;
+}
+
+/*
+ * Replay every file of the seed corpus ($KTEST_CORPUS, or
+ * $KTEST_DATA/../../tests/fuzz/corpus) through the same driver.
+ */
+static void test_model_corpus(void)
+{
+	const char *env = getenv("KTEST_CORPUS"), *data = getenv("KTEST_DATA");
+	char dir[512], path[1024];
+	static uint8_t buf[1 << 16];
+	uint64_t ops0 = model_ops;
+	unsigned files = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else if (data)
+		snprintf(dir, sizeof(dir), "%s/../../tests/fuzz/corpus", data);
+	else
+		ktest_skip("neither KTEST_CORPUS nor KTEST_DATA is set");
+	d = opendir(dir);
+	if (!d) {
+		ktest_fail(__FILE__, __LINE__, "cannot open %s", dir);
+		return;
+	}
+	while ((e = readdir(d)) && ktest_ok()) {
+		FILE *f;
+		size_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "rb");
+		if (!f) {
+			ktest_fail(__FILE__, __LINE__, "cannot read %s", path);
+			break;
+		}
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		model_run_bytes(buf, len);
+		if (!ktest_ok())
+			ktest_log("input %s", path);
+		files++;
+	}
+	closedir(d);
+	EXPECT_GT(files, 0);
+	ktest_log("%u corpus inputs, %llu operations", files, (unsigned long long)(model_ops - ops0));
 }
 
 static void test_model_seed_1(void)
@@ -648,6 +750,7 @@ KTEST_SUITE(aspace_model,
 	KTEST_CASE(test_model_seed_1),
 	KTEST_CASE(test_model_seed_2),
 	KTEST_CASE(test_model_seed_3),
+	KTEST_CASE(test_model_corpus),
 	KTEST_CASE(test_populate_fails_cleanly),
 	KTEST_CASE(test_fixed_replace_fails_cleanly),
 	KTEST_CASE(test_splits_fail_cleanly),
