@@ -19,12 +19,9 @@ static uint64_t tables_before;
 /* Free frames with caches folded back, so the count means the same each time. */
 static uint64_t free_frames(void)
 {
-	struct pmm_stats st;
-
 	heap_shrink();
 	pmm_drain_cache();
-	pmm_stats(&st);
-	return st.free;
+	return pmm_free_frames();
 }
 
 void ktest_case_begin(const char *case_name)

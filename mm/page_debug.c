@@ -73,6 +73,14 @@ void pmm_stats(struct pmm_stats *st)
 	spin_unlock_irqrestore(&pmm.lock, irq);
 }
 
+uint64_t pmm_free_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_stats(&st);
+	return st.free;
+}
+
 /* ---- the invariant checker -------------------------------------------- */
 
 static int __attribute__((format(printf, 1, 2))) corrupt(const char *fmt, ...)

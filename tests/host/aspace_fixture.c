@@ -15,13 +15,6 @@ struct aspace *fx_as;
 
 static uint64_t free_at_start, slabs_at_start;
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_stats(&st);
-	return st.free;
-}
 
 static uint64_t heap_frames(void)
 {
@@ -42,7 +35,7 @@ static void setup(unsigned levels, int big)
 	asid_init(16);
 	ASSERT_OK(aspace_kernel_init());
 	heap_shrink();
-	free_at_start = free_frames();
+	free_at_start = pmm_free_frames();
 	slabs_at_start = heap_frames();
 	ASSERT_OK(pt_create(&kernel_pt, levels, 1, 0, NULL));
 	ASSERT_OK(aspace_create("test", &fx_as));
@@ -72,7 +65,7 @@ void fx_teardown(void)
 	pt_destroy(&kernel_pt);
 	EXPECT_EQ(fake_pt_alloc_live(), 0);
 	heap_shrink();
-	EXPECT_EQ(free_frames(), free_at_start);
+	EXPECT_EQ(pmm_free_frames(), free_at_start);
 	EXPECT_EQ(fake_mmu_violations(), 0);
 	EXPECT_TRUE(fake_irq_enabled());
 	pt_set_allocator(NULL);
@@ -80,7 +73,7 @@ void fx_teardown(void)
 
 uint64_t fx_data_frames(void)
 {
-	return free_at_start - free_frames() - (heap_frames() - slabs_at_start) -
+	return free_at_start - pmm_free_frames() - (heap_frames() - slabs_at_start) -
 	       fake_pt_alloc_live();
 }
 

@@ -11,13 +11,6 @@
 #include <mm/page.h>
 #include "fake_ram.h"
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_stats(&st);
-	return st.free;
-}
 
 static void fill(void *p, size_t n, uint8_t seed)
 {
@@ -104,19 +97,19 @@ static void test_large_allocations_are_whole_frames(void)
 	void *p;
 
 	fake_ram_setup();
-	before = free_frames();
+	before = pmm_free_frames();
 	p = kmalloc(3 * PAGE_SIZE + 1, 0);   /* order 2 */
 	ASSERT_NOT_NULL(p);
 	EXPECT_EQ((uintptr_t)p % (4 * PAGE_SIZE), 0);
 	EXPECT_EQ(ksize(p), 4 * PAGE_SIZE);
-	EXPECT_EQ(free_frames(), before - 4);
+	EXPECT_EQ(pmm_free_frames(), before - 4);
 	heap_stats(&hs);
 	EXPECT_EQ(hs.large_blocks, 1);
 	EXPECT_EQ(hs.large_pages, 4);
 	kfree(p);
 	heap_stats(&hs);
 	EXPECT_EQ(hs.large_blocks, 0);
-	EXPECT_EQ(free_frames(), before);
+	EXPECT_EQ(pmm_free_frames(), before);
 	p = kmalloc(KMALLOC_MAX_SIZE, 0);
 	EXPECT_NOT_NULL(p);
 	kfree(p);
@@ -287,7 +280,7 @@ static void test_random_sizes_leave_no_leak(void)
 
 	fake_ram_setup();
 	heap_shrink();
-	before = free_frames();
+	before = pmm_free_frames();
 	rng = 0x9e3779b97f4a7c15ull;
 	memset(slot, 0, sizeof(slot));
 	for (int step = 0; step < 20000 && ktest_ok(); step++) {
@@ -324,7 +317,7 @@ static void test_random_sizes_leave_no_leak(void)
 	heap_stats(&hs);
 	EXPECT_EQ(hs.slab_pages, 0);
 	EXPECT_EQ(hs.large_blocks, 0);
-	EXPECT_EQ(free_frames(), before);
+	EXPECT_EQ(pmm_free_frames(), before);
 }
 
 /* ---- slab caches ---------------------------------------------------------- */
@@ -446,7 +439,7 @@ static void test_empty_slabs_go_back_to_the_frame_allocator(void)
 	fake_ram_setup();
 	c = kmem_cache_create("churn", 100, 0);
 	ASSERT_NOT_NULL(c);
-	before = free_frames();
+	before = pmm_free_frames();
 	for (int k = 0; k < 300; k++)
 		ASSERT_NOT_NULL(objs[k] = kmem_cache_alloc(c, 0));
 	for (int k = 0; k < 300; k++)
@@ -457,7 +450,7 @@ static void test_empty_slabs_go_back_to_the_frame_allocator(void)
 	heap_shrink();
 	kmem_cache_stats(c, &st);
 	EXPECT_EQ(st.slabs, 0);
-	EXPECT_EQ(free_frames(), before);
+	EXPECT_EQ(pmm_free_frames(), before);
 	EXPECT_OK(kmem_cache_destroy(c));
 }
 

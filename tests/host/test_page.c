@@ -24,13 +24,6 @@ static struct pmm_stats stats(void)
 	return st;
 }
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_stats(&st);
-	return st.free;
-}
 
 /* Same free frames and same free blocks per order (after draining the cache). */
 static void expect_same_blocks(const struct pmm_stats *a, const struct pmm_stats *b)
@@ -176,7 +169,7 @@ static void test_release_outside_ram_panics(void)
 	EXPECT_PANIC(pmm_release_range(fake_ranges[0].base + 2 * MiB, 2 * MiB), "not all RAM");
 	EXPECT_PANIC(pmm_release_range(FAKE_RAM_BASE + 15 * MiB, PAGE_SIZE), "not all RAM");
 	/* Nothing was released by the failed calls. */
-	EXPECT_EQ(free_frames(), 0);
+	EXPECT_EQ(pmm_free_frames(), 0);
 }
 
 static void test_release_unaligned_panics(void)
@@ -196,9 +189,9 @@ static void test_alloc_returns_a_head_with_one_reference(void)
 	ASSERT_NOT_NULL(p);
 	EXPECT_EQ(page_refcount(p), 1);
 	EXPECT_EQ(page_order(p), 2);
-	EXPECT_EQ(free_frames(), fake_ram_free_frames() - 4);
+	EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames() - 4);
 	page_free(p, 2);
-	EXPECT_EQ(free_frames(), fake_ram_free_frames());
+	EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames());
 }
 
 static void test_every_order_is_aligned_to_its_size(void)
@@ -260,7 +253,7 @@ static void test_exhaustion_then_everything_merges_back(void)
 	before = stats();
 	all = alloc_all_order0(&n);
 	EXPECT_EQ(n, fake_ram_free_frames());
-	EXPECT_EQ(free_frames(), 0);
+	EXPECT_EQ(pmm_free_frames(), 0);
 	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
 		EXPECT_NULL(page_alloc(o, 0));
 	free_chain(all);
@@ -292,7 +285,7 @@ static void test_exhaustion_at_every_order(void)
 			page_free(head, o);
 			head = p;
 		}
-		EXPECT_EQ(free_frames(), fake_ram_free_frames());
+		EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames());
 	}
 }
 
@@ -354,7 +347,7 @@ static void test_large_request_uses_cached_frames(void)
 	for (uint64_t i = 1; i < n; i++)
 		if (all[i] != buddy)
 			page_free(all[i], 0);
-	EXPECT_EQ(free_frames(), n);
+	EXPECT_EQ(pmm_free_frames(), n);
 }
 
 /* ---- zeroing and poison ------------------------------------------------------ */
@@ -436,10 +429,10 @@ static void test_last_put_frees_the_block(void)
 	page_put(p);
 	page_put(p);
 	EXPECT_EQ(page_refcount(p), 1);
-	EXPECT_EQ(free_frames(), fake_ram_free_frames() - 4);
+	EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames() - 4);
 	page_put(p);
 	EXPECT_EQ(page_refcount(p), 0);
-	EXPECT_EQ(free_frames(), fake_ram_free_frames());
+	EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames());
 }
 
 static void test_free_of_a_shared_block_panics(void)

@@ -37,13 +37,6 @@
 static struct pt kpt, upt;
 static uint64_t frames_at_start;
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_stats(&st);
-	return st.free;
-}
 
 /* The start of the kernel half of a @levels-level layout. */
 static uintptr_t kbase(unsigned levels)
@@ -61,7 +54,7 @@ static void setup_tables(unsigned levels, int shared)
 	fake_ram_setup();
 	fake_mmu_reset(levels);
 	fake_pt_alloc_install();
-	frames_at_start = free_frames();
+	frames_at_start = pmm_free_frames();
 	ASSERT_OK(pt_create(&kpt, levels, 1, 0, NULL));
 	if (shared)
 		ASSERT_OK(pt_map(&kpt, kbase(levels), 0x1000, SZ_4K, KRO));
@@ -81,7 +74,7 @@ static void teardown(void)
 	pt_destroy(&upt);
 	pt_destroy(&kpt);
 	EXPECT_EQ(fake_pt_alloc_live(), 0);
-	EXPECT_EQ(free_frames(), frames_at_start);
+	EXPECT_EQ(pmm_free_frames(), frames_at_start);
 	EXPECT_EQ(fake_mmu_violations(), 0);
 	pt_set_allocator(NULL);
 }
@@ -149,7 +142,7 @@ static void snap_take(struct snap *s)
 	dump(&upt, &s->u);
 	s->kpages = kpt.table_pages;
 	s->upages = upt.table_pages;
-	s->frames = free_frames();
+	s->frames = pmm_free_frames();
 	s->live = fake_pt_alloc_live();
 	s->writes = fake_mmu_writes();
 }
@@ -885,18 +878,18 @@ static void test_default_allocator_takes_frames(void)
 	fake_ram_setup();
 	fake_mmu_reset(4);
 	pt_set_allocator(NULL);
-	uint64_t frames = free_frames();
+	uint64_t frames = pmm_free_frames();
 	struct pt k;
 
 	ASSERT_OK(pt_create(&k, 4, 1, 0, NULL));
 	ASSERT_OK(pt_map(&k, kbase(4) + 3 * SZ_4K, 0x9000, 2 * SZ_4K, KRO));
 	EXPECT_EQ(k.table_pages, 4);
-	EXPECT_EQ(free_frames(), frames - 4);
+	EXPECT_EQ(pmm_free_frames(), frames - 4);
 	EXPECT_EQ(pt_audit(&k), 0);
 	ASSERT_OK(pt_unmap(&k, kbase(4), SZ_2M, NULL, NULL));
-	EXPECT_EQ(free_frames(), frames - 2);   /* the root and the kept root-level table */
+	EXPECT_EQ(pmm_free_frames(), frames - 2);   /* the root and the kept root-level table */
 	pt_destroy(&k);
-	EXPECT_EQ(free_frames(), frames);
+	EXPECT_EQ(pmm_free_frames(), frames);
 	EXPECT_EQ(fake_mmu_violations(), 0);
 }
 

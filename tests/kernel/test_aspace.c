@@ -16,11 +16,8 @@
 
 static uint64_t free_frames(void)
 {
-	struct pmm_stats st;
-
 	pmm_drain_cache();
-	pmm_stats(&st);
-	return st.free;
+	return pmm_free_frames();
 }
 
 static struct aspace *as;

@@ -23,12 +23,9 @@ uint64_t fiber_test_regs(void (*fn)(void *), void *arg, uint64_t seed,
 /* Free frames with the caches folded back, so counts compare. */
 static uint64_t free_frames(void)
 {
-	struct pmm_stats st;
-
 	heap_shrink();
 	pmm_drain_cache();
-	pmm_stats(&st);
-	return st.free;
+	return pmm_free_frames();
 }
 
 static intptr_t twice(void *arg)

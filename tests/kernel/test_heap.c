@@ -10,13 +10,6 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_stats(&st);
-	return st.free;
-}
 
 static void fill(void *p, size_t n, uint8_t seed)
 {
@@ -124,7 +117,7 @@ static void test_random_sizes_leave_no_leak(void)
 
 	heap_shrink();
 	pmm_drain_cache();
-	before = free_frames();
+	before = pmm_free_frames();
 	rng = 0x853c49e6748fea9bull;
 	memset(slot, 0, sizeof(slot));
 	for (int step = 0; step < 10000 && ktest_ok(); step++) {
@@ -149,7 +142,7 @@ static void test_random_sizes_leave_no_leak(void)
 	EXPECT_OK(heap_check());
 	heap_shrink();
 	pmm_drain_cache();
-	EXPECT_EQ(free_frames(), before);
+	EXPECT_EQ(pmm_free_frames(), before);
 	EXPECT_OK(pmm_check());
 }
 

@@ -183,6 +183,9 @@ struct pmm_stats {
 /* Fill @st with a consistent snapshot. */
 void pmm_stats(struct pmm_stats *st);
 
+/* Free frames now, cached ones included (pmm_stats()'s free). */
+uint64_t pmm_free_frames(void);
+
 /*
  * Give every frame in the order-0 cache back to the buddy lists, where it
  * can merge with its buddies.  For tests that look at whole blocks, and
