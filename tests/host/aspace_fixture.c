@@ -162,3 +162,31 @@ uint64_t fx_rand(uint64_t *s)
 	*s ^= *s << 17;
 	return *s;
 }
+
+struct spare {
+	const char *name;
+	uint64_t n;
+};
+
+static void count_spare(const struct kmem_cache_stats *st, void *ctx)
+{
+	struct spare *x = ctx;
+
+	if (!strcmp(st->name, x->name))
+		x->n = st->objs_total - st->objs_inuse;
+}
+
+void fx_fill_varea_cache(uintptr_t *far)
+{
+	struct spare f = { "varea", 0 };
+
+	for (unsigned i = 0; i < 4096; i++) {
+		f.n = 0;
+		kmem_cache_foreach(count_spare, &f);
+		if (!f.n)
+			return;
+		ASSERT_OK(aspace_map_anon(fx_as, far, PG, 0, (*far >> PAGE_SHIFT) % 4 ? RO : RW,
+		                          MAP_FIXED));
+		*far += 2 * PG;
+	}
+}

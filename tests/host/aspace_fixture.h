@@ -60,6 +60,14 @@ unsigned fx_vareas(struct aspace *as, struct fx_varea *out, unsigned max);
  * Hold every free frame but @keep, so that the allocation after the
  * @keep-th fails; fx_hog_release() gives them back.
  */
+/*
+ * Use up the free objects of the varea cache with one-page vareas of
+ * alternating permissions (so they don't merge) from *@far upwards, two
+ * pages apart, so that the next varea struct needs a new slab, i.e. a
+ * frame.  *@far is left where the next one would go.
+ */
+void fx_fill_varea_cache(uintptr_t *far);
+
 void fx_hog_all_but(unsigned keep);
 void fx_hog_release(void);
 

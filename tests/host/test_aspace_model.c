@@ -577,38 +577,8 @@ static void prepare(unsigned page, unsigned pages, unsigned perms)
 		ASSERT_OK(aspace_protect(fx_as, a, pages * PG, perms));
 }
 
-struct spare {
-	const char *name;
-	uint64_t n;
-};
-
-static void count_spare(const struct kmem_cache_stats *st, void *ctx)
-{
-	struct spare *x = ctx;
-
-	if (!strcmp(st->name, x->name))
-		x->n = st->objs_total - st->objs_inuse;
-}
-
-/*
- * Use up the free objects of the varea cache with small vareas far away,
- * so that the next varea struct needs a new slab, i.e. a frame.
- */
-static void fill_varea_cache(void)
-{
-	static uintptr_t far = 0x10000000;
-	struct spare f = { "varea", 0 };
-
-	for (unsigned i = 0; i < 4096; i++) {
-		f.n = 0;
-		kmem_cache_foreach(count_spare, &f);
-		if (!f.n)
-			return;
-		ASSERT_OK(aspace_map_anon(fx_as, &far, PG, 0, (far >> PAGE_SHIFT) % 4 ? RO : RW,
-		                          MAP_FIXED));
-		far += 2 * PG;
-	}
-}
+/* Where fx_fill_varea_cache() puts its vareas next (kept across calls). */
+static uintptr_t model_far = 0x10000000;
 
 static int op_populate_anywhere(void)
 {
@@ -655,12 +625,12 @@ static void test_fixed_replace_fails_cleanly(void)
 	prepare(0, 4, RW);
 	prepare(4, 4, RO);
 	prepare(8, 4, RX);
-	fill_varea_cache();
+	fx_fill_varea_cache(&model_far);
 	EXPECT_GT(exhaust(op_fixed_populate_over), 3);
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + PG), 0x1001);
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + 10 * PG), 0x100a);
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + 5 * PG), 0);
-	fill_varea_cache();
+	fx_fill_varea_cache(&model_far);
 	EXPECT_GT(exhaust(op_fixed_lazy_over), 0);
 	fx_teardown();
 }
@@ -671,9 +641,9 @@ static void test_splits_fail_cleanly(void)
 	prepare(12, 4, RW);
 	prepare(16, 4, RW);
 	ASSERT_OK(aspace_protect(fx_as, U + 16 * PG, 4 * PG, RX));
-	fill_varea_cache();
+	fx_fill_varea_cache(&model_far);
 	EXPECT_GT(exhaust(op_unmap_middle), 0);
-	fill_varea_cache();
+	fx_fill_varea_cache(&model_far);
 	EXPECT_GT(exhaust(op_protect_middle), 0);
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + 12 * PG), 0x100c);
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + 18 * PG), 0x1012);

@@ -107,34 +107,14 @@ static void prep_block(void)
 	                          MAP_FIXED | VAREA_POPULATE));
 }
 
-struct spare {
-	const char *name;
-	uint64_t n;
-};
-
-static void count_spare(const struct kmem_cache_stats *st, void *ctx)
-{
-	struct spare *x = ctx;
-
-	if (!strcmp(st->name, x->name))
-		x->n = st->objs_total - st->objs_inuse;
-}
 
 /* Anonymous memory, and the varea cache full so a split needs a new slab. */
 static void prep_split(void)
 {
 	uintptr_t far = 0x10000000;
-	struct spare f = { "varea", 0 };
 
 	anon_written(U, 8, 0x100);
-	for (unsigned i = 0; i < 4096; i++) {
-		f.n = 0;
-		kmem_cache_foreach(count_spare, &f);
-		if (!f.n)
-			return;
-		ASSERT_OK(aspace_map_anon(fx_as, &far, PG, 0, i % 2 ? RO : RW, MAP_FIXED));
-		far += 2 * PG;
-	}
+	fx_fill_varea_cache(&far);
 }
 
 static int fault_rc(enum fault_result r)
