@@ -13,6 +13,7 @@
 #include <kernel/err.h>
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
+#include <mm/fail_inject.h>
 #include <mm/page.h>
 #include "page_internal.h"
 
@@ -165,8 +166,11 @@ static struct page *alloc_locked(unsigned order)
 static struct page *__attribute__((noinline)) alloc_slow(unsigned order, unsigned flags)
 {
 	struct page *p;
-	unsigned long irq = spin_lock_irqsave(&pmm.lock);
+	unsigned long irq;
 
+	if (alloc_fail_injected())
+		return NULL;
+	irq = spin_lock_irqsave(&pmm.lock);
 	p = alloc_locked(order);
 	if (p) {
 		p->state = PG_ALLOC;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <kernel/err.h>
 #include <kernel/panic.h>
+#include <mm/fail_inject.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "slab_internal.h"
@@ -193,10 +194,14 @@ int kmem_cache_destroy(struct kmem_cache *c)
 
 void *slab_alloc_slow(struct kmem_cache *c, unsigned flags)
 {
-	unsigned long irq = spin_lock_irqsave(&c->lock);
-	struct slab *s = LIST_FIRST(&c->partial);
+	unsigned long irq;
+	struct slab *s;
 	void *obj;
 
+	if (alloc_fail_injected())
+		return NULL;
+	irq = spin_lock_irqsave(&c->lock);
+	s = LIST_FIRST(&c->partial);
 	if (!s && !(s = slab_grow_locked(c))) {
 		spin_unlock_irqrestore(&c->lock, irq);
 		return NULL;

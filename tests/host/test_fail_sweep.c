@@ -6,9 +6,12 @@
  *
  * For every scenario and every N = 1, 2, ... a fresh fixture is set up and
  * prepared, then the operation runs with its N-th allocation failing, in
- * one of two ways: every frame but N - 1 held (fx_hog_all_but(), so the
- * N-th frame allocation fails, table pages and slabs included), or the
- * N-th table-page allocation failing (fake_pt_alloc_fail_at()).  While the
+ * one of four ways: every frame but N - 1 held (fx_hog_all_but(), so the
+ * N-th frame allocation fails, table pages and slabs included); the N-th
+ * table-page allocation failing (fake_pt_alloc_fail_at()); the N-th
+ * allocation of any kind failing, slab objects taken from a partial slab
+ * included (fail_inject_at(), through mm/fail_inject.h); or that one and
+ * every allocation after it, so that no clean-up path can lean on memory.  While the
  * operation fails it must return E_NOMEM (FAULT_OOM for a fault) and leave
  * every live aspace as it was (its vareas, perms, flags, objects and the
  * content of every page, the data frames in use), with aspace_check(),
@@ -22,6 +25,7 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "aspace_fixture.h"
+#include "fail_inject.h"
 #include "fake_mmu.h"
 #include "fake_ram.h"
 
@@ -208,7 +212,9 @@ static void ok_protect(void)
 
 /* ---- the sweep ------------------------------------------------------------------------ */
 
-enum mech { FRAMES, TABLES };
+enum mech { FRAMES, TABLES, ANY, ANY_ON };
+
+static const char *const mech_name[] = { "frame", "table", "allocation", "sticky allocation" };
 
 struct scenario {
 	const char *name;
@@ -240,15 +246,20 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 
 		if (mech == FRAMES)
 			fx_hog_all_but(n - 1);
-		else
+		else if (mech == TABLES)
 			fake_pt_alloc_fail_at(n);
+		else
+			fail_inject_at(n, mech == ANY_ON);
 		rc = sc->op();
 		if (mech == FRAMES) {
 			fx_hog_release();
 			injected = rc != E_OK;
-		} else {
+		} else if (mech == TABLES) {
 			injected = fake_pt_alloc_failed();
 			fake_pt_alloc_fail_at(0);
+		} else {
+			injected = fail_inject_fired() != 0;
+			fail_inject_at(0, 0);
 		}
 		if (!injected) {
 			EXPECT_OK(rc);
@@ -258,25 +269,25 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 		} else {
 			if (rc != E_NOMEM)
 				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u: rc %d, not E_NOMEM",
-				           sc->name, mech == FRAMES ? "frame" : "table", n, rc);
+				           sc->name, mech_name[mech], n, rc);
 			if (child != had_child)
 				ktest_fail(__FILE__, __LINE__, "%s failure %u: a child appeared",
 				           sc->name, n);
 			if (fingerprint(fx_as) != fp || (child && fingerprint(child) != fpc) ||
 			    fx_data_frames() != data)
 				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u changed the state",
-				           sc->name, mech == FRAMES ? "frame" : "table", n);
+				           sc->name, mech_name[mech], n);
 			if (!consistent(fx_as) || (child && !consistent(child)) ||
 			    fake_mmu_violations())
 				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u left it inconsistent",
-				           sc->name, mech == FRAMES ? "frame" : "table", n);
+				           sc->name, mech_name[mech], n);
 		}
 		if (child)
 			aspace_destroy(child);
 		child = NULL;
 		fx_teardown();          /* every frame back: nothing leaked */
 		if (!ktest_ok()) {
-			ktest_log("%s, %s failure %u", sc->name, mech == FRAMES ? "frame" : "table", n);
+			ktest_log("%s, %s failure %u", sc->name, mech_name[mech], n);
 			return -1;
 		}
 		if (!injected)
@@ -305,7 +316,7 @@ static void run_all(enum mech mech, unsigned levels, const int *min)
 		if (k < 0)
 			return;
 		ktest_log("%s: %d %s failures", scenarios[i].name, k,
-		          mech == FRAMES ? "frame" : "table");
+		          mech_name[mech]);
 		if (k < min[i])
 			ktest_fail(__FILE__, __LINE__, "%s: only %d failures, want %d",
 			           scenarios[i].name, k, min[i]);
@@ -328,6 +339,27 @@ static void test_every_table_failure(void)
 	run_all(TABLES, 4, min);
 }
 
+/*
+ * Fork asks for an aspace, a table root, a varea per varea and backup
+ * objects, most of them slab objects with room in a partial slab, which
+ * holding frames cannot fail: here each fails in turn.
+ */
+static void test_every_allocation_failure(void)
+{
+	static const int min[] = { 12, 4, 2, 10, 2, 2, 2 };
+
+	run_all(ANY, 4, min);
+}
+
+static void test_every_allocation_failure_sticky(void)
+{
+	static const int min[] = { 12, 4, 2, 10, 2, 2, 2 };
+
+	run_all(ANY_ON, 4, min);
+}
+
 KTEST_SUITE(fail_sweep,
 	KTEST_CASE(test_every_frame_failure),
-	KTEST_CASE(test_every_table_failure));
+	KTEST_CASE(test_every_table_failure),
+	KTEST_CASE(test_every_allocation_failure),
+	KTEST_CASE(test_every_allocation_failure_sticky));
