@@ -123,7 +123,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/in
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
 HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c kernel/names.c \
-               $(filter-out mm/usercopy.c,$(wildcard mm/*.c)) $(wildcard tests/host/*.c) \
+               $(wildcard mm/*.c) $(wildcard tests/host/*.c) \
                tests/kernel/test_cmdline.c \
                tests/kernel/test_memmap.c
 HOST_DTS    := $(wildcard tests/host/fdt/*.dts)

@@ -79,31 +79,6 @@ static enum fault_access fault_access_of(enum trap_access a)
 }
 
 /*
- * A page fault goes to the address space it belongs to: the kernel's for
- * upper-half addresses, the current user one below.  Returns the result;
- * the fault is resolved when it is FAULT_FIXED or FAULT_FIXED_COW.
- */
-static enum fault_result page_fault(struct trap_frame *tf, const struct trap_info *ti,
-                                    struct aspace **asp)
-{
-	struct aspace *as = ti->addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
-	struct fault f = {
-		.addr = ti->addr,
-		.pc = ti->pc,
-		.access = fault_access_of(ti->access),
-		.user = arch_frame_from_user(tf),
-	};
-
-	*asp = as;
-	if (!as)
-		return FAULT_NO_VAREA;
-	/* RISC-V does not say whether the page was present: ask the table. */
-	f.kind = pt_query(as->pt, ti->addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
-	         FAULT_NOT_PRESENT : FAULT_PERMISSION;
-	return aspace_fault(as, &f);
-}
-
-/*
  * The running fiber ran into the guard page below its stack.  Trap entry
  * saw sp below the fiber's stack limit and put us on the emergency stack.
  * Report it and end the fiber as failed (its joiner sees FIBER_FAILED);
@@ -178,7 +153,8 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 	struct aspace *as = NULL;
 
 	if (ti->kind == TRAP_PAGE_FAULT) {
-		fr = page_fault(tf, ti, &as);
+		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access),
+		                      arch_frame_from_user(tf), ti->pc, &as);
 		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
 			fiber_stack_faulted(ti->addr);
 			return;

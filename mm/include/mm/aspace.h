@@ -384,6 +384,17 @@ int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *
 enum fault_result aspace_fault(struct aspace *as, const struct fault *f);
 
 /*
+ * A page fault the MMU raised at @addr, as the trap handler (and the
+ * host's fake user copies) see it: it goes to the address space it
+ * belongs to, the kernel's for addresses of kernel_pt's half, the current
+ * user one below, and is classified not-present or permission by asking
+ * the table (RISC-V's cause does not say), then aspace_fault().  *@asp
+ * gets the aspace (NULL when there is none: FAULT_NO_VAREA).
+ */
+enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_access access, int user,
+                                   uintptr_t pc, struct aspace **asp);
+
+/*
  * Check @as: vareas sorted, non-overlapping, inside [base, end), sizes and
  * offsets page-aligned, perms and flags valid, the count and the gap
  * search's bookkeeping right; every page-table leaf in [base, end) inside
