@@ -2,8 +2,9 @@
  * libFuzzer harness over the address-space model driver
  * (tests/host/test_aspace_model.c): each input is a sequence of choices
  * (map fixed/anywhere/no-replace/phys, unmap, protect, fork, destroy,
- * switch, faults) applied to the real aspaces and to the model, compared
- * after every step.  Built by `make fuzz` with clang
+ * switch, faults, user copies both ways and strncpy_from_user, and
+ * injected allocation failures) applied to the real aspaces and to the
+ * model, compared after every step.  Built by `make fuzz` with clang
  * -fsanitize=fuzzer,address,undefined over the same sources as ktest-host.
  *
  * Each input runs as a ktest case (the driver reports through EXPECT and

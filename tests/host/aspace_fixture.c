@@ -108,7 +108,7 @@ uint64_t fx_read_obj(struct aspace *as, uintptr_t addr)
 	if (rc && rc != E_NOENT)
 		ktest_fail(__FILE__, __LINE__, "page_read at %#lx: %s", (unsigned long)addr,
 		           err_str(rc));
-	return buf[0];
+	return buf[(addr & PAGE_MASK) / 8];
 }
 
 struct list_ctx {

@@ -41,8 +41,9 @@ enum fault_result fx_fault(struct aspace *as, uintptr_t addr, enum fault_access 
 uint64_t *fx_word(struct aspace *as, uintptr_t addr);
 
 /*
- * The first word of the page at @addr as its object holds it (mapped or
- * not; 0 for a page never touched), through the object's page_read.
+ * The 64-bit word at @addr (rounded down to 8 bytes) as its page's object
+ * holds it (mapped or not; 0 for a page never touched), through the
+ * object's page_read.
  */
 uint64_t fx_read_obj(struct aspace *as, uintptr_t addr);
 

@@ -8,11 +8,23 @@
  * content (a tag written through the fake physical memory) or physical
  * address; every so often the data frames in use too.  The model also
  * predicts where the gap search puts a map (first fit, alignment, stack
- * guard pages) and what each fault resolves to.  Fork and destroy are in
+ * guard pages) and what each fault resolves to.  The content known to
+ * the model is the first and the last word of each anonymous page, so
+ * user copies (copy_to_user, copy_from_user, strncpy_from_user, going
+ * through the fake MMU and the fault dispatcher like the kernel's, see
+ * fake_usercopy.c) are checked byte by byte where they cross those words,
+ * and where they stop: at the first page they may not access, with
+ * E_FAULT.  Fork and destroy are in
  * the mix: up to NAS aspaces live at once, each with its own copy of the
  * model made at its fork, the operations going to one chosen at random;
  * after a fork a write fault may be fixed by a copy or a takeover, and
  * the data-frame count (shared frames) is compared only before the first.
+ *
+ * Allocation failures are in the mix too: before some steps the N-th
+ * allocation from then on (frame, table page or slab object; once, or
+ * for good) is made to fail (fail_inject_at()).  An operation it hits
+ * must fail with E_NOMEM (FAULT_OOM, or E_FAULT from a user copy whose
+ * fault ran out of memory) and leave everything as the model has it.
  *
  * The failure tests hold all free frames but k, for k = 0, 1, 2, ... until
  * the operation succeeds, so each allocation it makes fails in turn; or
@@ -26,9 +38,12 @@
 #include <kernel/err.h>
 #include <kernel/ktest.h>
 #include <mm/heap.h>
+#include <mm/usercopy.h>
 #include <mm/page.h>
 #include "aspace_fixture.h"
+#include "fail_inject.h"
 #include "fake_mmu.h"
+#include "fake_usercopy.h"
 #include "fake_ram.h"
 #include "model_driver.h"
 
@@ -44,6 +59,7 @@ struct mpage {
 	uint8_t frame;                  /* anon: has a frame */
 	unsigned perms, flags;          /* flags: VAREA_STACK, VAREA_DEVICE */
 	uint64_t tag;                   /* anon: first word of the page */
+	uint64_t tail;                  /* anon: last word of the page */
 	paddr_t pa;                     /* phys */
 };
 
@@ -99,7 +115,7 @@ static void model_set(unsigned s, unsigned n, unsigned kind, unsigned perms, uns
                       paddr_t pa, int populate)
 {
 	for (unsigned i = s; i < s + n && i < NP; i++) {
-		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0 };
+		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0, 0 };
 		if (kind == ANON)
 			m[i].frame = populate && perms;
 		if (kind == PHYS)
@@ -140,9 +156,11 @@ static int compare_one(unsigned step)
 		else if (p->kind == PHYS)
 			bad = q.mapped && q.pa != p->pa;
 		else if (q.mapped)
-			bad = *(uint64_t *)pa_to_va(q.pa) != p->tag;
+			bad = *(uint64_t *)pa_to_va(q.pa) != p->tag ||
+			      *(uint64_t *)pa_to_va(q.pa + PG - 8) != p->tail;
 		else
-			bad = fx_read_obj(cur_as, addr_of(i)) != p->tag;
+			bad = fx_read_obj(cur_as, addr_of(i)) != p->tag ||
+			      fx_read_obj(cur_as, addr_of(i) + PG - 8) != p->tail;
 		if (bad)
 			ktest_log("page %u: rc %d perms %#x flags %#x mapped %d mmu %#x pa %#llx", i,
 			          rc, q.perms, q.flags, q.mapped, q.mmu_flags, (unsigned long long)q.pa);
@@ -215,6 +233,21 @@ static unsigned rnd(unsigned n)
 	return v % n;
 }
 
+/*
+ * Whether an injected allocation failure explains the operation's
+ * failure (@failed: it returned E_NOMEM or its like); the model then
+ * stays as it is.
+ */
+static uint64_t model_injected, model_copies, model_copy_faults;
+
+static int injected(int failed)
+{
+	if (!failed || !fail_inject_fired())
+		return 0;
+	model_injected++;
+	return 1;
+}
+
 static unsigned rnd_perms(void)
 {
 	static const unsigned p[] = { 0, RO, RW, RW, RW, RX };
@@ -226,10 +259,13 @@ static void op_map_fixed(unsigned s, unsigned n)
 {
 	unsigned perms = rnd_perms(), flags = MAP_FIXED;
 	uintptr_t a = addr_of(s);
+	int rc;
 
 	flags |= rnd(8) ? 0 : VAREA_STACK;
 	flags |= rnd(4) ? 0 : VAREA_POPULATE;
-	EXPECT_OK(aspace_map_anon(cur_as, &a, n * PG, 0, perms, flags));
+	rc = aspace_map_anon(cur_as, &a, n * PG, 0, perms, flags);
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
 	model_set(s, n, ANON, perms, flags & VAREA_STACK, 0, flags & VAREA_POPULATE);
 }
 
@@ -239,12 +275,14 @@ static void op_map_anywhere(unsigned n)
 	unsigned flags = (rnd(8) ? 0 : VAREA_STACK) | (rnd(4) ? 0 : VAREA_POPULATE);
 	unsigned s = model_gap(n, align, flags & VAREA_STACK);
 	uintptr_t a = 0;
+	int rc = aspace_map_anon(cur_as, &a, n * PG, align * PG, perms, flags);
 
-	if (!EXPECT_OK(aspace_map_anon(cur_as, &a, n * PG, align * PG, perms, flags)))
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
 		return;
 	EXPECT_EQ_U(a, addr_of(s));
 	if (s + n > NP) {
 		/* Past the window: not modelled, so it goes again at once. */
+		fail_inject_at(0, 0);
 		EXPECT_OK(aspace_unmap(cur_as, a, n * PG));
 		return;
 	}
@@ -256,6 +294,8 @@ static void op_map_noreplace(unsigned s, unsigned n)
 	uintptr_t a = addr_of(s);
 	int rc = aspace_map_anon(cur_as, &a, n * PG, 0, RW, 0);
 
+	if (injected(rc == E_NOMEM))
+		return;
 	if (free_run(s, n)) {
 		EXPECT_OK(rc);
 		model_set(s, n, ANON, RW, 0, 0, 0);
@@ -270,16 +310,22 @@ static void op_map_phys(unsigned s, unsigned n)
 	unsigned flags = MAP_FIXED | (rnd(3) ? 0 : VAREA_DEVICE) | (rnd(2) ? 0 : VAREA_POPULATE);
 	paddr_t pa = FAKE_RAM_BASE + (paddr_t)p * PG;
 	uintptr_t a = addr_of(s);
+	int rc;
 
 	if (n > NPHYS - p)
 		n = NPHYS - p;
-	EXPECT_OK(aspace_map_phys(cur_as, &a, pa, n * PG, 0, perms, flags));
+	rc = aspace_map_phys(cur_as, &a, pa, n * PG, 0, perms, flags);
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
 	model_set(s, n, PHYS, perms, flags & VAREA_DEVICE, pa, 0);
 }
 
 static void op_unmap(unsigned s, unsigned n)
 {
-	EXPECT_OK(aspace_unmap(cur_as, addr_of(s), n * PG));
+	int rc = aspace_unmap(cur_as, addr_of(s), n * PG);
+
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
 	model_set(s, n, FREE, 0, 0, 0, 0);
 }
 
@@ -292,6 +338,8 @@ static void op_protect(unsigned s, unsigned n)
 		EXPECT_EQ(rc, E_PERM);
 		return;
 	}
+	if (injected(rc == E_NOMEM))
+		return;
 	for (unsigned i = s; i < s + n; i++) {
 		if (i >= NP || m[i].kind == FREE) {
 			EXPECT_EQ(rc, E_NOENT);
@@ -312,6 +360,8 @@ static void op_fault(unsigned i)
 	enum fault_result r = fx_fault(cur_as, addr_of(i) + rnd(PG), acc[k]), want;
 	struct mpage *p = &m[i];
 
+	if (injected(r == FAULT_OOM))
+		return;
 	if (p->kind == FREE)
 		want = i + 1 < NP && (m[i + 1].flags & VAREA_STACK) && m[i + 1].kind == ANON ?
 		       FAULT_STACK_GUARD : FAULT_NO_VAREA;
@@ -325,8 +375,201 @@ static void op_fault(unsigned i)
 	p->frame = 1;
 	if (acc[k] == FAULT_WRITE) {
 		p->tag = ++next_tag;
+		p->tail = ~p->tag;
 		*fx_word(cur_as, addr_of(i)) = p->tag;
+		*fx_word(cur_as, addr_of(i) + PG - 8) = p->tail;
 	}
+}
+
+/* ---- user copies ------------------------------------------------------------------- */
+
+/* Whether a kernel-mode copy may read (or write) page @i of the window. */
+static int accessible(unsigned i, int write)
+{
+	return i < NP && m[i].kind != FREE && (m[i].perms & (write ? MMU_WRITE : MMU_READ));
+}
+
+/* The window page of address @a (NP or more past the window). */
+static unsigned page_of(uintptr_t a)
+{
+	return (unsigned)(a / PG - 1);
+}
+
+/* Bytes of a copy of @len from @a before the first page it may not access. */
+static size_t model_reach(uintptr_t a, size_t len, int write)
+{
+	size_t ok = 0;
+
+	while (ok < len && accessible(page_of(a + ok), write)) {
+		size_t chunk = PG - ((a + ok) & PAGE_MASK);
+
+		ok += chunk < len - ok ? chunk : len - ok;
+	}
+	return ok;
+}
+
+/* The model's byte at offset @off of page @i, or NULL where it does not know it. */
+static uint8_t *model_byte(unsigned i, unsigned off)
+{
+	if (i >= NP || m[i].kind != ANON)
+		return NULL;
+	if (off < 8)
+		return (uint8_t *)&m[i].tag + off;
+	if (off >= PG - 8)
+		return (uint8_t *)&m[i].tail + off - (PG - 8);
+	return NULL;
+}
+
+/*
+ * The copy's bytes [0, @done) from @a, against @buf: a write updates the
+ * known bytes of the model, a read must match them; every anonymous page
+ * reached now has its frame.
+ */
+static void copied(uintptr_t a, const uint8_t *buf, size_t done, int write)
+{
+	for (size_t b = 0; b < done;) {
+		unsigned i = page_of(a + b), off = (a + b) & PAGE_MASK;
+		size_t end = b + (PG - off) < done ? b + (PG - off) : done;
+
+		if (m[i].kind == ANON)
+			m[i].frame = 1;
+		/* Only offsets 0-7 and PG-8..PG-1 are known: visit those. */
+		for (unsigned j = 0; j < 16; j++) {
+			unsigned o = j < 8 ? j : (unsigned)PG - 16 + j;
+			size_t k = b + (o - off);
+			uint8_t *mb = model_byte(i, o);
+
+			if (o < off || o - off >= end - b || !mb)
+				continue;
+			if (write)
+				*mb = buf[k];
+			else if (buf[k] != *mb) {
+				ktest_fail(__FILE__, __LINE__, "copy_from_user %#lx+%zu: byte %zu is %#x, "
+				           "the model has %#x", (unsigned long)a, done, k, buf[k], *mb);
+				return;
+			}
+		}
+		b = end;
+	}
+}
+
+/*
+ * A copy of up to two pages and a bit, anywhere in the window, to or from
+ * the current aspace.  It must succeed when the model allows every page
+ * it reaches, and stop with E_FAULT at the first it does not (or at one
+ * whose fault ran out of an injected allocation).
+ */
+static void op_copy(unsigned s, int write)
+{
+	static uint8_t buf[3 * PAGE_SIZE];
+	uintptr_t a = addr_of(s) + rnd(PG);
+	size_t len = rnd(4) ? rnd(2 * PG + 1) : rnd(17), reach = model_reach(a, len, write), done;
+	uint64_t r = next_tag * 0x9e3779b97f4a7c15ull + 1;
+	int rc;
+
+	aspace_switch(cur_as);
+	if (write) {
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)(fx_rand(&r) >> 24);
+		next_tag++;
+		rc = copy_to_user(a, buf, len);
+	} else {
+		memset(buf, 0xa5, len);
+		rc = copy_from_user(buf, a, len);
+	}
+	done = len ? fake_usercopy_last_copied() : 0;
+	EXPECT_FALSE(fake_user_access_open());
+	if (injected(rc == E_FAULT) && done < reach) {
+		/* Ran out of memory at a page it could access: stops there. */
+		EXPECT_TRUE(done == 0 || !((a + done) & PAGE_MASK));
+		reach = done;
+	}
+	model_copies++;
+	model_copy_faults += rc == E_FAULT;
+	if (!EXPECT_EQ(rc, reach == len ? E_OK : E_FAULT) || !EXPECT_EQ_U(done, reach))
+		return;
+	copied(a, buf, done, write);
+}
+
+/*
+ * Copies the range check must refuse before touching anything: starting
+ * below the aspace, running past its end, wrapping around; and a
+ * zero-length copy, which succeeds at any address.
+ */
+static void op_copy_edge(void)
+{
+	uint8_t buf[32];
+	unsigned k = rnd(4), write = rnd(2);
+	uintptr_t a;
+	size_t len = 1 + rnd(16);
+	uint64_t faults = fake_usercopy_faults();
+	int rc;
+
+	switch (k) {
+	case 0: a = cur_as->base - 1 - rnd(8); break;
+	case 1: a = cur_as->end - 1 - rnd(8); len += 8; break;
+	case 2: a = ~(uintptr_t)0 - rnd(8); break;
+	default: a = rnd(2) ? addr_of(rnd(NP)) : ~(uintptr_t)0; len = 0; break;
+	}
+	aspace_switch(cur_as);
+	memset(buf, 0x5a, sizeof(buf));
+	rc = write ? copy_to_user(a, buf, len) : copy_from_user(buf, a, len);
+	EXPECT_EQ(rc, len ? E_FAULT : E_OK);
+	EXPECT_EQ_U(fake_usercopy_faults(), faults);
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		if (!EXPECT_EQ(buf[i], 0x5a))
+			break;
+}
+
+/*
+ * strncpy_from_user from a known stretch: inside the first word of page
+ * @s, or from its last word on into the next page's first.  The model
+ * says where the NUL is (or that none comes within n), and which pages
+ * the copy reaches before it: the first one it may not read is E_FAULT.
+ */
+static void op_strncpy(unsigned s)
+{
+	char dst[24];
+	unsigned x = rnd(8), head = rnd(2);
+	uintptr_t a = addr_of(s) + (head ? x : PG - 8 + x);
+	size_t n = 1 + rnd(head ? 8 - x : 16 - x);
+	long want = E_RANGE, rc;
+
+	/* Physical pages' content is not modelled: leave them out. */
+	if (m[s].kind == PHYS || (!head && s + 1 < NP && m[s + 1].kind == PHYS))
+		return;
+	for (size_t k = 0; k < n; k++) {
+		unsigned i = page_of(a + k);
+		uint8_t *mb;
+
+		if (!accessible(i, 0)) {
+			want = E_FAULT;
+			break;
+		}
+		mb = model_byte(i, (a + k) & PAGE_MASK);
+		if (!*mb) {
+			want = (long)k;
+			break;
+		}
+	}
+	aspace_switch(cur_as);
+	memset(dst, 0x5a, sizeof(dst));
+	rc = strncpy_from_user(dst, a, n);
+	if (!EXPECT_EQ(rc, want))
+		return;
+	/* Every page it read now has its frame. */
+	for (size_t k = 0; k < (want == E_FAULT ? 0 : want == E_RANGE ? n : (size_t)want + 1); k++)
+		m[page_of(a + k)].frame = 1;
+	if (want == E_FAULT) {
+		/* The pages before the one it could not read were read (one chunk each). */
+		for (size_t k = 0; k < n && accessible(page_of(a + k), 0); k++)
+			m[page_of(a + k)].frame = 1;
+		return;
+	}
+	for (size_t k = 0; k < (want == E_RANGE ? n - 1 : (size_t)want); k++)
+		if (!EXPECT_EQ(dst[k], (char)*model_byte(page_of(a + k), (a + k) & PAGE_MASK)))
+			return;
+	EXPECT_EQ(dst[want == E_RANGE ? n - 1 : (size_t)want], 0);
 }
 
 static void use(unsigned j)
@@ -341,7 +584,13 @@ static void op_fork(void)
 	for (unsigned j = 1; j < NAS; j++) {
 		if (spaces[j])
 			continue;
-		if (!EXPECT_OK(aspace_fork(cur_as, &spaces[j])))
+		int rc = aspace_fork(cur_as, &spaces[j]);
+
+		if (injected(rc == E_NOMEM)) {
+			EXPECT_NULL(spaces[j]);
+			return;
+		}
+		if (!EXPECT_OK(rc))
 			return;
 		memcpy(models[j], m, sizeof(models[j]));
 		forked = 1;
@@ -385,11 +634,15 @@ static void drive(unsigned steps)
 		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
 		unsigned room = NP - s < n ? NP - s : n;
 
+		unsigned op = rnd(24), arm = rnd(8) ? 0 : 1 + rnd(rnd(2) ? 4 : 24), sticky = rnd(2);
+
 		if (src_done)
 			break;
 		model_ops++;
-
-		switch (rnd(20)) {
+		/* strncpy's chunks hide where an injected failure stopped it. */
+		if (arm && op != 19)
+			fail_inject_at(arm, sticky);
+		switch (op) {
 		case 0: case 1: op_map_fixed(s, room); break;
 		case 2: case 3: op_map_anywhere(1 + rnd(6)); break;
 		case 4: op_map_noreplace(s, room); break;
@@ -399,8 +652,13 @@ static void drive(unsigned steps)
 		case 10: op_fork(); break;
 		case 11: op_destroy(rnd(NAS)); break;
 		case 12: case 13: op_switch(rnd(NAS)); break;
+		case 14: case 15: op_copy(s, 1); break;
+		case 16: case 17: op_copy(s, 0); break;
+		case 18: op_copy_edge(); break;
+		case 19: op_strncpy(s); break;
 		default: op_fault(s); break;
 		}
+		fail_inject_at(0, 0);
 		if (compare(step))
 			break;
 		if (!forked && step % 64 == 0 && !EXPECT_EQ(fx_data_frames(), model_frames()))
@@ -421,10 +679,18 @@ static void drive(unsigned steps)
 
 static void run_model(uint64_t s0, unsigned steps)
 {
+	uint64_t inj = model_injected, copies = model_copies, cf = model_copy_faults;
+	uint64_t faults = fake_usercopy_faults();
+
 	src = NULL;
 	src_done = 0;
 	seed = s0;
 	drive(steps);
+	ktest_log("%u steps: %llu user copies (%llu E_FAULT, %llu faults taken), "
+	          "%llu operations failed by injection", steps,
+	          (unsigned long long)(model_copies - copies), (unsigned long long)(model_copy_faults - cf),
+	          (unsigned long long)(fake_usercopy_faults() - faults),
+	          (unsigned long long)(model_injected - inj));
 }
 
 void model_run_bytes(const uint8_t *buf, size_t len)
