@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <kernel/err.h>
-#include <kernel/kmap.h>
 #include <kernel/panic.h>
 #include "aspace_internal.h"
 
@@ -76,20 +75,6 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	as->stats.kinds[f->kind]++;
 	aspace_unlock(as, irq);
 	return r;
-}
-
-enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_access access, int user,
-                                   uintptr_t pc, struct aspace **asp)
-{
-	struct aspace *as = addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
-	struct fault f = { .addr = addr, .pc = pc, .access = access, .user = user };
-
-	*asp = as;
-	if (!as)
-		return FAULT_NO_VAREA;
-	f.kind = pt_query(as->pt, addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
-	         FAULT_NOT_PRESENT : FAULT_PERMISSION;
-	return aspace_fault(as, &f);
 }
 
 /* ---- queries ----------------------------------------------------------------------- */

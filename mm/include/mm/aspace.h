@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/tree.h>
+#include <kernel/kmap.h>
 #include <kernel/spinlock.h>
 #include <mm/asid.h>
 #include <mm/pt.h>
@@ -384,17 +385,6 @@ int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *
 enum fault_result aspace_fault(struct aspace *as, const struct fault *f);
 
 /*
- * A page fault the MMU raised at @addr, as the trap handler (and the
- * host's fake user copies) see it: it goes to the address space it
- * belongs to, the kernel's for addresses of kernel_pt's half, the current
- * user one below, and is classified not-present or permission by asking
- * the table (RISC-V's cause does not say), then aspace_fault().  *@asp
- * gets the aspace (NULL when there is none: FAULT_NO_VAREA).
- */
-enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_access access, int user,
-                                   uintptr_t pc, struct aspace **asp);
-
-/*
  * Check @as: vareas sorted, non-overlapping, inside [base, end), sizes and
  * offsets page-aligned, perms and flags valid, the count and the gap
  * search's bookkeeping right; every page-table leaf in [base, end) inside
@@ -410,6 +400,29 @@ int aspace_check(struct aspace *as);
  */
 void aspace_switch(struct aspace *as);
 struct aspace *aspace_current(void);
+
+/*
+ * A page fault the MMU raised at @addr, as the trap handler (and the
+ * host's fake user copies) see it: it goes to the address space it
+ * belongs to, the kernel's for addresses of kernel_pt's half, the current
+ * user one below, and is classified not-present or permission by asking
+ * the table (RISC-V's cause does not say), then aspace_fault().  *@asp
+ * gets the aspace (NULL when there is none: FAULT_NO_VAREA).  Inline: it
+ * is on every fault's path.
+ */
+static inline enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_access access,
+                                                 int user, uintptr_t pc, struct aspace **asp)
+{
+	struct aspace *as = addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
+	struct fault f = { .addr = addr, .pc = pc, .access = access, .user = user };
+
+	*asp = as;
+	if (!as)
+		return FAULT_NO_VAREA;
+	f.kind = pt_query(as->pt, addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
+	         FAULT_NOT_PRESENT : FAULT_PERMISSION;
+	return aspace_fault(as, &f);
+}
 
 /* ---- for memory objects ------------------------------------------------------ */
 
