@@ -12,8 +12,8 @@
  * its fixup and returns the bytes not copied, as the arch loops do:
  * every byte before the faulting page has been copied.
  *
- * Copies outside arch_user_access_begin()/_end(), a fixup missing from
- * the table, or a fault that "resolves" without making the page
+ * Copies outside arch_user_access_begin()/_end(), a fixup other than the
+ * loop's own, or a fault that "resolves" without making the page
  * accessible fail the running case.
  */
 #include <string.h>
@@ -25,20 +25,28 @@
 #include <mm/usercopy.h>
 #include "fake_usercopy.h"
 
-/* Made-up addresses of the copy loop's user load and store, and of its fixup. */
-#define LOAD_PC  0x10000ul
-#define STORE_PC 0x10008ul
-#define FIXUP_PC 0x10010ul
+/*
+ * Made-up addresses of the copy loop's user load and store and of their
+ * fixups, different so that a lookup must match the faulting pc, and a
+ * decoy entry that no copy faults at.
+ */
+#define LOAD_PC   0x10000ul
+#define STORE_PC  0x10008ul
+#define DECOY_PC  0x10010ul
+#define LOAD_FIX  0x10100ul
+#define STORE_FIX 0x10108ul
+#define DECOY_FIX 0x10110ul
 
 __asm__(".pushsection ex_table, \"a\"\n"
         ".balign 8\n"
-        ".quad 0x10000, 0x10010\n"
-        ".quad 0x10008, 0x10010\n"
+        ".quad 0x10010, 0x10110\n"
+        ".quad 0x10000, 0x10100\n"
+        ".quad 0x10008, 0x10108\n"
         ".popsection\n");
 
 static unsigned long open_;
 static uint64_t faults;
-static size_t last_copied;
+static struct fake_copy last;
 
 unsigned long arch_user_access_begin(void)
 {
@@ -63,9 +71,15 @@ uint64_t fake_usercopy_faults(void)
 	return faults;
 }
 
-size_t fake_usercopy_last_copied(void)
+const struct fake_copy *fake_usercopy_last(void)
 {
-	return last_copied;
+	return &last;
+}
+
+void fake_usercopy_pcs(uintptr_t pc[3], uintptr_t fixup[3])
+{
+	pc[0] = LOAD_PC, pc[1] = STORE_PC, pc[2] = DECOY_PC;
+	fixup[0] = LOAD_FIX, fixup[1] = STORE_FIX, fixup[2] = DECOY_FIX;
 }
 
 /* The kernel address @va reaches through the MMU for @access, or NULL. */
@@ -82,11 +96,11 @@ static void *translate(uintptr_t va, int write)
 
 static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 {
-	uintptr_t pc = to_user ? STORE_PC : LOAD_PC;
+	uintptr_t pc = to_user ? STORE_PC : LOAD_PC, fix = to_user ? STORE_FIX : LOAD_FIX;
 	size_t done = 0;
 	int tries = 0;
 
-	last_copied = 0;
+	last = (struct fake_copy){ .seq = last.seq + 1, .stopped = 0 };
 	if (!open_) {
 		ktest_fail(__FILE__, __LINE__, "user copy with user access closed");
 		return n;
@@ -106,7 +120,7 @@ static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 			else
 				memcpy((char *)kbuf + done, p, chunk);
 			done += chunk;
-			last_copied = done;
+			last.copied = done;
 			tries = 0;
 			continue;
 		}
@@ -121,9 +135,13 @@ static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 			}
 			continue;
 		}
-		if (ex_table_fixup(pc) != FIXUP_PC)
-			ktest_fail(__FILE__, __LINE__, "no fixup for the copy loop at %#lx",
-			           (unsigned long)pc);
+		if (ex_table_fixup(pc) != fix)
+			ktest_fail(__FILE__, __LINE__, "ex_table_fixup(%#lx) is %#lx, not the loop's "
+			           "fixup %#lx", (unsigned long)pc, (unsigned long)ex_table_fixup(pc),
+			           (unsigned long)fix);
+		last.stopped = 1;
+		last.fault_addr = va;
+		last.fault = r;
 		return n - done;
 	}
 	return 0;

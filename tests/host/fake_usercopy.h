@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <mm/aspace.h>
 
 /* Whether user access is open (between arch_user_access_begin and _end). */
 int fake_user_access_open(void);
@@ -11,10 +12,20 @@ int fake_user_access_open(void);
 /* Faults the copy loops have raised since the program started. */
 uint64_t fake_usercopy_faults(void);
 
+/* What the last run of a copy loop did. */
+struct fake_copy {
+	uint64_t seq;                /* copy loops run since the program started */
+	size_t copied;               /* bytes copied before it returned */
+	int stopped;                 /* at a fault it could not resolve: */
+	uintptr_t fault_addr;        /* its address */
+	enum fault_result fault;     /* and its result */
+};
+const struct fake_copy *fake_usercopy_last(void);
+
 /*
- * Bytes the last copy loop copied before it returned (all of them, or
- * those before the page it could not fault in).
+ * The loop's user load, user store and a decoy listed in its exception
+ * table, and the fixup each has there.
  */
-size_t fake_usercopy_last_copied(void);
+void fake_usercopy_pcs(uintptr_t pc[3], uintptr_t fixup[3]);
 
 #endif
