@@ -7,6 +7,7 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "aspace_fixture.h"
+#include "fail_inject.h"
 #include "fake_arch.h"
 #include "fake_mmu.h"
 #include "fake_ram.h"
@@ -26,6 +27,7 @@ static uint64_t heap_frames(void)
 
 static void setup(unsigned levels, int big)
 {
+	fail_inject_at(0, 0);   /* a case that ended early may have left it armed */
 	if (big)
 		fake_ram_setup_big();
 	else
@@ -53,6 +55,7 @@ void fx_setup_big(unsigned levels)
 
 void fx_teardown(void)
 {
+	fail_inject_at(0, 0);
 	if (fx_as) {
 		EXPECT_EQ(aspace_check(fx_as), 0);
 		EXPECT_EQ(pt_audit(fx_as->pt), 0);

@@ -383,6 +383,18 @@ static void op_fault(unsigned i)
 
 /* ---- user copies ------------------------------------------------------------------- */
 
+/* Page @i of the current model; past the window it fails the case (and gives a blank). */
+static struct mpage *mp(unsigned i)
+{
+	static struct mpage blank;
+
+	if (i < NP)
+		return &m[i];
+	ktest_fail(__FILE__, __LINE__, "page %u is past the model's window", i);
+	memset(&blank, 0, sizeof(blank));
+	return &blank;
+}
+
 /* Whether a kernel-mode copy may read (or write) page @i of the window. */
 static int accessible(unsigned i, int write)
 {
@@ -408,10 +420,19 @@ static size_t model_reach(uintptr_t a, size_t len, int write)
 	return ok;
 }
 
-/* The model's byte at offset @off of page @i, or NULL where it does not know it. */
+/*
+ * The byte at offset @off of page @i as the model knows it, or NULL: of
+ * an anonymous page the first and last 8 bytes (its tag and tail words);
+ * of a physical one any byte, in the physical page the model says it
+ * maps (the fake RAM).
+ */
 static uint8_t *model_byte(unsigned i, unsigned off)
 {
-	if (i >= NP || m[i].kind != ANON)
+	if (i >= NP)
+		return NULL;
+	if (m[i].kind == PHYS)
+		return (uint8_t *)pa_to_va(m[i].pa) + off;
+	if (m[i].kind != ANON)
 		return NULL;
 	if (off < 8)
 		return (uint8_t *)&m[i].tag + off;
@@ -420,26 +441,45 @@ static uint8_t *model_byte(unsigned i, unsigned off)
 	return NULL;
 }
 
+/* Whether another page of [@a, @a + @len) maps the same physical page as page @i. */
+static int phys_alias(unsigned i, uintptr_t a, size_t len)
+{
+	for (unsigned j = page_of(a); len && j <= page_of(a + len - 1) && j < NP; j++)
+		if (j != i && m[j].kind == PHYS && m[j].pa == m[i].pa)
+			return 1;
+	return 0;
+}
+
 /*
- * The copy's bytes [0, @done) from @a, against @buf: a write updates the
- * known bytes of the model, a read must match them; every anonymous page
- * reached now has its frame.
+ * The copy's bytes [0, @done) from @a, against @buf.  Anonymous pages: a
+ * write updates the model's known bytes, a read must match them, and the
+ * page now has its frame.  Physical pages: every byte must be that of
+ * the physical page the model maps there (for a write, unless another
+ * page of the copy maps the same one and wrote it later).
  */
 static void copied(uintptr_t a, const uint8_t *buf, size_t done, int write)
 {
 	for (size_t b = 0; b < done;) {
 		unsigned i = page_of(a + b), off = (a + b) & PAGE_MASK;
 		size_t end = b + (PG - off) < done ? b + (PG - off) : done;
+		struct mpage *p = mp(i);
 
-		if (m[i].kind == ANON)
-			m[i].frame = 1;
+		if (p->kind == PHYS && !(write && phys_alias(i, a, done)) &&
+		    memcmp(model_byte(i, off), buf + b, end - b)) {
+			ktest_fail(__FILE__, __LINE__, "copy %s %#lx+%zu: page %u is not physical "
+			           "%#llx", write ? "to" : "from", (unsigned long)a, done, i,
+			           (unsigned long long)p->pa);
+			return;
+		}
+		if (p->kind == ANON)
+			p->frame = 1;
 		/* Only offsets 0-7 and PG-8..PG-1 are known: visit those. */
-		for (unsigned j = 0; j < 16; j++) {
+		for (unsigned j = 0; j < 16 && p->kind == ANON; j++) {
 			unsigned o = j < 8 ? j : (unsigned)PG - 16 + j;
 			size_t k = b + (o - off);
 			uint8_t *mb = model_byte(i, o);
 
-			if (o < off || o - off >= end - b || !mb)
+			if (o < off || o - off >= end - b)
 				continue;
 			if (write)
 				*mb = buf[k];
@@ -454,17 +494,31 @@ static void copied(uintptr_t a, const uint8_t *buf, size_t done, int write)
 }
 
 /*
- * A copy of up to two pages and a bit, anywhere in the window, to or from
- * the current aspace.  It must succeed when the model allows every page
- * it reaches, and stop with E_FAULT at the first it does not (or at one
- * whose fault ran out of an injected allocation).
+ * Whether the copy loop's last run was stopped by a fault that ran out of
+ * memory, which only an injected failure may explain; counts it.
  */
-static void op_copy(unsigned s, int write)
+static int stopped_by_injection(const struct fake_copy *fc)
+{
+	if (!fc->stopped || fc->fault != FAULT_OOM)
+		return 0;
+	if (!EXPECT_TRUE(fail_inject_fired()))
+		return 0;
+	model_injected++;
+	return 1;
+}
+
+/*
+ * A copy of @len bytes at @a, to or from the current aspace.  It must
+ * succeed when the model allows every page it reaches, and stop with
+ * E_FAULT at the first it does not, or at one whose fault ran out of an
+ * injected allocation.
+ */
+static void op_copy_at(uintptr_t a, size_t len, int write)
 {
 	static uint8_t buf[3 * PAGE_SIZE];
-	uintptr_t a = addr_of(s) + rnd(PG);
-	size_t len = rnd(4) ? rnd(2 * PG + 1) : rnd(17), reach = model_reach(a, len, write), done;
-	uint64_t r = next_tag * 0x9e3779b97f4a7c15ull + 1;
+	const struct fake_copy *fc = fake_usercopy_last();
+	size_t reach = model_reach(a, len, write), done;
+	uint64_t r = next_tag * 0x9e3779b97f4a7c15ull + 1, seq = fc->seq;
 	int rc;
 
 	aspace_switch(cur_as);
@@ -477,11 +531,14 @@ static void op_copy(unsigned s, int write)
 		memset(buf, 0xa5, len);
 		rc = copy_from_user(buf, a, len);
 	}
-	done = len ? fake_usercopy_last_copied() : 0;
+	/* Inside the aspace, every copy but an empty one runs the loop once. */
+	if (!EXPECT_EQ_U(fc->seq, seq + (len != 0)))
+		return;
+	done = len ? fc->copied : 0;
 	EXPECT_FALSE(fake_user_access_open());
-	if (injected(rc == E_FAULT) && done < reach) {
-		/* Ran out of memory at a page it could access: stops there. */
-		EXPECT_TRUE(done == 0 || !((a + done) & PAGE_MASK));
+	if (rc == E_FAULT && stopped_by_injection(fc)) {
+		if (!EXPECT_LT(done, reach))
+			return;
 		reach = done;
 	}
 	model_copies++;
@@ -492,14 +549,30 @@ static void op_copy(unsigned s, int write)
 }
 
 /*
- * Copies the range check must refuse before touching anything: starting
- * below the aspace, running past its end, wrapping around; and a
- * zero-length copy, which succeeds at any address.
+ * A copy of up to two pages and a bit, anywhere in the window: often from
+ * near the start or the end of a page, so that short copies reach the
+ * words the model knows.
+ */
+static void op_copy(unsigned s, int write)
+{
+	unsigned k = rnd(4);
+	uintptr_t a = addr_of(s) + (k == 0 ? rnd(8) : k == 1 ? PG - 1 - rnd(24) : rnd(PG));
+	size_t len = rnd(4) ? rnd(2 * PG + 1) : rnd(17);
+
+	op_copy_at(a, len, write);
+}
+
+/*
+ * The range check's edges.  Refused before touching anything: starting
+ * below the aspace, running past its end, wrapping around.  Allowed: a
+ * zero-length copy at any address, a copy from the aspace's first byte
+ * (the window's first page), and one ending at its last byte (a page
+ * mapped there for the while, outside the model's window).
  */
 static void op_copy_edge(void)
 {
-	uint8_t buf[32];
-	unsigned k = rnd(4), write = rnd(2);
+	uint8_t buf[32], back[32];
+	unsigned k = rnd(6), write = rnd(2);
 	uintptr_t a;
 	size_t len = 1 + rnd(16);
 	uint64_t faults = fake_usercopy_faults();
@@ -509,7 +582,25 @@ static void op_copy_edge(void)
 	case 0: a = cur_as->base - 1 - rnd(8); break;
 	case 1: a = cur_as->end - 1 - rnd(8); len += 8; break;
 	case 2: a = ~(uintptr_t)0 - rnd(8); break;
-	default: a = rnd(2) ? addr_of(rnd(NP)) : ~(uintptr_t)0; len = 0; break;
+	case 3: a = rnd(2) ? addr_of(rnd(NP)) : ~(uintptr_t)0; len = 0; break;
+	case 4:
+		EXPECT_EQ_U(addr_of(0), cur_as->base);
+		op_copy_at(cur_as->base, len, write);
+		return;
+	default:
+		fail_inject_at(0, 0);
+		a = cur_as->end - PG;
+		if (!EXPECT_OK(aspace_map_anon(cur_as, &a, PG, 0, RW, MAP_FIXED)))
+			return;
+		aspace_switch(cur_as);
+		for (unsigned i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)(next_tag + i);
+		EXPECT_OK(copy_to_user(cur_as->end - len, buf, len));
+		memset(back, 0, sizeof(back));
+		EXPECT_OK(copy_from_user(back, cur_as->end - len, len));
+		EXPECT_EQ(memcmp(back, buf, len), 0);
+		EXPECT_OK(aspace_unmap(cur_as, a, PG));
+		return;
 	}
 	aspace_switch(cur_as);
 	memset(buf, 0x5a, sizeof(buf));
@@ -522,22 +613,22 @@ static void op_copy_edge(void)
 }
 
 /*
- * strncpy_from_user from a known stretch: inside the first word of page
- * @s, or from its last word on into the next page's first.  The model
- * says where the NUL is (or that none comes within n), and which pages
- * the copy reaches before it: the first one it may not read is E_FAULT.
+ * strncpy_from_user from a stretch the model knows: inside the first word
+ * of page @s, or from its last word on into the next page's first (any
+ * bytes of physical pages).  The model says where the NUL is (or that
+ * none comes within n), and which pages the copy reaches before it: the
+ * first one it may not read is E_FAULT, as is one whose fault ran out of
+ * an injected allocation.
  */
 static void op_strncpy(unsigned s)
 {
+	const struct fake_copy *fc = fake_usercopy_last();
 	char dst[24];
 	unsigned x = rnd(8), head = rnd(2);
-	uintptr_t a = addr_of(s) + (head ? x : PG - 8 + x);
-	size_t n = 1 + rnd(head ? 8 - x : 16 - x);
+	uintptr_t a = addr_of(s) + (head ? x : PG - 8 + x), stop;
+	size_t n = 1 + rnd(head ? 8 - x : 16 - x), upto;
 	long want = E_RANGE, rc;
 
-	/* Physical pages' content is not modelled: leave them out. */
-	if (m[s].kind == PHYS || (!head && s + 1 < NP && m[s + 1].kind == PHYS))
-		return;
 	for (size_t k = 0; k < n; k++) {
 		unsigned i = page_of(a + k);
 		uint8_t *mb;
@@ -547,6 +638,11 @@ static void op_strncpy(unsigned s)
 			break;
 		}
 		mb = model_byte(i, (a + k) & PAGE_MASK);
+		if (!mb) {
+			ktest_fail(__FILE__, __LINE__, "strncpy at %#lx+%zu: byte %zu unknown",
+			           (unsigned long)a, n, k);
+			return;
+		}
 		if (!*mb) {
 			want = (long)k;
 			break;
@@ -555,17 +651,20 @@ static void op_strncpy(unsigned s)
 	aspace_switch(cur_as);
 	memset(dst, 0x5a, sizeof(dst));
 	rc = strncpy_from_user(dst, a, n);
-	if (!EXPECT_EQ(rc, want))
-		return;
-	/* Every page it read now has its frame. */
-	for (size_t k = 0; k < (want == E_FAULT ? 0 : want == E_RANGE ? n : (size_t)want + 1); k++)
-		m[page_of(a + k)].frame = 1;
-	if (want == E_FAULT) {
-		/* The pages before the one it could not read were read (one chunk each). */
-		for (size_t k = 0; k < n && accessible(page_of(a + k), 0); k++)
-			m[page_of(a + k)].frame = 1;
+	if (rc == E_FAULT && want != E_FAULT && stopped_by_injection(fc)) {
+		/* The pages before the one whose fault failed were read. */
+		for (stop = a; page_of(stop) < page_of(fc->fault_addr); stop += PG)
+			mp(page_of(stop))->frame = 1;
 		return;
 	}
+	if (!EXPECT_EQ(rc, want))
+		return;
+	/* Every page it read now has its frame: up to the NUL, or the page it could not read. */
+	upto = want == E_RANGE ? n : want >= 0 ? (size_t)want + 1 : model_reach(a, n, 0);
+	for (size_t k = 0; k < upto; k++)
+		mp(page_of(a + k))->frame = 1;
+	if (want == E_FAULT)
+		return;
 	for (size_t k = 0; k < (want == E_RANGE ? n - 1 : (size_t)want); k++)
 		if (!EXPECT_EQ(dst[k], (char)*model_byte(page_of(a + k), (a + k) & PAGE_MASK)))
 			return;
@@ -639,8 +738,7 @@ static void drive(unsigned steps)
 		if (src_done)
 			break;
 		model_ops++;
-		/* strncpy's chunks hide where an injected failure stopped it. */
-		if (arm && op != 19)
+		if (arm)
 			fail_inject_at(arm, sticky);
 		switch (op) {
 		case 0: case 1: op_map_fixed(s, room); break;
