@@ -277,6 +277,22 @@ int aspace_map(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align
 	return rc;
 }
 
+/*
+ * Map @r (checked) with its freshly created object @r->obj, NULL when
+ * creating it failed (E_NOMEM); the object is dropped when the map fails.
+ */
+static int map_new(struct aspace *as, uintptr_t *addr, struct map_req *r)
+{
+	int rc;
+
+	if (!r->obj)
+		return E_NOMEM;
+	rc = map(as, addr, r);
+	if (rc)
+		mem_obj_put(r->obj);
+	return rc;
+}
+
 int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
                     unsigned perms, unsigned flags)
 {
@@ -286,12 +302,7 @@ int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t 
 	if (rc)
 		return rc;
 	r.obj = anon_obj_create(size);
-	if (!r.obj)
-		return E_NOMEM;
-	rc = map(as, addr, &r);
-	if (rc)
-		mem_obj_put(r.obj);
-	return rc;
+	return map_new(as, addr, &r);
 }
 
 int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
@@ -300,19 +311,10 @@ int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t siz
 	struct map_req r = { *addr, size, align, perms, flags, NULL, 0, 0 };
 	int rc = map_check(as, &r);
 
-	if (rc)
+	if (rc || (rc = pt_pa_check(pa, size)))
 		return rc;
-	if (pa & PAGE_MASK)
-		return E_ALIGN;
-	if (pa + (size - 1) < pa)
-		return E_OVERFLOW;
 	r.obj = phys_obj_create(pa, size, flags & VAREA_DEVICE);
-	if (!r.obj)
-		return E_NOMEM;
-	rc = map(as, addr, &r);
-	if (rc)
-		mem_obj_put(r.obj);
-	return rc;
+	return map_new(as, addr, &r);
 }
 
 /* ---- unmap -------------------------------------------------------------------------------- */

@@ -627,12 +627,8 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 	struct op op;
 	int rc = check_range(pt, va, size, &op.last);
 
-	if (rc)
+	if (rc || (rc = pt_pa_check(pa, size)))
 		return rc;
-	if (pa & PAGE_MASK)
-		return E_ALIGN;
-	if (pa + (size - 1) < pa)
-		return E_OVERFLOW;
 	rc = check_flags(pt, flags);
 	if (rc)
 		return rc;

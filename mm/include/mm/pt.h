@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <arch/mmu.h>
+#include <kernel/err.h>
 #include <mm/types.h>
 
 struct pt {
@@ -86,6 +87,21 @@ void pt_recount(struct pt *pt);
 /* Free every table page of @pt (not the pages it maps).  The caller has
  * made sure no CPU uses it any more. */
 void pt_destroy(struct pt *pt);
+
+/*
+ * The checks of a physical range [pa, pa + size) (size non-zero) that
+ * need nothing else: E_ALIGN when @pa is not page-aligned, E_OVERFLOW
+ * when the range wraps, else E_OK.  pt_map() and aspace_map_phys() share
+ * them.
+ */
+static inline int pt_pa_check(paddr_t pa, uint64_t size)
+{
+	if (pa & PAGE_MASK)
+		return E_ALIGN;
+	if (pa + (size - 1) < pa)
+		return E_OVERFLOW;
+	return E_OK;
+}
 
 /*
  * Map [va, va + size) to [pa, pa + size) with MMU_* @flags.  va, pa and
