@@ -18,7 +18,6 @@
  */
 #include <string.h>
 #include <arch/arch.h>
-#include <kernel/kmap.h>
 #include <kernel/ktest.h>
 #include <mm/aspace.h>
 #include <mm/page.h>
@@ -85,7 +84,7 @@ void fake_usercopy_pcs(uintptr_t pc[3], uintptr_t fixup[3])
 /* The kernel address @va reaches through the MMU for @access, or NULL. */
 static void *translate(uintptr_t va, int write)
 {
-	struct aspace *as = va >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
+	struct aspace *as = aspace_of(va);
 	unsigned need = MMU_USER | (write ? MMU_WRITE : MMU_READ), flags;
 	paddr_t pa;
 

@@ -402,10 +402,19 @@ void aspace_switch(struct aspace *as);
 struct aspace *aspace_current(void);
 
 /*
+ * The address space the MMU translates @addr in: the kernel's for
+ * addresses of kernel_pt's half, the current user one below (NULL when
+ * there is none).
+ */
+static inline struct aspace *aspace_of(uintptr_t addr)
+{
+	return addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
+}
+
+/*
  * A page fault the MMU raised at @addr, as the trap handler (and the
  * host's fake user copies) see it: it goes to the address space it
- * belongs to, the kernel's for addresses of kernel_pt's half, the current
- * user one below, and is classified not-present or permission by asking
+ * belongs to (aspace_of()), and is classified not-present or permission by asking
  * the table (RISC-V's cause does not say), then aspace_fault().  *@asp
  * gets the aspace (NULL when there is none: FAULT_NO_VAREA).  Inline: it
  * is on every fault's path.
@@ -413,7 +422,7 @@ struct aspace *aspace_current(void);
 static inline enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_access access,
                                                  int user, uintptr_t pc, struct aspace **asp)
 {
-	struct aspace *as = addr >= kernel_pt.va_start ? &kernel_aspace : aspace_current();
+	struct aspace *as = aspace_of(addr);
 	struct fault f = { .addr = addr, .pc = pc, .access = access, .user = user };
 
 	*asp = as;
