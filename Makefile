@@ -38,8 +38,20 @@ EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
 EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
-INCLUDES := -Ikernel/include -Imm/include -Iarch/include -Iarch/$(ARCH)/include
-CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) $(INCLUDES) \
+# Layers include only downwards, and each is built with the include paths
+# of itself and the layers below it, so an upward #include fails the build
+# (docs/architecture.md, "Layers"):
+#   arch interface headers  <  lib/  <  arch sources  <  mm/  <  kernel/  <  tests/
+INC_ARCH   := -Iarch/include -Iarch/$(ARCH)/include
+INC_LIB    := -Ilib/include $(INC_ARCH)
+INC_MM     := $(INC_LIB) -Imm/include
+INC_KERNEL := $(INC_MM) -Ikernel
+# Which include paths a source file gets, by its folder.
+layer_inc = $(strip $(if $(filter lib/%,$(1)),$(INC_LIB),\
+                  $(if $(filter arch/%,$(1)),$(INC_LIB),\
+                  $(if $(filter mm/%,$(1)),$(INC_MM),\
+                  $(if $(filter kernel/%,$(1)),$(INC_KERNEL),$(INC_KERNEL) $(TEST_INC))))))
+CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) \
             -ffreestanding -fno-omit-frame-pointer -fno-stack-protector -fno-jump-tables \
             -fno-common -ffunction-sections -fdata-sections -fno-pie \
             $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
@@ -51,7 +63,14 @@ LDFLAGS  := --specs=picolibc.specs -nostartfiles -static -no-pie \
             $(foreach f,$(ARCH_LDFLAGS),-Wl,$(f)) -T $(B)/kernel.ld
 LIBS     := -Wl,--start-group -lc -lgcc -Wl,--end-group
 
-SRCS := $(wildcard kernel/*.c mm/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S tests/kernel/*.c)
+# Tests are found by name (docs/testing.md): in tests/<module>/, <name>.c
+# runs in the kernel, <name>_host.c on the host, <name>_both.c in both;
+# tests/testlib/ is the shared test library (host/: host-only parts).
+TEST_INC     := -Itests/testlib
+KERNEL_TESTS := $(filter-out %_host.c tests/fuzz/%,$(wildcard tests/*/*.c)) $(wildcard tests/testlib/*.c)
+HOST_TESTS   := $(wildcard tests/*/*_host.c tests/*/*_both.c tests/testlib/*.c tests/testlib/host/*.c)
+
+SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c kernel/*/*.c) $(KERNEL_TESTS)
 OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
 
 .PHONY: fuzz all run debug test host-test boot-test tools-test clean help setup bench bench-boot
@@ -70,12 +89,12 @@ setup: $(SETUP)
 $(B)/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(call layer_inc,$<) -c $< -o $@
 
 $(B)/%.o: %.S | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
-	$(Q)$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(call layer_inc,$<) -D__ASSEMBLY__ -c $< -o $@
 
 $(B)/kernel.ld: linker/kernel.ld.S boards/$(BOARD)/board.mk | $(SETUP)
 	@mkdir -p $(@D)
@@ -98,7 +117,21 @@ $(B)/kernel.elf: $(OBJS) $(B)/kernel.ld tools/ksyms.py
 	  echo "W^X: $@ has a writable and executable segment" >&2; exit 1; fi
 	@mv $@.tmp $@
 
-$(B)/Image: $(B)/kernel.elf
+# Every header compiles alone with its own layer's include paths (the arch
+# interface's with the arch's only): a header that includes upwards, or
+# leans on its includer, fails the build here.
+LAYER_HDRS := $(wildcard arch/include/arch/*.h arch/$(ARCH)/include/arch/*.h lib/include/lib/*.h \
+                mm/include/mm/*.h mm/*.h kernel/*/*.h)
+$(B)/layers.ok: $(LAYER_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(Q)for h in $(LAYER_HDRS); do \
+	  case $$h in arch/*) inc="$(INC_ARCH)";; lib/*) inc="$(INC_LIB)";; \
+	    mm/*) inc="$(INC_MM)";; *) inc="$(INC_KERNEL)";; esac; \
+	  echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -iquote . $$inc -fsyntax-only -x c - \
+	    || { echo "layers: $$h does not compile with its layer's include paths" >&2; exit 1; }; done
+	@touch $@
+
+$(B)/Image: $(B)/kernel.elf $(B)/layers.ok
 	$(Q)$(OBJCOPY) -O binary $< $@
 
 QEMU_CMD = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
@@ -119,21 +152,33 @@ debug: $(B)/Image
 
 COMMA       := ,
 HOST_CC     ?= gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikernel/include -Imm/include -Iarch/include -Itests/host -Itests/host/include \
+# The host build runs lib/ and mm/ over the fake arch (arch/fake/: RAM, an
+# MMU that checks break-before-make, user-copy loops), with the same layer
+# include paths as the kernel; arch/fake and the tests get all of them.
+HOST_INC_ARCH   := -Iarch/include -Iarch/fake/include
+HOST_INC_LIB    := -Ilib/include $(HOST_INC_ARCH)
+HOST_INC_MM     := $(HOST_INC_LIB) -Imm/include
+HOST_INC_TESTS  := $(HOST_INC_MM) -Ikernel -Iarch/fake $(TEST_INC) -Itests/testlib/host
+host_layer_inc   = $(strip $(if $(filter lib/%,$(1)),$(HOST_INC_LIB),\
+                     $(if $(filter mm/%,$(1)),$(HOST_INC_MM),$(HOST_INC_TESTS))))
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
-HOST_SRCS   := kernel/ktest.c kernel/err.c kernel/fdt.c kernel/cmdline.c kernel/names.c \
-               $(wildcard mm/*.c) $(wildcard tests/host/*.c) \
-               tests/kernel/test_cmdline.c \
-               tests/kernel/test_memmap.c
-HOST_DTS    := $(wildcard tests/host/fdt/*.dts)
-HOST_DTB    := $(patsubst tests/host/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
+HOST_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c) $(HOST_TESTS)
+HOST_OBJS   := $(patsubst %.c,$(HOSTB)/obj/%.o,$(HOST_SRCS))
+HOST_DTS    := $(wildcard tests/lib/fdt/*.dts)
+HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
 
-$(HOSTB)/ktest-host: $(HOST_SRCS) $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h tests/host/*.h tests/host/arch/*.h) | $(SETUP)
+$(HOSTB)/obj/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(HOST_SRCS) -o $@
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(call host_layer_inc,$<) -MMD -MP -c $< -o $@
 
-$(HOSTB)/fdt/%.dtb: tests/host/fdt/%.dts | $(SETUP)
+$(HOSTB)/ktest-host: $(HOST_OBJS)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(HOST_OBJS) -o $@
+
+$(HOSTB)/fdt/%.dtb: tests/lib/fdt/%.dts | $(SETUP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
 
@@ -146,12 +191,12 @@ $(HOSTB)/fdt/%.dtb: tests/host/fdt/%.dts | $(SETUP)
 FUZZ_CC     ?= clang
 FUZZ_TIME   ?= 60
 FUZZ_FLAGS  ?=
-FUZZ_CFLAGS := $(filter-out -fsanitize=address$(COMMA)undefined,$(HOST_CFLAGS)) \
+FUZZ_CFLAGS := $(filter-out -fsanitize=address$(COMMA)undefined,$(HOST_CFLAGS)) $(HOST_INC_TESTS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-coverage=trace-cmp \
                -fsanitize-coverage-allowlist=tests/fuzz/coverage.allow
-FUZZ_SRCS   := $(filter-out tests/host/main.c,$(HOST_SRCS)) tests/fuzz/fuzz_mm.c
+FUZZ_SRCS   := $(filter-out tests/testlib/host/main.c,$(HOST_SRCS)) tests/fuzz/fuzz_mm.c
 
-$(HOSTB)/fuzz-mm: $(FUZZ_SRCS) tests/fuzz/coverage.allow $(wildcard kernel/include/kernel/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h tests/host/*.h tests/host/arch/*.h) | $(SETUP)
+$(HOSTB)/fuzz-mm: $(FUZZ_SRCS) tests/fuzz/coverage.allow $(wildcard lib/include/lib/*.h mm/include/mm/*.h mm/*.h arch/include/arch/*.h arch/fake/*.h tests/testlib/*.h tests/testlib/host/*.h) | $(SETUP)
 	@tools/setup.sh fuzz
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@
@@ -221,4 +266,4 @@ bench-check: $(B)/Image
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)

@@ -3,7 +3,7 @@
  *   -DLD_ARCH=<riscv|aarch64> -DTEXT_OFFSET=<the board's offset into RAM>;
  * the image is linked at KERNEL_IMAGE_BASE + TEXT_OFFSET (mm/layout.h).
  * The image is position independent until the MMU is on (it runs at its
- * physical load address first, see kernel/boot_mmu.c).
+ * physical load address first, see mm/boot/boot_mmu.c).
  *
  * Three loadable segments, each page-aligned so the MMU can give each its
  * own permissions: text (R+X), rodata (R), data+bss (R+W).  No segment is

@@ -36,8 +36,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <arch/arch.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "anon_internal.h"

@@ -45,8 +45,8 @@
  * survivor, which may belong to another aspace: safe while the kernel
  * runs on one CPU (as it does now); SMP needs one lock over the chains.
  */
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include <arch/arch.h>
 #include <mm/heap.h>
 #include <mm/page.h>

@@ -6,9 +6,9 @@
  * checker in aspace_fault.c; the varea tree in varea.c.
  */
 #include <string.h>
-#include <kernel/err.h>
-#include <kernel/kmap.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <mm/kmap.h>
+#include <lib/panic.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include "aspace_internal.h"

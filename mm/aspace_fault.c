@@ -3,8 +3,8 @@
  * invariant checker.
  */
 #include <stdio.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include "aspace_internal.h"
 
 /* ---- faults ------------------------------------------------------------------------- */

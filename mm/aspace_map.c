@@ -17,8 +17,8 @@
  * block.  So page-table calls on whole vareas cannot fail; only those at
  * the ends of the operation's range can.
  */
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include "aspace_internal.h"
 
 /* ---- populating ---------------------------------------------------------------------- */

@@ -10,8 +10,8 @@
  * over the vareas plus one pt_protect() per writable anonymous varea, the
  * only per-page work.
  */
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include "anon_internal.h"
 
 /* @pva's twin in @child, holding its own reference to @obj. */

@@ -3,7 +3,7 @@
  * frames for anything larger.  See mm/include/mm/heap.h for the contract.
  */
 #include <string.h>
-#include <kernel/panic.h>
+#include <lib/panic.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "slab_internal.h"

@@ -1,6 +1,6 @@
 /* The boot memory map and region allocator (see mm/include/mm/memmap.h). */
 #include <string.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include <mm/memmap.h>
 
 #define PAGE 4096ULL

@@ -10,9 +10,9 @@
  */
 #include <string.h>
 #include <arch/arch.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
-#include <kernel/spinlock.h>
+#include <lib/err.h>
+#include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <mm/fail_inject.h>
 #include <mm/page.h>
 #include "page_internal.h"

@@ -4,9 +4,9 @@
  * lists.  Boot-time code; see mm/include/mm/page.h for the contracts.
  */
 #include <string.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
-#include <kernel/spinlock.h>
+#include <lib/err.h>
+#include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <mm/page.h>
 #include "page_internal.h"
 

@@ -21,8 +21,8 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
-#include <kernel/panic.h>
-#include <kernel/spinlock.h>
+#include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <mm/page.h>
 
 enum page_state {

@@ -12,7 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "aspace_internal.h"

@@ -23,8 +23,8 @@
  * once per level and keeps its stack small.
  */
 #include <stddef.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include "pt_internal.h"
 
 /* ---- entry counts ------------------------------------------------------------ */

@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 #include <arch/arch.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include "pt_internal.h"
 
 /*

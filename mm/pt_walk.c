@@ -8,7 +8,7 @@
  * belong to the kernel table.
  */
 #include <stdio.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include "pt_internal.h"
 
 /* The root entries of @pt's half: first and last index. */

@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include <mm/fail_inject.h>
 #include <mm/heap.h>
 #include <mm/page.h>
@@ -301,6 +301,13 @@ void heap_shrink(void)
 	TAILQ_FOREACH(c, &heap_caches, link)
 		cache_shrink(c);
 	spin_unlock_irqrestore(&heap_caches_lock, irq);
+}
+
+uint64_t heap_free_frames_settled(void)
+{
+	heap_shrink();
+	pmm_drain_cache();
+	return pmm_free_frames();
 }
 
 void heap_stats(struct heap_stats *st)

@@ -4,8 +4,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "slab_internal.h"

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <kernel/panic.h>
-#include <kernel/spinlock.h>
+#include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <mm/heap.h>
 
 #define SLAB_MAGIC     0x51ab51abu

@@ -1,7 +1,7 @@
 /* Kernel <-> user copies (see mm/include/mm/usercopy.h). */
 #include <string.h>
 #include <arch/arch.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include <mm/aspace.h>
 #include <mm/usercopy.h>
 

@@ -12,8 +12,8 @@
  * gap of the varea after it as well, and the maxima up to the root.
  */
 #include <stdio.h>
-#include <kernel/err.h>
-#include <kernel/panic.h>
+#include <lib/err.h>
+#include <lib/panic.h>
 #include <mm/heap.h>
 #include "aspace_internal.h"
 

@@ -7,7 +7,7 @@ usage: bench_table.py table LOG...        Markdown table on stdout
 
 A log holds lines like
     bench: arch=riscv64 op=cow_fault insns=1234 bound=copy_page bound_insns=1100
-printed by the kernel's bench runner (kernel/bench.c).
+printed by the kernel's bench runner (kernel/ktest/bench.c).
 """
 import re
 import sys

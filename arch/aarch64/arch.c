@@ -2,9 +2,9 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/sysreg.h>
-#include <kernel/err.h>
-#include <kernel/fdt.h>
-#include <kernel/trap.h>
+#include <lib/err.h>
+#include <lib/fdt.h>
+#include <arch/trap.h>
 
 /* PSCI v0.2+ function IDs (Arm DEN0022, table 5.1). */
 #define PSCI_SYSTEM_OFF   0x84000008

@@ -1,5 +1,5 @@
 /*
- * The FFI trampoline page (kernel/include/kernel/tramp.h): one page of the
+ * The FFI trampoline page (kernel/exec/tramp.h; layout in arch/include/arch/tramp.h): one page of the
  * image, mapped again read+execute as the first page of every trampoline
  * window.  Position independent: it runs at every window's address.
  *
@@ -17,7 +17,7 @@
  * v0-v3) are not touched; x7 is reloaded with the spill after the call,
  * harmless as no result is returned in it.
  */
-#include <kernel/tramp.h>
+#include <arch/tramp.h>
 
 	.section .text.tramp, "ax"
 	.balign	4096

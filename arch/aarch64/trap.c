@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <arch/trap_frame.h>
-#include <kernel/trap.h>
+#include <arch/trap.h>
 
 #include <arch/sysreg.h>
 

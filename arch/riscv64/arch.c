@@ -2,9 +2,9 @@
 #include <arch/arch.h>
 #include <arch/csr.h>
 #include <arch/sbi.h>
-#include <kernel/err.h>
-#include <kernel/fdt.h>
-#include <kernel/trap.h>
+#include <lib/err.h>
+#include <lib/fdt.h>
+#include <arch/trap.h>
 
 void arch_fdt_init(const struct fdt *fdt)
 {
@@ -24,7 +24,7 @@ void arch_poweroff(void)
 	arch_halt();
 }
 
-/* QEMU's finisher device does this on riscv64 (kernel/power.c). */
+/* QEMU's finisher device does this on riscv64 (kernel/drivers/power.c). */
 void arch_exit_status(int status)
 {
 	(void)status;

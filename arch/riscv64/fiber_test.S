@@ -1,5 +1,5 @@
 /*
- * For tests/kernel/test_fiber.c: fill every callee-saved register with a
+ * For tests/exec/fiber.c: fill every callee-saved register with a
  * pattern, call fn(arg) @rounds times (fn switches fibers), then report
  * which registers lost their pattern.
  *

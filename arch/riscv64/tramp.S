@@ -1,5 +1,5 @@
 /*
- * The FFI trampoline page (kernel/include/kernel/tramp.h): one page of the
+ * The FFI trampoline page (kernel/exec/tramp.h; layout in arch/include/arch/tramp.h): one page of the
  * image, mapped again read+execute as the first page of every trampoline
  * window.  Position independent: it runs at every window's address.
  *
@@ -16,7 +16,7 @@
  * 16-byte frame, so sp stays 16-aligned.  fa0-fa7, the callee-saved
  * registers and the results (a0/a1, fa0/fa1) are not touched.
  */
-#include <kernel/tramp.h>
+#include <arch/tramp.h>
 
 	.option	norvc			/* fixed 4-byte instructions: slots are 16 bytes */
 	.section .text.tramp, "ax"

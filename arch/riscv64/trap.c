@@ -7,7 +7,7 @@
 #include <arch/arch.h>
 #include <arch/csr.h>
 #include <arch/trap_frame.h>
-#include <kernel/trap.h>
+#include <arch/trap.h>
 
 void riscv_trap_entry(void);
 void riscv_trap(struct trap_frame *tf);

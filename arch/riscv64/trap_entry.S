@@ -5,7 +5,7 @@
  * the ABI), calls riscv_trap(frame), restores and returns with sret.
  *
  * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
- * address of the running fiber's stack plus a reserve, kernel/fiber.c; 0
+ * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
  * on the boot stack).  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness over the address-space model driver
- * (tests/host/test_aspace_model.c): each input is a sequence of choices
+ * (tests/mm/aspace_model_host.c): each input is a sequence of choices
  * (map fixed/anywhere/no-replace/phys, unmap, protect, fork, destroy,
  * switch, faults, user copies both ways and strncpy_from_user, and
  * injected allocation failures) applied to the real aspaces and to the
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <kernel/ktest.h>
+#include <lib/ktest.h>
 #include "model_driver.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -27,7 +27,7 @@ KTAP version 1
   # Subtest: console
   1..3
   ok 1 test_printf_int
-  # test_printf_str: tests/kernel/test_console.c:42: EXPECT_STREQ(buf, "x") failed: "y" vs "x"
+  # test_printf_str: tests/drivers/console.c:42: EXPECT_STREQ(buf, "x") failed: "y" vs "x"
   not ok 2 test_printf_str
   ok 3 test_skip_me # SKIP no uart
 # console: pass:1 fail:1 skip:1 total:3
@@ -97,7 +97,7 @@ class ParseTest(unittest.TestCase):
             ('console', 'test_printf_str', 'fail'),
             ('console', 'test_skip_me', 'skip'),
             ('fdt', 'test_x', 'pass')])
-        self.assertEqual(cases[1][1].diags, ['test_printf_str: tests/kernel/test_console.c:42: '
+        self.assertEqual(cases[1][1].diags, ['test_printf_str: tests/drivers/console.c:42: '
                                              'EXPECT_STREQ(buf, "x") failed: "y" vs "x"'])
         self.assertEqual(cases[2][1].data, 'SKIP no uart')
 
@@ -261,7 +261,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertEqual(lines, [
             'FAIL kernel: console.test_printf_str',
-            '    test_printf_str: tests/kernel/test_console.c:42: EXPECT_STREQ(buf, "x") '
+            '    test_printf_str: tests/drivers/console.c:42: EXPECT_STREQ(buf, "x") '
             'failed: "y" vs "x"',
             'kernel: 2 passed, 1 failed, 1 skipped',
             '2 passed, 1 failed, 1 skipped'])

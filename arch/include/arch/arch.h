@@ -117,7 +117,7 @@ uint64_t arch_insn_count(void);
 void arch_clear_page(void *page);
 void arch_copy_page(void *dst, const void *src);
 
-/* ---- fibers (kernel/fiber.c) ------------------------------------------- */
+/* ---- fibers (kernel/exec/fiber.c) ------------------------------------------- */
 
 /*
  * Lay out a fresh fiber stack whose top (highest address, 16-byte

@@ -14,7 +14,7 @@
 #define ARCH_MMU_H
 
 #include <stdint.h>
-#include <mm/types.h>
+#include <arch/types.h>
 
 typedef uint64_t pte_t;
 
@@ -108,7 +108,7 @@ void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *
 
 /*
  * Boot hooks, called at the physical load address with the MMU off (see
- * kernel/boot_mmu.c): they must not use absolute addresses.
+ * mm/boot/boot_mmu.c): they must not use absolute addresses.
  *
  * arch_mmu_probe() picks the table depth (riscv64: Sv48 when satp accepts
  * it and @force_3_levels is 0, else Sv39; aarch64: the build's depth) and

@@ -41,8 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/tree.h>
-#include <kernel/kmap.h>
-#include <kernel/spinlock.h>
+#include <mm/kmap.h>
+#include <lib/spinlock.h>
 #include <mm/asid.h>
 #include <mm/pt.h>
 #include <mm/types.h>

@@ -4,7 +4,7 @@
  * kmem_cache_alloc() and kmalloc()) ask alloc_fail_injected() first and
  * fail the allocation when it says so.  In the kernel it is the constant
  * 0 and costs nothing; the host tests (KTEST_HOST) provide it
- * (tests/host/fail_inject.c), which lets them fail the N-th allocation
+ * (tests/testlib/host/fail_inject.c), which lets them fail the N-th allocation
  * of any kind, slab objects from a partial slab included.
  */
 #ifndef MM_FAIL_INJECT_H

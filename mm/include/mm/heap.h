@@ -154,6 +154,13 @@ void heap_stats(struct heap_stats *st);
 void heap_shrink(void);
 
 /*
+ * Free frames once the heap's empty slabs and the frame cache are given
+ * back (heap_shrink(), pmm_drain_cache()): a count that means the same at
+ * any two points, so tests and the self-test invariants compare it.
+ */
+uint64_t heap_free_frames_settled(void);
+
+/*
  * Check every cache: slab headers, free lists (no loops, objects on their
  * boundaries), counts, the frames behind each slab; in debug builds the
  * poison of free objects too.  Prints the first problem.  Returns E_OK or

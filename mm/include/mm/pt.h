@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <arch/mmu.h>
-#include <kernel/err.h>
+#include <lib/err.h>
 #include <mm/types.h>
 
 struct pt {

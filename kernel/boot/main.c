@@ -1,0 +1,106 @@
+/*
+ * The boot sequence, after the arch entry code has set up a stack, zeroed
+ * .bss, built the early page tables and jumped to the kernel's virtual
+ * addresses.
+ */
+#include <stdio.h>
+#include <arch/arch.h>
+#include <boot/boot.h>
+#include <ktest/bench.h>
+#include <mm/boot_mmu.h>
+#include <lib/cmdline.h>
+#include <drivers/console.h>
+#include <lib/err.h>
+#include <lib/fdt.h>
+#include <lib/ktest.h>
+#include <mm/kmap.h>
+#include <mm/mem_boot.h>
+#include <mm/layout.h>
+#include <mm/page.h>
+#include <drivers/power.h>
+#include <shell/shell.h>
+#include <exec/tramp.h>
+
+#define FDT_MAX_SIZE (2u << 20)
+
+extern char __image_start[];
+
+void kernel_main(unsigned long hartid, paddr_t dtb_pa);
+
+struct fdt boot_fdt;
+const char *boot_cmdline = "";
+static struct cmdline opts;
+
+static void fatal(const char *what, int rc)
+{
+	printf("\nfatal: %s (%s); cannot continue\n", what, err_str(rc));
+	power_off(POWER_FAILURE);
+}
+
+/*
+ * Entered at the kernel's virtual address with the early page tables on
+ * (mm/boot/boot_mmu.c): the image, the linear map around the image and the
+ * device tree, and the early UART are mapped.
+ */
+void kernel_main(unsigned long hartid, paddr_t dtb_pa)
+{
+	int rc;
+
+	mm_linear_offset = KERNEL_LINEAR_BASE;
+	arch_trap_init();
+	console_early_init();
+	if (boot_early_status)
+		fatal("the boot page-table pool is too small", E_NOMEM);
+
+	rc = fdt_init(&boot_fdt, pa_to_va(dtb_pa), FDT_MAX_SIZE);
+	if (rc) {
+		printf("\nfatal: no valid device tree at physical 0x%lx (%s); cannot continue\n",
+		       (unsigned long)dtb_pa, err_str(rc));
+		arch_halt();
+	}
+	arch_fdt_init(&boot_fdt);
+	rc = mem_boot_init(&boot_fdt, dtb_pa);
+	if (rc)
+		fatal("cannot build the memory map from the device tree", rc);
+	rc = kmap_init();
+	if (rc)
+		fatal("cannot build the kernel page table", rc);
+	rc = mm_boot_init();
+	if (rc)
+		fatal("cannot start the frame allocator", rc);
+	rc = tramp_init();
+	if (rc)
+		fatal("cannot map the FFI trampoline window", rc);
+
+	power_fdt_init(&boot_fdt);
+	rc = console_fdt_init(&boot_fdt);
+	if (rc)
+		printf("console: no usable stdout-path (%s); staying on %s\n",
+		       err_str(rc), console_name());
+
+	boot_cmdline = fdt_bootargs(&boot_fdt);
+	uint64_t ram = mem_ranges_total(boot_memmap.ram, boot_memmap.nram);
+	int nranges = boot_memmap.nram;
+	printf("\narbor: %s on %s (boot CPU %lu), RAM %llu MiB in %d range%s, "
+	       "console %s, cmdline \"%s\"\n", ARCH_NAME, BOARD_NAME, hartid,
+	       (unsigned long long)(ram >> 20), nranges, nranges == 1 ? "" : "s",
+	       console_name(), boot_cmdline);
+	printf("mmu: %u-level tables (%u-bit VA), %u-bit ASIDs, kernel at 0x%lx "
+	       "(physical 0x%llx)\n", kernel_pt.levels, pt_va_bits(kernel_pt.levels),
+	       arch_asid_bits(), (unsigned long)__image_start,
+	       (unsigned long long)boot_kernel_pa);
+	if (cmdline_parse(boot_cmdline, &opts))
+		printf("cmdline: longer than %d bytes, ignored\n", CMDLINE_MAX - 1);
+
+	if (opts.bench && bench_run(opts.bench) && opts.poweroff)
+		power_off(POWER_FAILURE);
+	if (opts.ktest) {
+		int failed = ktest_run(opts.ktest);
+
+		if (opts.poweroff)
+			power_off(failed ? POWER_FAILURE : POWER_SUCCESS);
+	} else if (opts.poweroff) {
+		power_off(POWER_SUCCESS);
+	}
+	shell_run();
+}

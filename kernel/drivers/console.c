@@ -1,0 +1,166 @@
+/* The serial console under picolibc's stdio (see kernel/drivers/console.h). */
+#include <stdio.h>
+#include <string.h>
+#include <drivers/console.h>
+#include <lib/err.h>
+#include <mm/boot_mmu.h>
+#include <lib/fdt.h>
+#include <mm/kmap.h>
+
+static const struct uart_driver *const drivers[] = { &uart_ns16550a, &uart_pl011 };
+
+static struct uart console;
+static const char *line_prefix;
+static int at_line_start = 1;
+static char name[48];
+
+static void set_name(void)
+{
+	snprintf(name, sizeof(name), "%s@0x%lx", console.drv->name,
+	         (unsigned long)console.phys);
+}
+
+/* The board's fallback UART; a board without one stays silent until the
+ * device tree names a console. */
+void console_early_init(void)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (!strcmp(drivers[i]->name, EARLY_UART_KIND))
+			console.drv = drivers[i];
+	if (!console.drv)
+		return;
+	console.phys = EARLY_UART_BASE;
+	console.base = BOOT_EARLY_UART_PAGE_VA + (EARLY_UART_BASE & PAGE_MASK);
+	console.reg_shift = 0;
+	console.reg_io_width = 1;
+	set_name();
+}
+
+int console_fdt_init(const struct fdt *fdt)
+{
+	int node = fdt_stdout_node(fdt);
+	const struct uart_driver *drv = NULL;
+	struct fdt_range reg;
+	uint32_t v;
+
+	if (node < 0)
+		return node;
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (fdt_is_compatible(fdt, node, drivers[i]->compatible))
+			drv = drivers[i];
+	if (!drv)
+		return E_NOTSUP;
+	int rc = fdt_reg(fdt, node, 0, &reg);
+	if (rc)
+		return rc;
+
+	struct uart u = { .phys = reg.base, .reg_io_width = 1, .drv = drv };
+	/* The early UART is mapped already; anything else gets a mapping. */
+	if (console.drv && reg.base == console.phys)
+		u.base = console.base;
+	else if (!(u.base = (uintptr_t)iomap(reg.base, reg.size ? reg.size : PAGE_SIZE)))
+		return E_NOMEM;
+	if (fdt_getprop_u32(fdt, node, "reg-shift", &v) == E_OK && v < 4)
+		u.reg_shift = v;
+	if (fdt_getprop_u32(fdt, node, "reg-io-width", &v) == E_OK && v == 4)
+		u.reg_io_width = 4;
+	drv->init(&u);
+	console = u;
+	set_name();
+	return E_OK;
+}
+
+const char *console_name(void)
+{
+	return name;
+}
+
+void console_set_prefix(const char *prefix)
+{
+	line_prefix = prefix;
+}
+
+static void raw_putc(char c)
+{
+	if (!console.drv)
+		return;
+	if (c == '\n')
+		console.drv->put_char(&console, '\r');
+	console.drv->put_char(&console, c);
+}
+
+static struct {
+	char *buf;
+	size_t size, len;
+} capture;
+
+void console_capture_start(char *buf, size_t size)
+{
+	capture.buf = buf;
+	capture.size = size;
+	capture.len = 0;
+	if (size)
+		buf[0] = '\0';
+}
+
+size_t console_capture_stop(void)
+{
+	fflush(stdout);
+	capture.buf = NULL;
+	return capture.len;
+}
+
+void console_putc(char c)
+{
+	if (capture.buf) {
+		if (capture.len + 1 < capture.size) {
+			capture.buf[capture.len] = c;
+			capture.buf[capture.len + 1] = '\0';
+		}
+		capture.len++;
+		return;
+	}
+	if (at_line_start && line_prefix)
+		for (const char *p = line_prefix; *p; p++)
+			raw_putc(*p);
+	raw_putc(c);
+	at_line_start = c == '\n';
+}
+
+int console_getc_nowait(void)
+{
+	if (!console.drv)
+		return -1;
+	return console.drv->get_char(&console);
+}
+
+/* The self-test runner asks whether the console prefixes lines itself. */
+int ktest_console_prefix(const char *prefix);
+int ktest_console_prefix(const char *prefix)
+{
+	console_set_prefix(prefix);
+	return 1;
+}
+
+/* picolibc stdio hooks: one stream for stdin, stdout and stderr. */
+static int stdio_put(char c, FILE *f)
+{
+	(void)f;
+	console_putc(c);
+	return (unsigned char)c;
+}
+
+static int stdio_get(FILE *f)
+{
+	int c;
+
+	(void)f;
+	while ((c = console_getc_nowait()) < 0)
+		;
+	return c;
+}
+
+static FILE console_file = FDEV_SETUP_STREAM(stdio_put, stdio_get, NULL, _FDEV_SETUP_RW);
+FILE *const stdin = &console_file;
+FILE *const stdout = &console_file;
+FILE *const stderr = &console_file;

@@ -1,0 +1,58 @@
+/*
+ * Invariants checked around every self-test case: whatever a case does,
+ * afterwards every frame it took is back, the allocators are consistent
+ * and the kernel page table audits clean.  A case that breaks one fails,
+ * with the reason as a diagnostic.
+ */
+#include <mm/kmap.h>
+#include <lib/ktest.h>
+#include <mm/heap.h>
+#include <mm/page.h>
+#include <mm/pt.h>
+
+void ktest_case_begin(const char *case_name);
+int ktest_check_invariants(const char *case_name);
+
+static uint64_t free_before;
+static uint64_t tables_before;
+
+void ktest_case_begin(const char *case_name)
+{
+	(void)case_name;
+	free_before = heap_free_frames_settled();
+	tables_before = kernel_pt.table_pages;
+}
+
+int ktest_check_invariants(const char *case_name)
+{
+	uint64_t free_after = heap_free_frames_settled();
+	int broken = 0;
+
+	(void)case_name;
+	if (free_after != free_before) {
+		ktest_log("invariant: %lld frames %s (free %llu before, %llu after)",
+		          (long long)(free_before - free_after),
+		          free_after < free_before ? "not returned" : "appeared",
+		          (unsigned long long)free_before, (unsigned long long)free_after);
+		broken++;
+	}
+	if (kernel_pt.table_pages != tables_before) {
+		ktest_log("invariant: kernel table pages %llu before, %llu after",
+		          (unsigned long long)tables_before,
+		          (unsigned long long)kernel_pt.table_pages);
+		broken++;
+	}
+	if (pmm_check()) {
+		ktest_log("invariant: frame allocator inconsistent");
+		broken++;
+	}
+	if (heap_check()) {
+		ktest_log("invariant: heap inconsistent");
+		broken++;
+	}
+	if (pt_audit(&kernel_pt)) {
+		ktest_log("invariant: kernel page table audit failed");
+		broken++;
+	}
+	return broken;
+}

@@ -1,0 +1,37 @@
+/*
+ * panic() in the kernel: report, then end the self-test case or the
+ * machine.  See lib/include/lib/panic.h for when to panic.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <trap/backtrace.h>
+#include <lib/ktest.h>
+#include <lib/panic.h>
+#include <drivers/power.h>
+
+/* Nonzero while a panic is being reported: a second one must not recurse. */
+static int panicking;
+
+void panic(const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("PANIC: %s\n", msg);
+	ktest_panic_hook(msg);   /* returns only when no test expects it */
+
+	if (panicking++) {
+		printf("PANIC while panicking: stopping\n");
+		power_off(POWER_FAILURE);
+	}
+	backtrace_here();
+	if (ktest_in_case()) {
+		panicking = 0;
+		ktest_trap_abort();   /* the case fails alone; the runner goes on */
+	}
+	printf("panic: stopping\n");
+	power_off(POWER_FAILURE);
+}

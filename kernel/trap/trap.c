@@ -1,0 +1,187 @@
+/*
+ * Generic trap handling: the arch decodes, this decides.  For now every
+ * kernel-mode trap is either caught by a test (trap_expect) or unexpected;
+ * the page-fault dispatcher hooks in here later.
+ */
+#include <stdio.h>
+#include <arch/arch.h>
+#include <trap/backtrace.h>
+#include <exec/fiber.h>
+#include <lib/ktest.h>
+#include <drivers/power.h>
+#include <mm/kmap.h>
+#include <arch/trap.h>
+#include <mm/aspace.h>
+#include <mm/usercopy.h>
+
+static const char *const kind_names[] = {
+	[TRAP_BREAKPOINT] = "breakpoint", [TRAP_ILLEGAL] = "illegal instruction",
+	[TRAP_PAGE_FAULT] = "page fault", [TRAP_ALIGNMENT] = "alignment fault",
+	[TRAP_ACCESS] = "access fault", [TRAP_SYSCALL] = "system call",
+	[TRAP_INTERRUPT] = "interrupt", [TRAP_OTHER] = "other",
+};
+
+static const char *const access_names[] = {
+	[ACCESS_NONE] = "", [ACCESS_READ] = "read", [ACCESS_WRITE] = "write",
+	[ACCESS_EXEC] = "execute",
+};
+
+static struct {
+	int armed;
+	int hit;
+	enum trap_kind kind;
+	struct trap_info info;
+} catcher;
+
+const char *trap_kind_str(enum trap_kind kind)
+{
+	return kind <= TRAP_OTHER ? kind_names[kind] : "?";
+}
+
+void trap_expect(enum trap_kind kind)
+{
+	catcher.kind = kind;
+	catcher.hit = 0;
+	catcher.armed = 1;
+}
+
+int trap_caught(struct trap_info *out)
+{
+	int hit = catcher.hit;
+
+	if (hit && out)
+		*out = catcher.info;
+	catcher.armed = 0;
+	catcher.hit = 0;
+	return hit;
+}
+
+static void report(const struct trap_frame *tf, const struct trap_info *ti)
+{
+	uintptr_t off;
+	const char *fn = ksym_lookup(ti->pc, &off);
+
+	printf("TRAP: %s (%s%s%s) at pc 0x%lx", ti->desc, trap_kind_str(ti->kind),
+	       ti->access ? ", " : "", access_names[ti->access], (unsigned long)ti->pc);
+	if (fn)
+		printf(" (%s+0x%lx)", fn, (unsigned long)off);
+	if (ti->kind == TRAP_PAGE_FAULT || ti->kind == TRAP_ALIGNMENT ||
+	    ti->kind == TRAP_ACCESS)
+		printf(", address 0x%lx", (unsigned long)ti->addr);
+	printf(", cause 0x%lx\n", (unsigned long)ti->cause);
+	arch_frame_dump(tf);
+	backtrace_print(ti->pc, arch_frame_fp(tf));
+}
+
+static enum fault_access fault_access_of(enum trap_access a)
+{
+	return a == ACCESS_WRITE ? FAULT_WRITE : a == ACCESS_EXEC ? FAULT_EXEC : FAULT_READ;
+}
+
+/*
+ * The running fiber ran into the guard page below its stack.  Trap entry
+ * saw sp below the fiber's stack limit and put us on the emergency stack.
+ * Report it and end the fiber as failed (its joiner sees FIBER_FAILED);
+ * the kernel goes on with the next runnable fiber.
+ */
+static __attribute__((noreturn)) void stack_overflow(const struct trap_frame *tf,
+                                                     const struct trap_info *ti)
+{
+	printf("stack overflow in fiber %s (guard page 0x%lx, pc 0x%lx)\n",
+	       fiber_name(fiber_self()), (unsigned long)(ti->addr & ~(uintptr_t)PAGE_MASK),
+	       (unsigned long)ti->pc);
+	backtrace_print(ti->pc, arch_frame_fp(tf));
+	fiber_exit(FIBER_FAILED);
+}
+
+struct neighbours {
+	uintptr_t addr;
+	const struct varea *below, *above;
+};
+
+static int find_neighbours(void *ctx, const struct varea *va)
+{
+	struct neighbours *n = ctx;
+
+	if (va->start <= n->addr)
+		n->below = va;
+	else if (!n->above)
+		n->above = va;
+	return n->above != NULL;
+}
+
+static void print_varea(const char *where, const struct varea *va)
+{
+	if (!va) {
+		printf("  %s: none\n", where);
+		return;
+	}
+	printf("  %s: [0x%lx, 0x%lx) %c%c%c %s%s%s\n", where, (unsigned long)va->start,
+	       (unsigned long)(va->start + va->size), va->perms & MMU_READ ? 'r' : '-',
+	       va->perms & MMU_WRITE ? 'w' : '-', va->perms & MMU_EXEC ? 'x' : '-',
+	       va->obj->ops->name, va->name ? " " : "", va->name ? va->name : "");
+}
+
+/* The fault record, why it stays unresolved, and the vareas around it. */
+static void report_fault(const struct trap_frame *tf, const struct trap_info *ti,
+                         enum fault_result fr, struct aspace *as)
+{
+	static const char *const access[] = { "read", "write", "execute" };
+	struct neighbours n = { .addr = ti->addr };
+
+	printf("page fault not resolved: %s\n", fault_result_str(fr));
+	printf("  fault: address 0x%lx, %s, %s mode, pc 0x%lx, address space %s\n",
+	       (unsigned long)ti->addr, access[fault_access_of(ti->access)],
+	       arch_frame_from_user(tf) ? "user" : "kernel", (unsigned long)ti->pc,
+	       as ? as->name : "none");
+	if (!as)
+		return;
+	/* Never wait for the lock here: the fault may have come from under it. */
+	if (spin_is_held(&as->lock)) {
+		printf("  (vareas not shown: the address space lock is held)\n");
+		return;
+	}
+	aspace_traverse(as, find_neighbours, &n);
+	print_varea(n.below && ti->addr < n.below->start + n.below->size ? "in" : "below",
+	            n.below);
+	print_varea("above", n.above);
+}
+
+void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
+{
+	enum fault_result fr = FAULT_NO_VAREA;
+	struct aspace *as = NULL;
+
+	if (ti->kind == TRAP_PAGE_FAULT) {
+		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access),
+		                      arch_frame_from_user(tf), ti->pc, &as);
+		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
+			fiber_stack_faulted(ti->addr);
+			return;
+		}
+		if (fr == FAULT_STACK_GUARD && fiber_guard_hit(ti->addr))
+			stack_overflow(tf, ti);
+		/* A user copy that hit a bad address returns an error instead. */
+		uintptr_t fixup = ex_table_fixup(ti->pc);
+		if (fixup) {
+			arch_frame_set_pc(tf, fixup);
+			return;
+		}
+	}
+	if (catcher.armed && !catcher.hit && ti->kind == catcher.kind) {
+		catcher.info = *ti;
+		catcher.hit = 1;
+		if (ti->access == ACCESS_EXEC)
+			arch_frame_return_to_caller(tf);   /* the pc itself is bad */
+		else
+			arch_frame_skip_insn(tf);
+		return;
+	}
+	if (ti->kind == TRAP_PAGE_FAULT)
+		report_fault(tf, ti, fr, as);
+	report(tf, ti);
+	if (ktest_in_case())
+		ktest_trap_abort();   /* the case fails alone; the runner goes on */
+	printf("unexpected trap in kernel mode: stopping\n");
+	power_off(POWER_FAILURE);
+}

@@ -1,0 +1,363 @@
+/*
+ * Allocation-failure sweeps over the memory subsystem's operations that
+ * allocate: fork, a copy-on-write fault (in the child and in the parent),
+ * a map that grows the tables, a block split (unmap inside a 2 MiB block),
+ * and a protect that splits (a varea, or a block).
+ *
+ * For every scenario and every N = 1, 2, ... a fresh fixture is set up and
+ * prepared, then the operation runs with its N-th allocation failing, in
+ * one of four ways: every frame but N - 1 held (fx_hog_all_but(), so the
+ * N-th frame allocation fails, table pages and slabs included); the N-th
+ * table-page allocation failing (fake_pt_alloc_fail_at()); the N-th
+ * allocation of any kind failing, slab objects taken from a partial slab
+ * included (fail_inject_at(), through mm/fail_inject.h); or that one and
+ * every allocation after it, so that no clean-up path can lean on memory.  While the
+ * operation fails it must return E_NOMEM (FAULT_OOM for a fault) and leave
+ * every live aspace as it was (its vareas, perms, flags, objects and the
+ * content of every page, the data frames in use), with aspace_check(),
+ * pt_audit() and the fake MMU's record clean; fx_teardown() then checks
+ * that every frame came back (nothing leaked).  N grows until the
+ * operation succeeds, and its success is checked too.
+ */
+#include <string.h>
+#include <lib/err.h>
+#include <lib/ktest.h>
+#include <mm/heap.h>
+#include <mm/page.h>
+#include "aspace_fixture.h"
+#include "fail_inject.h"
+#include "fake_mmu.h"
+#include "fake_ram.h"
+
+#define U     0x100000ul                 /* the anonymous memory of a scenario */
+#define BLOCK (1ul << 30)                /* a 2 MiB physical block mapping */
+#define FAR   (1ul << 39)                /* far enough to need fresh tables */
+#define MAXN  400
+
+static struct aspace *child;             /* a forked aspace, when the scenario has one */
+
+/* ---- state fingerprints ---------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+/*
+ * A hash of what @as promises its users: every varea (start, size, perms,
+ * flags, object kind; residency aside) and the first word of every page
+ * of each as its object holds it.
+ */
+static uint64_t fingerprint(struct aspace *as)
+{
+	struct fx_varea v[32];
+	unsigned n = fx_vareas(as, v, 32);
+	uint64_t h = n;
+
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		h = mix(h, v[i].start);
+		h = mix(h, v[i].size);
+		h = mix(h, v[i].perms);
+		h = mix(h, v[i].flags);
+		h = mix(h, (uint64_t)v[i].obj[0]);
+		for (uint64_t off = 0; off < v[i].size; off += PG)
+			h = mix(h, fx_read_obj(as, v[i].start + off));
+	}
+	return h;
+}
+
+static int consistent(struct aspace *as)
+{
+	return !aspace_check(as) && !pt_audit(as->pt);
+}
+
+/* ---- scenarios --------------------------------------------------------------------- */
+
+/* @pages of populated anonymous memory at @a, page i holding @tag + i. */
+static void anon_written(uintptr_t a, unsigned pages, uint64_t tag)
+{
+	ASSERT_OK(aspace_map_anon(fx_as, &a, pages * PG, 0, RW, MAP_FIXED | VAREA_POPULATE));
+	for (unsigned i = 0; i < pages; i++)
+		*fx_word(fx_as, a + i * PG) = tag + i;
+}
+
+/* A mixed aspace: written, lazy, read-only, physical and far vareas. */
+static void prep_mixed(void)
+{
+	uintptr_t a = U + 16 * PG, p = U + 32 * PG;
+
+	anon_written(U, 8, 0x100);
+	ASSERT_OK(aspace_map_anon(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED));
+	ASSERT_EQ(fx_fault(fx_as, a + 2 * PG, FAULT_WRITE), FAULT_FIXED);
+	*fx_word(fx_as, a + 2 * PG) = 0x222;
+	ASSERT_OK(aspace_protect(fx_as, U + 4 * PG, 2 * PG, RO));
+	ASSERT_OK(aspace_map_phys(fx_as, &p, FAKE_RAM_BASE, 2 * PG, 0, RO, MAP_FIXED | VAREA_POPULATE));
+	anon_written(FAR, 2, 0x900);
+}
+
+static void prep_forked(void)
+{
+	prep_mixed();
+	ASSERT_OK(aspace_fork(fx_as, &child));
+}
+
+static void prep_block(void)
+{
+	uintptr_t a = BLOCK;
+
+	anon_written(U, 4, 0x100);
+	ASSERT_OK(aspace_map_phys(fx_as, &a, FAKE_RAM_BASE + (4ull << 20), 2ul << 20, 0, RW,
+	                          MAP_FIXED | VAREA_POPULATE));
+}
+
+
+/* Anonymous memory, and the varea cache full so a split needs a new slab. */
+static void prep_split(void)
+{
+	uintptr_t far = 0x10000000;
+
+	anon_written(U, 8, 0x100);
+	fx_fill_varea_cache(&far);
+}
+
+static int fault_rc(enum fault_result r)
+{
+	if (r == FAULT_FIXED || r == FAULT_FIXED_COW)
+		return E_OK;
+	return r == FAULT_OOM ? E_NOMEM : E_INVAL;
+}
+
+static int op_fork(void)
+{
+	return aspace_fork(fx_as, &child);
+}
+
+static void ok_fork(void)
+{
+	EXPECT_EQ_U(fingerprint(child), fingerprint(fx_as));
+	EXPECT_TRUE(consistent(child));
+}
+
+static int op_cow_child(void)
+{
+	return fault_rc(fx_fault(child, U + 3 * PG, FAULT_WRITE));
+}
+
+static void ok_cow_child(void)
+{
+	uint64_t *w = fx_word(child, U + 3 * PG);
+
+	ASSERT_NOT_NULL(w);
+	EXPECT_EQ_U(*w, 0x103);
+	*w = 0xc0de;
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
+}
+
+static int op_cow_parent(void)
+{
+	return fault_rc(fx_fault(fx_as, U + 16 * PG + 2 * PG, FAULT_WRITE));
+}
+
+static void ok_cow_parent(void)
+{
+	uint64_t *w = fx_word(fx_as, U + 18 * PG);
+
+	ASSERT_NOT_NULL(w);
+	EXPECT_EQ_U(*w, 0x222);
+	*w = 0xbeef;
+	EXPECT_EQ_U(fx_read_obj(child, U + 18 * PG), 0x222);
+}
+
+static int op_map_grow(void)
+{
+	uintptr_t a = 1ul << 40;
+
+	return aspace_map_anon(fx_as, &a, 4 * PG, 0, RW, MAP_FIXED | VAREA_POPULATE);
+}
+
+static void ok_map_grow(void)
+{
+	EXPECT_NOT_NULL(fx_word(fx_as, (1ul << 40) + 3 * PG));
+	EXPECT_EQ_U(fx_read_obj(fx_as, 1ul << 40), 0);
+}
+
+static int op_block_unmap(void)
+{
+	return aspace_unmap(fx_as, BLOCK + 5 * PG, PG);
+}
+
+static void ok_block_unmap(void)
+{
+	struct aspace_query q;
+
+	EXPECT_EQ(aspace_query(fx_as, BLOCK + 5 * PG, &q), E_NOENT);
+	EXPECT_OK(aspace_query(fx_as, BLOCK + 6 * PG, &q));
+}
+
+static int op_block_protect(void)
+{
+	return aspace_protect(fx_as, BLOCK + 7 * PG, PG, RO);
+}
+
+static int op_protect_split(void)
+{
+	return aspace_protect(fx_as, U + 3 * PG, 2 * PG, RO);
+}
+
+static void ok_protect(void)
+{
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
+}
+
+/* ---- the sweep ------------------------------------------------------------------------ */
+
+enum mech { FRAMES, TABLES, ANY, ANY_ON };
+
+static const char *const mech_name[] = { "frame", "table", "allocation", "sticky allocation" };
+
+struct scenario {
+	const char *name;
+	void (*prepare)(void);
+	int (*op)(void);
+	void (*ok)(void);           /* checks after the success, may be NULL */
+};
+
+/*
+ * Sweep @sc with @mech, N = 1, 2, ... until the operation succeeds;
+ * returns the number of injected failures, or -1 when a check failed.
+ */
+static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
+{
+	for (unsigned n = 1; n < MAXN; n++) {
+		uint64_t fp, fpc = 0, data;
+		int rc, injected;
+
+		child = NULL;
+		fx_setup(levels);
+		sc->prepare();
+		if (!ktest_ok())
+			return -1;
+		fp = fingerprint(fx_as);
+		if (child)
+			fpc = fingerprint(child);
+		data = fx_data_frames();
+		struct aspace *had_child = child;
+
+		if (mech == FRAMES)
+			fx_hog_all_but(n - 1);
+		else if (mech == TABLES)
+			fake_pt_alloc_fail_at(n);
+		else
+			fail_inject_at(n, mech == ANY_ON);
+		rc = sc->op();
+		if (mech == FRAMES) {
+			fx_hog_release();
+			injected = rc != E_OK;
+		} else if (mech == TABLES) {
+			injected = fake_pt_alloc_failed();
+			fake_pt_alloc_fail_at(0);
+		} else {
+			injected = fail_inject_fired() != 0;
+			fail_inject_at(0, 0);
+		}
+		if (!injected) {
+			EXPECT_OK(rc);
+			EXPECT_TRUE(consistent(fx_as));
+			if (ktest_ok() && sc->ok)
+				sc->ok();
+		} else {
+			if (rc != E_NOMEM)
+				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u: rc %d, not E_NOMEM",
+				           sc->name, mech_name[mech], n, rc);
+			if (child != had_child)
+				ktest_fail(__FILE__, __LINE__, "%s failure %u: a child appeared",
+				           sc->name, n);
+			if (fingerprint(fx_as) != fp || (child && fingerprint(child) != fpc) ||
+			    fx_data_frames() != data)
+				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u changed the state",
+				           sc->name, mech_name[mech], n);
+			if (!consistent(fx_as) || (child && !consistent(child)) ||
+			    fake_mmu_violations())
+				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u left it inconsistent",
+				           sc->name, mech_name[mech], n);
+		}
+		if (child)
+			aspace_destroy(child);
+		child = NULL;
+		fx_teardown();          /* every frame back: nothing leaked */
+		if (!ktest_ok()) {
+			ktest_log("%s, %s failure %u", sc->name, mech_name[mech], n);
+			return -1;
+		}
+		if (!injected)
+			return (int)n - 1;
+	}
+	ktest_fail(__FILE__, __LINE__, "%s never succeeded", sc->name);
+	return -1;
+}
+
+static const struct scenario scenarios[] = {
+	{ "fork", prep_mixed, op_fork, ok_fork },
+	{ "cow fault in the child", prep_forked, op_cow_child, ok_cow_child },
+	{ "cow fault in the parent", prep_forked, op_cow_parent, ok_cow_parent },
+	{ "map with table growth", prep_mixed, op_map_grow, ok_map_grow },
+	{ "block split by unmap", prep_block, op_block_unmap, ok_block_unmap },
+	{ "block split by protect", prep_block, op_block_protect, NULL },
+	{ "protect with a varea split", prep_split, op_protect_split, ok_protect },
+};
+
+/* Each scenario must see at least @min failures under @mech. */
+static void run_all(enum mech mech, unsigned levels, const int *min)
+{
+	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		int k = sweep(&scenarios[i], mech, levels);
+
+		if (k < 0)
+			return;
+		ktest_log("%s: %d %s failures", scenarios[i].name, k, mech_name[mech]);
+		if (k < min[i])
+			ktest_fail(__FILE__, __LINE__, "%s: only %d failures, want %d",
+			           scenarios[i].name, k, min[i]);
+	}
+}
+
+static void test_every_frame_failure(void)
+{
+	/* fork, cow child, cow parent, map grow, block unmap, block protect, split */
+	static const int min[] = { 1, 1, 1, 2, 1, 1, 1 };
+
+	run_all(FRAMES, 4, min);
+}
+
+static void test_every_table_failure(void)
+{
+	/* Faults and the varea split may need no new table page. */
+	static const int min[] = { 1, 0, 0, 2, 1, 1, 0 };
+
+	run_all(TABLES, 4, min);
+}
+
+/*
+ * Fork asks for an aspace, a table root, a varea per varea and backup
+ * objects, most of them slab objects with room in a partial slab, which
+ * holding frames cannot fail: here each fails in turn, once or with every
+ * allocation after it (the same points, so the same minimums).
+ */
+static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2 };
+
+static void test_every_allocation_failure(void)
+{
+	run_all(ANY, 4, any_min);
+}
+
+static void test_every_allocation_failure_sticky(void)
+{
+	run_all(ANY_ON, 4, any_min);
+}
+
+KTEST_SUITE(fail_sweep_host,
+	KTEST_CASE(test_every_frame_failure),
+	KTEST_CASE(test_every_table_failure),
+	KTEST_CASE(test_every_allocation_failure),
+	KTEST_CASE(test_every_allocation_failure_sticky));
