@@ -1,0 +1,144 @@
+/*
+ * Memory objects: the pagers behind vareas.
+ *
+ * A varea maps a range of one object (struct mem_obj) at an offset; the
+ * object resolves the varea's faults and is told when its vareas are
+ * opened, closed, split, shrunk, expanded and merged, and when one of
+ * the leaves it gave was removed.  Kinds: anonymous private objects
+ * (mm/anon.c, copy-on-write after fork: mm/anon_cow.c) and physical
+ * ranges (mm/phys_obj.c); the trampoline windows of kernel/exec/ are
+ * vareas over both.
+ *
+ * Life: an object is created with one reference, which the creator
+ * passes to the varea that maps it (aspace_map()) or drops; every varea
+ * holds one; the last mem_obj_put() calls ops->destroy.
+ *
+ * Locking: every hook is called with the lock of the aspace the varea
+ * belongs to held, and may take the frame allocator's and the heap's
+ * locks (docs/architecture.md gives the order).
+ */
+#ifndef MM_MEM_OBJ_H
+#define MM_MEM_OBJ_H
+
+#include <stdint.h>
+#include <mm/fault.h>
+#include <mm/types.h>
+
+struct varea;
+
+struct mem_obj;
+
+struct mem_obj_ops {
+	const char *name;                 /* for reports: "anon", "phys", ... */
+	/*
+	 * Resolve @f inside @va (the aspace lock is held): map what belongs
+	 * at the faulting page with varea_map() and return FAULT_FIXED, or
+	 * another result (FAULT_OOM when memory ran out).  The aspace has
+	 * checked the access against va->perms already.  Also used to
+	 * populate (VAREA_POPULATE), with a write fault for writable vareas
+	 * and a read fault otherwise.  Required.
+	 */
+	enum fault_result (*fault)(struct varea *va, const struct fault *f);
+	/*
+	 * The leaf [addr, addr + size) -> @pa of @va was removed from the
+	 * page table and no TLB holds it any more: drop what the mapping
+	 * held (the frame references the fault hook took).  Called with the
+	 * aspace lock held, inside pt_unmap(): it must not use the table.
+	 * NULL: mappings hold nothing.
+	 */
+	void (*unmapped)(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/*
+	 * A varea starts / stops using the object (may be NULL).  close()
+	 * comes after the varea's leaves are gone; what the object keeps for
+	 * [va->offset, va->offset + va->size) it may release then.
+	 */
+	void (*open)(struct varea *va);
+	void (*close)(struct varea *va);
+	/*
+	 * @va is about to be split at @at: [va->start, at) stays in @va,
+	 * [at, end) goes to @upper (already filled in, holding its own
+	 * object reference; no open() is called for it).  May refuse with an
+	 * error (then nothing changes).  A split is undone, when what came
+	 * after it failed, by merge(@va, @upper).  NULL: always fine.
+	 */
+	int (*split)(struct varea *va, struct varea *upper, uintptr_t at);
+	/*
+	 * The varea loses [start, start + size) of its range, at one end
+	 * (unmapped; its leaves are gone already).  Called before the
+	 * varea's fields change.  NULL: nothing to do.
+	 */
+	void (*shrink)(struct varea *va, uintptr_t start, uint64_t size);
+	/* The varea is about to grow by @size bytes at its end (NULL: refused). */
+	int (*expand)(struct varea *va, uint64_t size);
+	/*
+	 * Can @next (right after @va, same permissions, flags and name) be
+	 * merged into @va?  NULL: never.
+	 */
+	int (*can_merge)(const struct varea *va, const struct varea *next);
+	/*
+	 * Merge @next into @va (can_merge() said yes).  The caller then
+	 * grows @va over @next's range and discards @next without close(),
+	 * dropping the object reference @next holds.  The hook may move the
+	 * object's state either way; it may also exchange va->obj and
+	 * next->obj (offsets are contiguous and stay), so that @va keeps
+	 * whichever object had more to move.  Cannot fail.
+	 */
+	void (*merge)(struct varea *va, struct varea *next);
+	/*
+	 * Read / write the page at @offset of the object (page-aligned) from
+	 * or into @buf (PAGE_SIZE bytes) without mapping it in the current
+	 * table.  Reads of a page that does not exist yet give zeros and
+	 * E_NOENT; writes create it (E_NOMEM).  E_RANGE outside the object,
+	 * E_NOTSUP where the object cannot (device memory), E_BUSY for a
+	 * write to a page shared copy-on-write (only a fault may replace the
+	 * leaves that map it).  The caller holds
+	 * the lock of the aspace the object is mapped in.
+	 */
+	int (*page_read)(struct mem_obj *obj, uint64_t offset, void *buf);
+	int (*page_write)(struct mem_obj *obj, uint64_t offset, const void *buf);
+	/*
+	 * For aspace_check(): whether the leaf [addr, addr + size) -> @pa in
+	 * @va is what the object has there.  Returns 0 or a problem count
+	 * (printed).  NULL: not checked.
+	 */
+	int (*check_leaf)(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/*
+	 * Non-zero while some of @obj's pages may be shared copy-on-write
+	 * with other aspaces: their leaves are read-only in writable vareas
+	 * (aspace_check() allows that for objects with this hook), and
+	 * protect removes the leaves rather than making them writable, so
+	 * that a write still faults and copies.  NULL: never.
+	 */
+	int (*shares_pages)(const struct mem_obj *obj);
+	/* The last reference is gone: free everything. */
+	void (*destroy)(struct mem_obj *obj);
+};
+
+struct mem_obj {
+	const struct mem_obj_ops *ops;
+	uint32_t refcount;                /* vareas (and others) holding it; atomic */
+};
+
+/* Take / drop a reference; the last put calls ops->destroy. */
+void mem_obj_get(struct mem_obj *obj);
+void mem_obj_put(struct mem_obj *obj);
+
+/*
+ * An anonymous private object of @size bytes (offsets [0, size)): pages
+ * appear zero-filled on first touch; the object and every leaf mapping a
+ * frame hold a reference to it.  Private: its pages belong to the vareas
+ * mapping it, which must not overlap in offsets (aspace_map_anon() makes
+ * one per mapping, whose offsets are its virtual addresses, so that
+ * neighbours merge).  NULL when out of memory or @size is 0 or unaligned.
+ */
+struct mem_obj *anon_obj_create(uint64_t size);
+
+/*
+ * A physical object: [pa, pa + size), device registers or normal memory;
+ * never allocates frames and takes no references to them.  The memory
+ * type of a mapping follows the varea's VAREA_DEVICE flag.  NULL when out
+ * of memory or the range is empty, unaligned or wraps.
+ */
+struct mem_obj *phys_obj_create(paddr_t pa, uint64_t size, int device);
+
+#endif
