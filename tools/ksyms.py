@@ -2,7 +2,7 @@
 """Turn `nm -n kernel.elf` output into an assembly file holding the kernel's
 function symbol table, for backtraces with names.
 
-Layout (read by kernel/ksyms.c):
+Layout (read by ksym_lookup() in kernel/trap/backtrace.c):
     ksyms_count: .quad N
     ksyms_addr:  .quad addr[0..N-1]      sorted ascending
     ksyms_name:  .word off[0..N-1]       offsets into ksyms_str

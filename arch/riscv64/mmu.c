@@ -31,7 +31,7 @@
 #define SATP_ASID_SHIFT 44
 #define SATP_ASID_MASK  0xffffull
 
-/* Set once by arch_mmu_probe() (arch/riscv64/mmu_boot.c). */
+/* Set once by arch_mmu_probe() below. */
 unsigned riscv_pt_levels = 3;
 unsigned riscv_asid_bits;
 

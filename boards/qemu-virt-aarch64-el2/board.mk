@@ -1,7 +1,6 @@
 # QEMU "virt" machine, AArch64 (Cortex-A57) with virtualization on, so the
 # kernel is entered at EL2 and must drop to EL1 itself.
 ARCH        := aarch64
-RAM_BASE    := 0x40000000
 TEXT_OFFSET := 0x200000
 EARLY_UART  := pl011@0x09000000
 QEMU        := qemu-system-aarch64

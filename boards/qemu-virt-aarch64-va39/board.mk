@@ -3,7 +3,6 @@
 ARCH        := aarch64
 AARCH64_LEVELS := 3
 MMU_LEVELS  := 3
-RAM_BASE    := 0x40000000
 TEXT_OFFSET := 0x200000
 EARLY_UART  := pl011@0x09000000
 QEMU        := qemu-system-aarch64

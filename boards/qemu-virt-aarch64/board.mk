@@ -2,7 +2,6 @@
 # by QEMU's Linux loader; QEMU provides PSCI;
 # semihosting lets a failed self-test run end QEMU with a non-zero status.
 ARCH        := aarch64
-RAM_BASE    := 0x40000000
 TEXT_OFFSET := 0x200000
 EARLY_UART  := pl011@0x09000000
 QEMU        := qemu-system-aarch64

@@ -1,6 +1,5 @@
 # QEMU "virt" machine, 64-bit RISC-V, booted by OpenSBI (fw_dynamic) in S-mode.
 ARCH        := riscv64
-RAM_BASE    := 0x80000000
 # OpenSBI occupies the first 2 MiB; the kernel is loaded right above it.
 TEXT_OFFSET := 0x200000
 # Console until the device tree names one (stdout-path).

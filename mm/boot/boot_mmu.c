@@ -13,7 +13,7 @@
  *   identity (lower half): the image at its physical address, so the
  *     code that turns the MMU on keeps running and can return.
  * The entry code then jumps to the virtual address and calls kernel_main,
- * which builds the real kernel table (kernel/mm_boot.c) and drops these.
+ * which builds the real kernel table (mm/boot/kmap_init.c, kmap_init()) and drops these.
  */
 #include <stdint.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The register frame riscv64 trap entry saves (arch/riscv64/trap.S). */
+/* The register frame riscv64 trap entry saves (arch/riscv64/trap_entry.S). */
 #ifndef ARCH_TRAP_FRAME_H
 #define ARCH_TRAP_FRAME_H
 
