@@ -14,14 +14,11 @@ static int panicking;
 
 void panic(const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	panic_report(fmt, ap);
 	va_end(ap);
-	printf("PANIC: %s\n", msg);
-	ktest_panic_hook(msg);   /* returns only when no test expects it */
 
 	if (panicking++) {
 		printf("PANIC while panicking: stopping\n");

@@ -14,6 +14,18 @@
 #ifndef LIB_PANIC_H
 #define LIB_PANIC_H
 
+#include <stdarg.h>
+
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/*
+ * The first half of every panic(), shared by the kernel's
+ * (kernel/trap/panic.c) and the host's (tests/testlib/host/panic.c):
+ * format the message, print "PANIC: <message>", and hand it to the test
+ * runner, which goes back to an EXPECT_PANIC that waits for it (and then
+ * does not return).  Returns when no test expects the panic; the caller
+ * then stops in its own way.
+ */
+void panic_report(const char *fmt, va_list ap);
 
 #endif

@@ -12,14 +12,11 @@
 
 void panic(const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	panic_report(fmt, ap);
 	va_end(ap);
-	printf("PANIC: %s\n", msg);
-	ktest_panic_hook(msg);
 	if (ktest_in_case())
 		ktest_trap_abort();
 	fflush(stdout);
