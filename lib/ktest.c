@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <lib/err.h>
 #include <lib/ktest.h>
 #include <lib/names.h>
 
@@ -249,27 +250,26 @@ int ktest_streq(const char *a, const char *b, const char *file, int line,
 	return 0;
 }
 
-/* Every name in @spec must be a suite; report the first that is not. */
-static int spec_valid(const char *spec)
+int ktest_spec_check(const char *spec)
 {
+	const char *p = spec, *name;
+	size_t len;
+
 	if (!spec || !strcmp(spec, "all"))
-		return 1;
-	for (const char *p = spec; *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
+		return E_OK;
+	while (name_list_next(&p, &name, &len)) {
 		int found = 0;
 
 		for (const struct ktest_suite *s = __start_ktest_suites;
 		     s < __stop_ktest_suites; s++)
-			if (strlen(s->name) == len && !strncmp(s->name, p, len))
+			if (strlen(s->name) == len && !strncmp(s->name, name, len))
 				found = 1;
 		if (!found) {
-			printf("ktest: no suite named '%.*s' (see `ktest list`)\n", (int)len, p);
-			return 0;
+			printf("ktest: no suite named '%.*s' (see `ktest list`)\n", (int)len, name);
+			return E_NOENT;
 		}
-		p += len + (e != NULL);
 	}
-	return 1;
+	return E_OK;
 }
 
 enum result { PASS, FAIL, SKIP };
@@ -350,7 +350,7 @@ int ktest_run(const char *spec)
 	int nsuites = 0, idx = 0;
 	int total[3] = { 0, 0, 0 };
 
-	if (!spec_valid(spec))
+	if (ktest_spec_check(spec))
 		return -1;
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
 		nsuites += name_in_list(spec, s->name);

@@ -5,9 +5,12 @@ usage: boot_checks.py IMAGE TEXT-OFFSET MMU-LEVELS QEMU-COMMAND...
 
 Boots the kernel image several times under QEMU, as a person at the serial
 console would, and checks what it prints: the RAM size for different -m
-values and NUMA layouts, that unknown command-line options are reported,
-and that without `ktest=... poweroff` the kernel reaches the shell, answers
-commands typed on the serial line and powers off on request.
+values and NUMA layouts, that unknown command-line options and "mmu=" values
+it cannot honour are reported, that a long command line is read to its end
+and empty names in a ktest= list are skipped, and that without
+`ktest=... poweroff` the kernel reaches the shell, answers commands typed on
+the serial line (swallowing arrow keys, refusing over-long lines and
+arguments to commands that take none) and powers off on request.
 """
 import os
 import re
@@ -136,6 +139,94 @@ def check_mmu_levels(qemu, append, want):
     return []
 
 
+def check_mmu_option_reported(qemu, levels):
+    """riscv64: a mode it does not know is reported with the mode used
+    instead, and the last "mmu=" wins, as for every option; sv48 is taken
+    silently.  aarch64: any "mmu=" is reported as not applying."""
+    want = (levels, 12 + 9 * levels)
+    if 'riscv64' in ' '.join(qemu):
+        cases = [('mmu=sv57', "mmu: unknown or unsupported mode 'mmu=sv57' ignored; using sv48"),
+                 ('mmu=sv39 mmu=sv57', "mmu: unknown or unsupported mode 'mmu=sv57' ignored"),
+                 ('mmu=sv48', None)]
+    else:
+        cases = [('mmu=sv39', "mmu: option 'mmu=sv39' does not apply on aarch64"),
+                 ('mmu=sv57', "mmu: option 'mmu=sv57' does not apply on aarch64")]
+    errors = []
+    for append, report in cases:
+        rc, out = boot(qemu, append + ' poweroff')
+        got = mmu_line(out)
+        said = re.findall(r"^mmu: .*'mmu=.*$", out, re.M)
+        if rc != 0 or got != want:
+            errors.append(f'"{append}": exit {rc}, mmu {got}, expected {want}')
+        if report and not any(report in line for line in said):
+            errors.append(f'"{append}": no report {report!r}; got {said}')
+        if not report and said:
+            errors.append(f'"{append}": reported although honoured: {said}')
+        if errors:
+            return errors + out.splitlines()[-5:]
+    return []
+
+
+def check_long_cmdline(qemu):
+    """A command line far over the old 511-byte limit: every option takes
+    effect, the self-tests first and the poweroff last of all."""
+    pads = ' '.join(f'pad{i}=' + 'x' * 100 for i in range(8))
+    append = f'ktest=cmdline {pads} poweroff'
+    rc, out = boot(qemu, append)
+    totals = re.search(r'^# Totals: pass:(\d+) fail:(\d+)', out, re.M)
+    errors = []
+    if rc != 0 or 'power: off (success)' not in out:
+        errors.append(f'{len(append)}-byte command line: exit {rc}, did not power off')
+    if not totals or totals.group(1) == '0' or totals.group(2) != '0':
+        errors.append(f'ktest=cmdline did not pass: {totals.group(0) if totals else "no totals"}')
+    if 'cmdline: longer than' in out or "unknown option 'pad7=" not in out:
+        errors.append('not every word of the command line was read')
+    return errors + (out.splitlines()[-5:] if errors else [])
+
+
+def check_empty_ktest_names(qemu):
+    """ktest=,,,, is an empty list, ignored as ktest= is; empty names
+    inside a list are skipped."""
+    errors = []
+    rc, out = boot(qemu, 'ktest=,,,, poweroff')
+    if rc != 0 or 'no suite named' in out or 'KTAP version' in out:
+        errors.append(f'"ktest=,,,,": exit {rc}, expected no run and a clean poweroff')
+    if "cmdline: empty value in 'ktest=,,,,' ignored" not in out:
+        errors.append('"ktest=,,,,": not reported as an empty value')
+    if errors:
+        return errors + out.splitlines()[-5:]
+    rc, out = boot(qemu, 'ktest=,cmdline,,names, poweroff')
+    suites = re.findall(r'^ok \d+ (\w+)\r?$', out, re.M)
+    if rc != 0 or suites != ['cmdline', 'names']:
+        return [f'"ktest=,cmdline,,names,": exit {rc}, suites passed {suites}'] + out.splitlines()[-5:]
+    return []
+
+
+def check_shell_input(qemu):
+    """What a person types that is not a plain command: an arrow key, a
+    line longer than the shell's 127 characters, and arguments to commands
+    that take none (none of them may run)."""
+    long_line = 'meminfo' + ' ' * 130 + 'x'
+    script = [('> ', '\x1b[A\x1bOBhelp\r'), ('> ', long_line + '\r'),
+              ('> ', 'meminfo extra\r'), ('> ', 'reboot now\r'),
+              ('> ', 'poweroff now\r'), ('> ', 'poweroff\r')]
+    rc, out = converse(list(qemu) + ['-m', '256M', '-append', ''], script)
+    errors = []
+    if rc != 0:
+        errors.append(f'QEMU exit status {rc} (poweroff typed at the shell)')
+    for want in ('  meminfo ', 'line too long (at most 127 characters); ignored',
+                 'usage: meminfo (takes no arguments)', 'usage: reboot (takes no arguments)',
+                 'usage: poweroff (takes no arguments)', 'power: off (success)'):
+        if want not in out:
+            errors.append(f'missing in the console output: {want!r}')
+    for unwanted in ('unknown command', 'RAM: ', '[A'):
+        if unwanted in out:
+            errors.append(f'in the console output: {unwanted!r}')
+    if out.count('arbor: ') != 1:
+        errors.append(f'{out.count("arbor: ")} boots, expected 1 (no reboot)')
+    return errors + (out.splitlines()[-8:] if errors else [])
+
+
 def check_shell(qemu):
     script = [('> ', 'help\r'), ('> ', 'nosuch\r'), ('> ', 'meminfo\r'),
               ('> ', 'ktest cmdline\r'), ('> ', 'poweroff\r')]
@@ -171,6 +262,10 @@ def main():
         ('mmu_levels_as_built', lambda: check_mmu_levels(
             qemu, '', (levels, 12 + 9 * levels))),
         ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
+        ('shell_input_escapes_long_lines_arguments', lambda: check_shell_input(qemu)),
+        ('mmu_option_reported', lambda: check_mmu_option_reported(qemu, levels)),
+        ('long_cmdline_read_whole', lambda: check_long_cmdline(qemu)),
+        ('empty_ktest_names_skipped', lambda: check_empty_ktest_names(qemu)),
     ]
     if 'riscv64' in ' '.join(qemu):
         checks.append(('mmu_sv39_forced', lambda: check_mmu_levels(qemu, 'mmu=sv39', (3, 39))))

@@ -10,6 +10,7 @@
  */
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
+#include <lib/err.h>
 
 #define DESC_VALID  (1ull << 0)
 #define DESC_TABLE  (3ull)        /* table (levels > 0) or page (level 0) */
@@ -48,11 +49,17 @@ unsigned aarch64_asid_bits = 8;
 #define SCTLR_I         (1ull << 12)
 #define SCTLR_WXN       (1ull << 19)
 
-/* The depth is a build choice; ASID width from ID_AA64MMFR0_EL1.ASIDBits. */
-void arch_mmu_probe(int force_3_levels)
+/* The depth is a build choice ("mmu=" is riscv64's); ASID width from
+ * ID_AA64MMFR0_EL1.ASIDBits. */
+int arch_mmu_probe(const char *mode)
 {
-	(void)force_3_levels;   /* "mmu=sv39" is riscv64's */
 	aarch64_asid_bits = ((sysreg_read(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 ? 16 : 8;
+	return mode ? E_NOTSUP : 0;
+}
+
+const char *arch_mmu_mode_name(unsigned levels)
+{
+	return levels == 4 ? "48-bit VA" : "39-bit VA";
 }
 
 /*

@@ -12,6 +12,7 @@
  */
 #include <arch/csr.h>
 #include <arch/mmu.h>
+#include <lib/err.h>
 
 #define PTE_V (1ull << 0)
 #define PTE_R (1ull << 1)
@@ -168,10 +169,32 @@ void arch_mmu_activate_user(paddr_t root, unsigned asid)
 	 * the ASID allocator says so; it flushes on rollover. */
 }
 
-/* Sv48 first unless told otherwise; arch_mmu_enable() finds out. */
-void arch_mmu_probe(int force_3_levels)
+/* Byte compare: runs with the MMU off, without library calls. */
+static int mode_is(const char *mode, const char *name)
 {
-	riscv_pt_levels = force_3_levels ? 3 : 4;
+	while (*name && *mode == *name) {
+		mode++;
+		name++;
+	}
+	return *mode == *name;
+}
+
+/* Sv48 first unless told otherwise; arch_mmu_enable() finds out. */
+int arch_mmu_probe(const char *mode)
+{
+	riscv_pt_levels = 4;
+	if (!mode)
+		return 0;
+	if (mode_is(mode, "sv39"))
+		riscv_pt_levels = 3;
+	else if (!mode_is(mode, "sv48"))
+		return E_INVAL;
+	return (int)riscv_pt_levels;
+}
+
+const char *arch_mmu_mode_name(unsigned levels)
+{
+	return levels == 4 ? "sv48" : "sv39";
 }
 
 /*

@@ -4,6 +4,7 @@
  * addresses.
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <boot/boot.h>
 #include <ktest/bench.h>
@@ -13,6 +14,7 @@
 #include <lib/err.h>
 #include <lib/fdt.h>
 #include <lib/ktest.h>
+#include <mm/heap.h>
 #include <mm/kmap.h>
 #include <mm/mem_boot.h>
 #include <mm/layout.h>
@@ -30,6 +32,7 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa);
 struct fdt boot_fdt;
 const char *boot_cmdline = "";
 static struct cmdline opts;
+static char cmdline_fallback[512];
 
 static void fatal(const char *what, int rc)
 {
@@ -89,8 +92,16 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	       "(physical 0x%llx)\n", kernel_pt.levels, pt_va_bits(kernel_pt.levels),
 	       arch_asid_bits(), (unsigned long)__image_start,
 	       (unsigned long long)boot_kernel_pa);
-	if (cmdline_parse(boot_cmdline, &opts))
-		printf("cmdline: longer than %d bytes, ignored\n", CMDLINE_MAX - 1);
+	/* A buffer as long as the line keeps every word; without heap
+	 * memory, the words that fit in a small one (the rest is reported). */
+	size_t cmdline_size = strlen(boot_cmdline) + 1;
+	char *cmdline_buf = kmalloc(cmdline_size, 0);
+	if (!cmdline_buf) {
+		cmdline_buf = cmdline_fallback;
+		cmdline_size = sizeof(cmdline_fallback);
+	}
+	cmdline_parse(boot_cmdline, cmdline_buf, cmdline_size, &opts);
+	boot_mmu_report();
 
 	if (opts.bench && bench_run(opts.bench) && opts.poweroff)
 		power_off(POWER_FAILURE);

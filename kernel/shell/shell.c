@@ -14,15 +14,45 @@ extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
 int shell_readline(int (*next_char)(void *ctx), void *ctx, char *buf, size_t size)
 {
-	size_t len = 0;
+	size_t len = 0;   /* characters on the line, kept in @buf or not */
+	enum { PLAIN, ESC, CSI, SS3 } seq = PLAIN;
 
 	for (;;) {
 		int c = next_char(ctx);
 
 		if (c < 0)
 			return -1;
+		/* Escape sequences (ECMA-48 5.3, 5.4), as arrow and function
+		 * keys send them: ESC [ <parameter and intermediate bytes
+		 * 0x20-0x3f> <final byte 0x40-0x7e>, or ESC O <one character>.
+		 * A byte that cannot belong to the sequence ends it and is read
+		 * as usual; so is the one after a lone ESC. */
+		if (seq == ESC) {
+			seq = c == '[' ? CSI : c == 'O' ? SS3 : PLAIN;
+			if (seq != PLAIN)
+				continue;
+		} else if (seq == CSI) {
+			if (c >= 0x20 && c <= 0x3f)
+				continue;
+			seq = PLAIN;
+			if (c >= 0x40 && c <= 0x7e)
+				continue;
+		} else if (seq == SS3) {
+			seq = PLAIN;
+			if (c >= 0x20 && c <= 0x7e)
+				continue;
+		}
+		if (c == 0x1b) {
+			seq = ESC;
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			printf("\n");
+			if (len >= size) {
+				printf("line too long (at most %zu characters); ignored\n", size - 1);
+				buf[0] = '\0';
+				return E_RANGE;
+			}
 			buf[len] = '\0';
 			return (int)len;
 		}
@@ -31,8 +61,12 @@ int shell_readline(int (*next_char)(void *ctx), void *ctx, char *buf, size_t siz
 				len--;
 				printf("\b \b");
 			}
-		} else if (c >= ' ' && c < 0x7f && len + 1 < size) {
-			buf[len++] = (char)c;
+		} else if (c >= ' ' && c < 0x7f) {
+			/* Past the end: echoed and counted, so the line on the
+			 * screen is the one refused at its end. */
+			if (len + 1 < size)
+				buf[len] = (char)c;
+			len++;
 			putchar(c);
 		}
 		fflush(stdout);
@@ -54,9 +88,15 @@ int shell_exec(char *line)
 	argv[argc] = NULL;
 	if (!argc)
 		return E_OK;
-	for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
-		if (!strcmp(c->name, argv[0]))
-			return c->fn(argc, argv);
+	for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++) {
+		if (strcmp(c->name, argv[0]))
+			continue;
+		if (argc > 1 && !c->takes_args) {
+			printf("usage: %s (takes no arguments)\n", c->name);
+			return E_INVAL;
+		}
+		return c->fn(argc, argv);
+	}
 	printf("%s: unknown command (try `help`)\n", argv[0]);
 	return E_NOENT;
 }
@@ -105,7 +145,7 @@ static int cmd_ktest(int argc, char **argv)
 	}
 	return ktest_run(argc > 1 ? spec : "all") ? E_INVAL : E_OK;
 }
-SHELL_CMD(ktest, "ktest [list | suite...]: run self-tests (all by default)", cmd_ktest);
+SHELL_CMD_ARGS(ktest, "ktest [list | suite...]: run self-tests (all by default)", cmd_ktest);
 
 static int cmd_poweroff(int argc, char **argv)
 {

@@ -14,11 +14,19 @@
  *     code that turns the MMU on keeps running and can return.
  * The entry code then jumps to the virtual address and calls kernel_main,
  * which builds the real kernel table (mm/boot/kmap_init.c, kmap_init()) and drops these.
+ *
+ * The table depth comes from arch_mmu_probe() and the command line's
+ * "mmu=" option, read here with cmdline_find().  Nothing can be printed
+ * yet, so what it saw is kept for boot_mmu_report(), which kernel_main
+ * calls once the console is up.
  */
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <arch/mmu.h>
 #include <mm/boot_mmu.h>
+#include <lib/cmdline.h>
+#include <lib/err.h>
 #include <lib/fdt.h>
 #include <mm/layout.h>
 
@@ -93,29 +101,25 @@ static int map_image(pte_t *root, uintptr_t off, unsigned g)
 	       map(root, data + off, data, end - data, MMU_READ | MMU_WRITE | g, 0);
 }
 
-/* Byte loads only: library string routines may load unaligned words,
- * which fault while memory is Device memory (aarch64, MMU off). */
-static int has_word(const char *s, const char *w)
-{
-	for (; *s; s++) {
-		size_t i = 0;
+/* The command line's "mmu=" value as read here, and what
+ * arch_mmu_probe() made of it, for boot_mmu_report(). */
+static char mmu_mode[16];
+static int mmu_mode_len;       /* its full length; 0: no "mmu=" */
+static int mmu_mode_answer;
 
-		while (w[i] && s[i] == w[i])
-			i++;
-		if (!w[i] && (s[i] == ' ' || !s[i]))
-			return 1;
-	}
-	return 0;
-}
-
-/* Does the command line force three levels ("mmu=sv39")? */
-static int wants_3_levels(const void *dtb)
+/* Read "mmu=" (the last non-empty one, as cmdline_parse() keeps) and let
+ * the arch pick the table depth. */
+static void probe(const void *dtb)
 {
 	struct fdt fdt;
+	int n = -1;
 
-	if (fdt_init(&fdt, dtb, 2u << 20))
-		return 0;
-	return has_word(fdt_bootargs(&fdt), "mmu=sv39");
+	if (!fdt_init(&fdt, dtb, 2u << 20))
+		n = cmdline_find(fdt_bootargs(&fdt), "mmu", mmu_mode, sizeof(mmu_mode));
+	mmu_mode_len = n > 0 ? n : 0;
+	/* A value cut to fit is 15 characters long, longer than any
+	 * mode's name, so the arch cannot take it for one. */
+	mmu_mode_answer = arch_mmu_probe(n > 0 ? mmu_mode : NULL);
 }
 
 /* Big-endian 32-bit load, byte by byte (Device memory, MMU off). */
@@ -183,8 +187,28 @@ paddr_t boot_mmu_early(const void *dtb)
 {
 	boot_kernel_pa = pa_of(__image_start);
 	boot_va_offset = link_image_start - boot_kernel_pa;
-	arch_mmu_probe(wants_3_levels(dtb));
+	probe(dtb);
 	if (build_and_enable(dtb))
 		build_and_enable(dtb);   /* the depth fell back to 3 levels */
 	return boot_va_offset;
+}
+
+/* Called from kernel_main with the console up: printf is fine here. */
+void boot_mmu_report(void)
+{
+	unsigned levels = arch_pt_levels();
+	const char *more = mmu_mode_len >= (int)sizeof(mmu_mode) ? "..." : "";
+
+	if (!mmu_mode_len)
+		return;
+	if (mmu_mode_answer == E_NOTSUP)
+		printf("mmu: option 'mmu=%s%s' does not apply on %s (the table depth is "
+		       "chosen when the kernel is built); ignored, using %s\n",
+		       mmu_mode, more, ARCH_NAME, arch_mmu_mode_name(levels));
+	else if (mmu_mode_answer < 0)
+		printf("mmu: unknown or unsupported mode 'mmu=%s%s' ignored; using %s\n",
+		       mmu_mode, more, arch_mmu_mode_name(levels));
+	else if ((unsigned)mmu_mode_answer != levels)
+		printf("mmu: 'mmu=%s' is not supported by this CPU; using %s\n",
+		       mmu_mode, arch_mmu_mode_name(levels));
 }

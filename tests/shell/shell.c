@@ -1,4 +1,5 @@
 /* The shell's line editor and command dispatch, with scripted input. */
+#include <stdio.h>
 #include <string.h>
 #include <drivers/console.h>
 #include <lib/err.h>
@@ -55,12 +56,59 @@ static void test_readline_backspace_at_start_ignored(void)
 	EXPECT_STREQ(echo, "ok\n");
 }
 
-static void test_readline_bounded(void)
+static void test_readline_full_line_fits(void)
 {
 	char line[4], echo[64];
 
-	EXPECT_EQ(read_scripted("abcdef\r", line, sizeof(line), echo, sizeof(echo)), 3);
+	EXPECT_EQ(read_scripted("abc\r", line, sizeof(line), echo, sizeof(echo)), 3);
 	EXPECT_STREQ(line, "abc");
+}
+
+/* A line longer than the buffer is refused whole, never cut to a
+ * command nobody typed. */
+static void test_readline_too_long_refused(void)
+{
+	char line[4], echo[128];
+
+	EXPECT_EQ(read_scripted("abcdef\r", line, sizeof(line), echo, sizeof(echo)), E_RANGE);
+	EXPECT_STREQ(line, "");
+	EXPECT_STREQ(echo, "abcdef\nline too long (at most 3 characters); ignored\n");
+}
+
+/* Erasing back under the limit makes the line acceptable again. */
+static void test_readline_too_long_then_erased(void)
+{
+	char line[4], echo[128];
+
+	EXPECT_EQ(read_scripted("abcde\b\b\bx\r", line, sizeof(line), echo, sizeof(echo)), 3);
+	EXPECT_STREQ(line, "abx");
+}
+
+/* Arrow keys (ESC [ A, and ESC O A in application mode), a CSI with
+ * parameters (ctrl-left: ESC [ 1 ; 5 D) and delete (ESC [ 3 ~) leave
+ * nothing on the line. */
+static void test_readline_swallows_escape_sequences(void)
+{
+	char line[32], echo[64];
+
+	EXPECT_EQ(read_scripted("\x1b[Ahe\x1bOBl\x1b[1;5Dp\x1b[3~\r", line, sizeof(line),
+	                        echo, sizeof(echo)), 4);
+	EXPECT_STREQ(line, "help");
+	EXPECT_STREQ(echo, "help\n");
+}
+
+/* A lone ESC is dropped and the next byte read as usual; a byte that
+ * cannot continue a sequence (here the end of the line) ends it. */
+static void test_readline_escape_ends_cleanly(void)
+{
+	char line[32], echo[64];
+
+	EXPECT_EQ(read_scripted("\x1bok\x1b[12\r", line, sizeof(line), echo, sizeof(echo)), 2);
+	EXPECT_STREQ(line, "ok");
+	EXPECT_EQ(read_scripted("a\x1bO\r", line, sizeof(line), echo, sizeof(echo)), 1);
+	EXPECT_STREQ(line, "a");
+	EXPECT_EQ(read_scripted("\x1b\x1b[Bb\r", line, sizeof(line), echo, sizeof(echo)), 1);
+	EXPECT_STREQ(line, "b");
 }
 
 static void test_readline_eof(void)
@@ -97,6 +145,55 @@ static void test_help_lists_commands(void)
 	EXPECT_NOT_NULL(strstr(out, "reboot"));
 }
 
+extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
+
+static int exec_captured(const char *cmd, char *out, size_t size)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%s", cmd);
+	console_capture_start(out, size);
+	int rc = shell_exec(line);
+	console_capture_stop();
+	return rc;
+}
+
+static void test_meminfo_refuses_arguments(void)
+{
+	char out[256];
+
+	EXPECT_EQ(exec_captured("meminfo  all", out, sizeof(out)), E_INVAL);
+	EXPECT_STREQ(out, "usage: meminfo (takes no arguments)\n");   /* and nothing ran */
+}
+
+/* Every command registered as taking none refuses an argument with its
+ * usage line and does not run: poweroff and reboot included. */
+static void test_commands_without_arguments_refuse_them(void)
+{
+	int checked = 0;
+
+	for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++) {
+		char cmd[48], out[128], want[96];
+
+		if (c->takes_args)
+			continue;
+		snprintf(cmd, sizeof(cmd), "%s now", c->name);
+		snprintf(want, sizeof(want), "usage: %s (takes no arguments)\n", c->name);
+		EXPECT_EQ(exec_captured(cmd, out, sizeof(out)), E_INVAL);
+		EXPECT_STREQ(out, want);
+		checked++;
+	}
+	EXPECT_GE(checked, 6);   /* help, meminfo, ptdump, vareas, poweroff, reboot */
+}
+
+static void test_ktest_takes_arguments(void)
+{
+	char out[256];
+
+	EXPECT_EQ(exec_captured("ktest no_such_suite", out, sizeof(out)), E_INVAL);
+	EXPECT_STREQ(out, "ktest: no suite named 'no_such_suite' (see `ktest list`)\n");
+}
+
 static void test_empty_line_is_ok(void)
 {
 	char line[] = "   ";
@@ -108,8 +205,15 @@ KTEST_SUITE(shell,
 	KTEST_CASE(test_readline_plain),
 	KTEST_CASE(test_readline_backspace_and_delete),
 	KTEST_CASE(test_readline_backspace_at_start_ignored),
-	KTEST_CASE(test_readline_bounded),
+	KTEST_CASE(test_readline_full_line_fits),
+	KTEST_CASE(test_readline_too_long_refused),
+	KTEST_CASE(test_readline_too_long_then_erased),
+	KTEST_CASE(test_readline_swallows_escape_sequences),
+	KTEST_CASE(test_readline_escape_ends_cleanly),
 	KTEST_CASE(test_readline_eof),
 	KTEST_CASE(test_unknown_command),
 	KTEST_CASE(test_help_lists_commands),
+	KTEST_CASE(test_meminfo_refuses_arguments),
+	KTEST_CASE(test_commands_without_arguments_refuse_them),
+	KTEST_CASE(test_ktest_takes_arguments),
 	KTEST_CASE(test_empty_line_is_ok));

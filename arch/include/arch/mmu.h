@@ -110,9 +110,16 @@ void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *
  * Boot hooks, called at the physical load address with the MMU off (see
  * mm/boot/boot_mmu.c): they must not use absolute addresses.
  *
- * arch_mmu_probe() picks the table depth (riscv64: Sv48 when satp accepts
- * it and @force_3_levels is 0, else Sv39; aarch64: the build's depth) and
- * reads the ASID width.  arch_mmu_enable() turns translation on with
+ * arch_mmu_probe() picks the table depth and reads the ASID width.  @mode
+ * is the command line's "mmu=" value, NULL when there is none.  riscv64
+ * takes "sv39" (3 levels) and "sv48" (4 levels, also the default); Sv39 is
+ * used anyway when satp refuses Sv48.  aarch64 takes none: the depth is
+ * the build's.  Returns the depth @mode asks for (3 or 4), 0 for NULL,
+ * E_INVAL for a mode the arch does not know (its default depth is used)
+ * or E_NOTSUP on an arch without modes (lib/err.h codes; the caller
+ * reports them once the console is up).
+ *
+ * arch_mmu_enable() turns translation on with
  * @kernel_root for the upper half and @ident_root for the lower half
  * (riscv64 has one root: @ident_root, into which the kernel half has been
  * copied); execution continues at the same (identity-mapped) address.
@@ -120,7 +127,7 @@ void arch_pt_va_range(unsigned levels, int kernel, uintptr_t *first, uintptr_t *
  * without Sv48): translation is then still off, and arch_pt_levels() has
  * dropped to 3 for another try.
  */
-void arch_mmu_probe(int force_3_levels);
+int arch_mmu_probe(const char *mode);
 int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root);
 
 /*
@@ -129,6 +136,12 @@ int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root);
  * @user_root (an empty table) the current user table.
  */
 void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root);
+
+/*
+ * The name of the translation mode a @levels-level table gives (riscv64:
+ * "sv39", "sv48"; aarch64: "39-bit VA", "48-bit VA"), for messages.
+ */
+const char *arch_mmu_mode_name(unsigned levels);
 
 /* Virtual address bits of a table (39 or 48). */
 static inline unsigned pt_va_bits(unsigned levels)

@@ -1,35 +1,51 @@
 /*
  * The kernel command line (/chosen bootargs, QEMU -append): words
- * separated by spaces, each "key=value" or a bare flag.
+ * separated by spaces or tabs, each "key=value" or a bare flag.  When an
+ * option is given twice, the last non-empty value wins.
  *
  *   ktest=all | ktest=<suite>[,<suite>...]   run self-tests at boot
  *   poweroff                                  power off after them
- *   bench=<what>                              run benchmarks (reserved)
- *   mmu=sv39                                  riscv64: 3-level tables even
- *                                             when the hart has Sv48
+ *   bench=all | bench=<case>[,<case>...]      run benchmarks
+ *   mmu=sv39 | mmu=sv48                       riscv64: 3- or 4-level tables
+ *                                             (read before the MMU is on,
+ *                                             mm/boot/boot_mmu.c)
+ *
+ * An empty value ("ktest=", or a list of empty names: "ktest=,,") is
+ * reported and ignored, as if the option were absent.
  */
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
 
 #include <stddef.h>
 
-#define CMDLINE_MAX 512
-
 struct cmdline {
-	char buf[CMDLINE_MAX];   /* the words, NUL-separated; options point in */
 	const char *ktest;       /* NULL when absent */
 	const char *bench;
-	const char *mmu;         /* "sv39": force 3 levels (read at boot, riscv64) */
+	const char *mmu;         /* the depth itself is chosen in boot_mmu.c */
 	int poweroff;
 	int unknown;             /* how many words were not understood */
+	const char *cut;         /* in the line: the first word that did not
+	                          * fit in the buffer, NULL when all fit */
 };
 
 /*
- * Parse @line into @out.  Unknown words and malformed known ones are
- * reported on the console and counted in out->unknown, never fatal.
- * Returns E_OK, or E_RANGE when @line is longer than CMDLINE_MAX - 1
- * (nothing parsed then).
+ * Parse @line into @out.  The words are copied into @buf (@size bytes),
+ * which the options then point into, so it must outlive them; a buffer of
+ * strlen(@line) + 1 bytes always holds them all.  Unknown words and
+ * malformed known ones are reported on the console and counted in
+ * out->unknown, never fatal.  Returns E_OK, or E_RANGE when @buf is too
+ * small: the words that fit are parsed and take effect, and the rest, from
+ * out->cut on, is reported and ignored.
  */
-int cmdline_parse(const char *line, struct cmdline *out);
+int cmdline_parse(const char *line, char *buf, size_t size, struct cmdline *out);
+
+/*
+ * Find the last word "@key=<value>" of @line with a non-empty value (the
+ * one cmdline_parse() keeps) and copy the value into @buf (@size bytes,
+ * NUL-terminated, cut to fit).  Returns the value's full length, or -1
+ * when there is none.  Byte loads and stores only and no library calls:
+ * the boot code runs it with the MMU off (mm/boot/boot_mmu.c).
+ */
+int cmdline_find(const char *line, const char *key, char *buf, size_t size);
 
 #endif

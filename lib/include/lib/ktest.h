@@ -43,10 +43,17 @@ struct ktest_suite {
 
 /*
  * Run the suites named in @spec ("all", or "a,b,c"; NULL means all) and
- * print KTAP.  Returns the number of failed cases, or -1 when @spec names
- * an unknown suite (nothing runs then).
+ * print KTAP.  Empty names in the list are skipped (",," runs no suite).
+ * Returns the number of failed cases, or -1 when @spec names an unknown
+ * suite (reported by ktest_spec_check(); nothing runs then).
  */
 int ktest_run(const char *spec);
+
+/*
+ * Check that every name in @spec (as ktest_run() takes it) is a registered
+ * suite.  Returns E_OK, or E_NOENT after printing the first unknown name.
+ */
+int ktest_spec_check(const char *spec);
 
 /*
  * Run the cases of @s, a suite that need not be registered, and print its

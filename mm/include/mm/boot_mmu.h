@@ -17,6 +17,14 @@
  */
 paddr_t boot_mmu_early(const void *dtb);
 
+/*
+ * Report, once the console is up, a command-line "mmu=" value the early
+ * code could not honour: unknown to the arch, of no meaning on it
+ * (aarch64), or refused by the CPU.  Prints nothing when there was none
+ * or it was honoured.
+ */
+void boot_mmu_report(void);
+
 /* Physical ranges the early linear map covers (2 MiB aligned; empty: 0). */
 struct boot_window {
 	paddr_t base, end;

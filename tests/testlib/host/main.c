@@ -5,13 +5,15 @@
  *
  * As on the kernel console, whatever code under test prints while a case
  * runs is turned into KTAP diagnostic lines: stdout goes through a stream
- * that puts the runner's prefix in front of every line.
+ * that puts the runner's prefix in front of every line, or into the
+ * buffer of console_capture_start() while a test captures it.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <lib/ktest.h>
+#include "console_capture.h"
 
 static const char *prefix;
 static int at_line_start = 1;
@@ -31,6 +33,8 @@ static void put(const char *s, size_t n)
 static ssize_t prefixing_write(void *cookie, const char *buf, size_t size)
 {
 	(void)cookie;
+	if (console_capture_write(buf, size))
+		return (ssize_t)size;
 	for (size_t i = 0; i < size; i++) {
 		if (at_line_start && prefix)
 			put(prefix, strlen(prefix));
