@@ -98,7 +98,7 @@ $(B)/%.o: %.S | $(SETUP)
 
 $(B)/kernel.ld: linker/kernel.ld.S boards/$(BOARD)/board.mk | $(SETUP)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -E -P -x c -DLD_ARCH=$(LD_ARCH) -DTEXT_OFFSET=$(TEXT_OFFSET) -Imm/include $< -o $@
+	$(Q)$(CC) -E -P -x c -D__ASSEMBLY__ -DLD_ARCH=$(LD_ARCH) -DTEXT_OFFSET=$(TEXT_OFFSET) $(INC_MM) $< -o $@
 
 # Two link passes: the first finds where every function lands, the second
 # embeds that symbol table (for backtraces) at the end of rodata, where it

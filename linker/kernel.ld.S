@@ -10,6 +10,7 @@
  * writable and executable.  The symbol table (.rodata.ksyms) is the last
  * thing in rodata, so filling it in on the second link pass moves no code.
  */
+#include <arch/cpu.h>
 #include <mm/layout.h>
 
 #define PAGE 4096
@@ -111,6 +112,7 @@ SECTIONS
 	__image_size = __image_end - __image_start;
 
 	ASSERT(__tramp_end - __tramp_start == PAGE, "the trampoline page must be exactly one page")
+	ASSERT(__tls_end - __tls_base <= CPU_TLS_SIZE, "thread-local data outgrew struct cpu's TLS block (arch/cpu.h)")
 
 	/DISCARD/ : { *(.note .note.* .comment .riscv.attributes) }
 }

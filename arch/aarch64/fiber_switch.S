@@ -7,11 +7,11 @@
  * switches.  The saved registers go on the outgoing stack, so a fiber's
  * whole saved context is one stack pointer.
  *
- * The switch also installs the incoming fiber's stack limit in TPIDR_EL1,
- * where the exception vectors compare sp against it (vectors.S), and in
- * arch_stack_limit, the copy the vectors restore TPIDR_EL1 from after
- * they borrowed the register.
+ * The switch also installs the incoming fiber's stack limit in this CPU's
+ * struct cpu (TPIDR_EL1 points at it, <arch/cpu.h>), where the exception
+ * vectors compare sp against it (vectors.S).
  */
+#include <arch/cpu.h>
 
 #define SW_X(n)     (((n) - 19) * 8)    /* x19..x30 at 0..88 */
 #define SW_D(n)     (96 + ((n) - 8) * 8)   /* d8..d15 at 96..152 */
@@ -51,16 +51,14 @@ arch_fiber_switch:
 	ldp	d14, d15, [sp, #SW_D(14)]
 	add	sp, sp, #SW_SIZE
 
-	msr	tpidr_el1, x2
-	adrp	x9, arch_stack_limit
-	str	x2, [x9, :lo12:arch_stack_limit]
+	mrs	x9, tpidr_el1
+	str	x2, [x9, #CPU_OFF_STACK_LIMIT]
 	ret
 
 	.globl	arch_set_stack_limit
 arch_set_stack_limit:
-	msr	tpidr_el1, x0
-	adrp	x9, arch_stack_limit
-	str	x0, [x9, :lo12:arch_stack_limit]
+	mrs	x9, tpidr_el1
+	str	x0, [x9, #CPU_OFF_STACK_LIMIT]
 	ret
 
 /*
@@ -88,9 +86,3 @@ arch_fiber_stack_init:
 arch_fiber_entry:
 	blr	x19
 	brk	#0
-
-	.section .bss.arch_stack_limit, "aw", %nobits
-	.balign	8
-	.globl	arch_stack_limit
-arch_stack_limit:
-	.space	8

@@ -7,6 +7,7 @@
  * The image starts with the arm64 Image header so QEMU -kernel and U-Boot
  * booti load it like a Linux Image.
  */
+#include <arch/cpu.h>
 #include <arch/trap_frame.h>
 
 #define HCR_RW          (1 << 31)          /* EL1 is AArch64 */
@@ -101,11 +102,17 @@ at_el1:
 	add	sp, x1, x0
 	mov	x29, xzr
 	mov	x30, xzr
-	adrp	x0, __tls_base
-	add	x0, x0, :lo12:__tls_base
+	adrp	x0, cpus                 /* cpus[0]: this_cpu() */
+	add	x0, x0, :lo12:cpus
+	msr	tpidr_el1, x0
+	add	x0, x0, #CPU_OFF_TLS
 	bl	_set_tls                 /* picolibc's thread-local errno */
 
-	mov	x0, xzr                  /* no hart id on arm */
+	mrs	x2, mpidr_el1            /* the CPU's id: Aff3..Aff0 */
+	and	x0, x2, #0xffffff
+	lsr	x2, x2, #32
+	and	x2, x2, #0xff
+	orr	x0, x0, x2, lsl #32
 	mov	x1, x19                  /* physical address of the device tree */
 	bl	kernel_main
 5:	wfi

@@ -4,24 +4,25 @@
  * other group is reported as unexpected.  Entry saves the full integer
  * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
  *
- * Overflow-safe: TPIDR_EL1 holds this CPU's stack limit (the lowest mapped
- * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
- * on the boot stack).  When sp is below it, saving the frame could fault
- * (an unmapped stack page, or the guard page under the stack), and that
- * trap would overwrite the cause registers of this one before they are
- * saved; the frame then goes on the emergency stack instead.  SP_EL0,
- * unused while the kernel runs on SP_EL1, holds x0 during the check.
- * Fast path cost: five instructions at entry (msr, mrs, cmp, b.lo, mrs)
- * and one at exit (sp is reloaded from the frame).
+ * Overflow-safe: this CPU's struct cpu (TPIDR_EL1 points at it,
+ * <arch/cpu.h>) holds its stack limit (the lowest mapped address of the
+ * running fiber's stack plus a reserve, kernel/exec/fiber.c; 0 on a boot
+ * stack).  When sp is below it, saving the frame could fault (an unmapped
+ * stack page, or the guard page under the stack), and that trap would
+ * overwrite the cause registers of this one before they are saved; the
+ * frame then goes on this CPU's emergency stack instead.  SP_EL0, unused
+ * while the kernel runs on SP_EL1, holds x0 during the check.  Fast path
+ * cost: six instructions at entry (msr, mrs, ldr, cmp, b.lo, mrs) and one
+ * at exit (sp is reloaded from the frame).
  */
+#include <arch/cpu.h>
 #include <arch/trap_frame.h>
-
-#define TRAP_STACK_SIZE 16384     /* the emergency stack */
 
 	.macro	ventry kind
 	.balign	0x80
 	msr	sp_el0, x0
 	mrs	x0, tpidr_el1
+	ldr	x0, [x0, #CPU_OFF_STACK_LIMIT]
 	cmp	sp, x0
 	b.lo	1f
 	mrs	x0, sp_el0
@@ -29,7 +30,9 @@
 	stp	x0, x1, [sp, #TF_X(0)]
 	mov	x1, #\kind
 	b	trap_common
-1:	mov	x0, #\kind
+1:	mrs	x0, tpidr_el1
+	str	x1, [x0, #CPU_OFF_SCRATCH]
+	mov	x1, #\kind
 	b	trap_low_stack
 	.endm
 
@@ -153,42 +156,30 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	eret
 
 /*
- * sp is below the stack limit: x0 = the vector's kind, SP_EL0 = the
- * interrupted x0.  Save the frame on the emergency stack, or, when this
- * trap nests in one being handled there (sp already on it), below the
- * current sp.  TPIDR_EL1 holds x1 meanwhile; then the limit goes back
- * into it from its copy in memory.
+ * sp is below the stack limit: x0 = this CPU's struct cpu, x1 = the
+ * vector's kind, SP_EL0 = the interrupted x0, the interrupted x1 in the
+ * struct's first scratch slot.  Save the frame on this CPU's emergency
+ * stack, or, when this trap nests in one being handled there (sp already
+ * on it), below the current sp.
  */
 trap_low_stack:
-	msr	tpidr_el1, x1
-	adrp	x1, arch_trap_stack_top
-	add	x1, x1, :lo12:arch_trap_stack_top
-	cmp	sp, x1
-	b.hi	1f
-	sub	x1, x1, #TRAP_STACK_SIZE
-	cmp	sp, x1
-	b.ls	1f
-	mov	x1, sp
-	b	2f
-1:	adrp	x1, arch_trap_stack_top
-	add	x1, x1, :lo12:arch_trap_stack_top
-2:	sub	x1, x1, #TF_SIZE
-	stp	x2, x3, [x1, #TF_X(2)]
-	mov	x2, sp
-	stp	x30, x2, [x1, #TF_X(30)]          /* x30, the interrupted sp */
-	mov	sp, x1
+	str	x2, [x0, #CPU_OFF_SCRATCH + 8]
+	ldr	x2, [x0, #CPU_OFF_TRAP_STACK_TOP]
+	cmp	sp, x2
+	b.hi	2f                                /* above it: use its top */
+	sub	x2, x2, #CPU_TRAP_STACK_SIZE
+	cmp	sp, x2
+	ldr	x2, [x0, #CPU_OFF_TRAP_STACK_TOP]
+	b.ls	2f                                /* at or below its bottom: use its top */
+	mov	x2, sp                            /* on it: nest below sp */
+2:	sub	x2, x2, #TF_SIZE
+	str	x3, [x2, #TF_X(3)]
+	ldr	x3, [x0, #CPU_OFF_SCRATCH + 8]
+	str	x3, [x2, #TF_X(2)]
+	mov	x3, sp
+	stp	x30, x3, [x2, #TF_X(30)]          /* x30, the interrupted sp */
+	mov	sp, x2
 	mrs	x2, sp_el0
-	mrs	x3, tpidr_el1
+	ldr	x3, [x0, #CPU_OFF_SCRATCH]
 	stp	x2, x3, [sp, #TF_X(0)]
-	mov	x1, x0
-	adrp	x2, arch_stack_limit
-	ldr	x2, [x2, :lo12:arch_stack_limit]
-	msr	tpidr_el1, x2
 	b	trap_save
-
-	.section .bss.arch_trap_stack, "aw", %nobits
-	.balign	16
-	.globl	arch_trap_stack_bottom, arch_trap_stack_top
-arch_trap_stack_bottom:
-	.space	TRAP_STACK_SIZE
-arch_trap_stack_top:

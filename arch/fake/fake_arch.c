@@ -5,8 +5,13 @@
  */
 #include <string.h>
 #include <arch/arch.h>
+#include <arch/cpu.h>
 #include <mm/types.h>
 #include "fake_arch.h"
+
+struct cpu cpus[CPU_MAX];
+unsigned cpu_count = 1;
+__thread struct cpu *fake_this_cpu = &cpus[0];
 
 static unsigned long irq_enabled = 1;
 

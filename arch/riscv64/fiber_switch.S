@@ -8,10 +8,11 @@
  * stack, so a fiber's whole saved context is one stack pointer.
  *
  * The switch also installs the incoming fiber's stack limit in sscratch,
- * where trap entry compares sp against it (trap_entry.S), and in
- * arch_stack_limit, the copy trap entry restores sscratch from after it
- * borrowed the register.
+ * where trap entry compares sp against it (trap_entry.S), and in this
+ * CPU's struct cpu (found from tp, <arch/cpu.h>), the copy trap entry
+ * restores sscratch from after it borrowed the register.
  */
+#include <arch/cpu.h>
 
 #define SW_RA       0
 #define SW_S(n)     (8 + (n) * 8)       /* s0..s11 */
@@ -51,15 +52,13 @@ arch_fiber_switch:
 	addi	sp, sp, SW_SIZE
 
 	csrw	sscratch, a2
-	lla	t0, arch_stack_limit
-	sd	a2, 0(t0)
+	sd	a2, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	ret
 
 	.globl	arch_set_stack_limit
 arch_set_stack_limit:
 	csrw	sscratch, a0
-	lla	t0, arch_stack_limit
-	sd	a0, 0(t0)
+	sd	a0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	ret
 
 /*
@@ -87,9 +86,3 @@ arch_fiber_stack_init:
 arch_fiber_entry:
 	jalr	s1
 	ebreak
-
-	.section .bss.arch_stack_limit, "aw", @nobits
-	.balign 8
-	.globl	arch_stack_limit
-arch_stack_limit:
-	.space	8

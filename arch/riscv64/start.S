@@ -12,6 +12,8 @@
  * (Documentation/arch/riscv/boot-image-header.rst), so loaders that boot
  * Linux Images (QEMU -kernel, U-Boot booti) boot this one the same way.
  */
+#include <arch/cpu.h>
+
 #define SSTATUS_FS_INITIAL (1 << 13)
 
 	.section .text.head, "ax"
@@ -64,7 +66,7 @@ entry:
 	jr	t0
 1:	add	sp, sp, a0
 	mv	s0, zero
-	lla	tp, __tls_base        /* picolibc's thread-local errno */
+	lla	tp, cpus + CPU_OFF_TLS  /* cpus[0]: picolibc's errno, this_cpu() */
 
 	mv	a0, s1
 	mv	a1, s2                /* physical address of the device tree */

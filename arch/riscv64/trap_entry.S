@@ -12,9 +12,8 @@
  * saved; the frame then goes on the emergency stack instead.  Fast path
  * cost: three instructions (csrrw, bltu, csrrw).
  */
+#include <arch/cpu.h>
 #include <arch/trap_frame.h>
-
-#define TRAP_STACK_SIZE 16384     /* the emergency stack */
 
 #define SAVE_X(n)    sd x##n, TF_X(n)(sp)
 #define LOAD_X(n)    ld x##n, TF_X(n)(sp)
@@ -88,31 +87,25 @@ trap_save:                               /* sp = the frame; x2 and x5 saved */
 
 /*
  * sp is below the stack limit: t0 = the limit, sscratch = the interrupted
- * t0.  Save the frame on the emergency stack, or, when this trap nests in
- * one being handled there (sp already on it), below the current sp.
- * Then put the limit back into sscratch from its copy in memory.
+ * t0.  Save the frame on this CPU's emergency stack (its top is in the
+ * struct cpu that tp finds), or, when this trap nests in one being
+ * handled there (sp already on it), below the current sp.  Then put the
+ * limit back into sscratch from its copy in the struct cpu.
  */
 trap_low_stack:
-	lla	t0, arch_trap_stack_bottom
-	bleu	sp, t0, 1f
-	lla	t0, arch_trap_stack_top
+	ld	t0, (CPU_OFF_TRAP_STACK_TOP - CPU_OFF_TLS)(tp)
 	bgtu	sp, t0, 1f
+	sub	t0, t0, sp               /* how far below the top: on it when < the size */
+	srli	t0, t0, CPU_TRAP_STACK_SHIFT
+	bnez	t0, 1f
 	mv	t0, sp
 	j	2f
-1:	lla	t0, arch_trap_stack_top
+1:	ld	t0, (CPU_OFF_TRAP_STACK_TOP - CPU_OFF_TLS)(tp)
 2:	addi	t0, t0, -TF_SIZE
 	sd	sp, TF_X(2)(t0)
 	mv	sp, t0
 	csrr	t0, sscratch
 	SAVE_X(5)
-	lla	t0, arch_stack_limit
-	ld	t0, 0(t0)
+	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	csrw	sscratch, t0
 	j	trap_save
-
-	.section .bss.arch_trap_stack, "aw", @nobits
-	.balign 16
-	.globl	arch_trap_stack_bottom, arch_trap_stack_top
-arch_trap_stack_bottom:
-	.space	TRAP_STACK_SIZE
-arch_trap_stack_top:

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <boot/boot.h>
+#include <boot/smp.h>
 #include <ktest/bench.h>
 #include <mm/boot_mmu.h>
 #include <lib/cmdline.h>
@@ -49,6 +50,8 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 {
 	int rc;
 
+	cpu_prepare(&cpus[0], 0, hartid);   /* tp / TPIDR_EL1 point at it already */
+	cpus[0].online = 1;
 	mm_linear_offset = KERNEL_LINEAR_BASE;
 	arch_trap_init();
 	console_early_init();

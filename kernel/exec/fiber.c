@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/queue.h>
 #include <arch/arch.h>
+#include <boot/smp.h>
 #include <exec/fiber.h>
 #include <lib/panic.h>
 #include <mm/aspace.h>
@@ -305,7 +306,7 @@ int fiber_stack_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
 	struct fiber *f;
 
 	if (holds(addr, (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top, lo, hi) ||
-	    holds(addr, (uintptr_t)arch_trap_stack_bottom, (uintptr_t)arch_trap_stack_top, lo, hi))
+	    cpu_stack_of(addr, lo, hi))
 		return 1;
 	TAILQ_FOREACH(f, &live_stacks, live)
 		if (holds(addr, f->stack_lo, f->stack_hi, lo, hi))

@@ -138,23 +138,18 @@ uintptr_t arch_fiber_stack_init(uintptr_t top, void (*start)(void));
  * CPU's stack limit.  Returns when a switch comes back to *@from_sp.
  *
  * The stack limit protects trap entry: a trap taken with the stack pointer
- * below it saves its frame on this CPU's emergency stack
- * [arch_trap_stack_bottom, arch_trap_stack_top) instead of the current
+ * below it saves its frame on this CPU's emergency stack (the one
+ * struct cpu's trap_stack_top names, <arch/cpu.h>) instead of the current
  * stack, so an overflow into a guard page does not fault again while
  * saving the frame.  0 means no limit.  Traps nest on the emergency stack,
  * which must lie above every limit (it is in the kernel image, above the
- * kernel vareas).  One emergency stack: the boot CPU's.
+ * kernel vareas).  The limit itself is this_cpu()->stack_limit.
  */
 void arch_fiber_switch(uintptr_t *from_sp, uintptr_t to_sp, uintptr_t to_limit,
                        uintptr_t *link);
 
-extern char arch_trap_stack_bottom[], arch_trap_stack_top[];
-
 /* Change this CPU's stack limit (the running fiber's stack grew). */
 void arch_set_stack_limit(uintptr_t limit);
-
-/* This CPU's stack limit, for reading (the copy trap entry restores from). */
-extern uintptr_t arch_stack_limit;
 
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))

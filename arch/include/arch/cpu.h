@@ -1,0 +1,73 @@
+/*
+ * Per-CPU data: one struct cpu per CPU, in cpus[], numbered from 0 (the
+ * boot CPU) in the order the CPUs were started.  CPU numbers are the
+ * kernel's own; the hardware's ids (riscv64 hart ids, aarch64 MPIDR
+ * affinities) are in ->hwid and need not be dense or start at 0.
+ *
+ * this_cpu() finds the running CPU's struct in two instructions or so:
+ * riscv64 from tp (which points at the struct's TLS block, where
+ * picolibc keeps errno), aarch64 from TPIDR_EL1 (which points at the
+ * struct), the host's fake arch from a thread-local pointer.  The first
+ * fields are read by trap entry in assembly, at the offsets below.
+ *
+ * A CPU writes only its own struct, except where a field says otherwise;
+ * a field read by other CPUs says so, and how it is ordered.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#define CPU_MAX        8          /* CPUs the kernel can run on */
+#define CPU_TLS_SIZE   64         /* picolibc TLS per CPU (the link checks it fits) */
+
+/* Offsets for assembly (checked against the struct in arch/<arch>/arch.c). */
+#define CPU_OFF_STACK_LIMIT    0
+#define CPU_OFF_TRAP_STACK_TOP 8
+#define CPU_OFF_SCRATCH        16
+#define CPU_OFF_TLS            64
+
+#define CPU_TRAP_STACK_SHIFT 14
+#define CPU_TRAP_STACK_SIZE (1 << CPU_TRAP_STACK_SHIFT)  /* each CPU's emergency trap stack */
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+struct fiber;
+struct aspace;
+
+struct cpu {
+	/* Trap entry (assembly): keep at the offsets above. */
+	uintptr_t stack_limit;      /* the running stack's limit (aarch64; riscv64 keeps it in sscratch) */
+	uintptr_t trap_stack_top;   /* this CPU's emergency trap stack */
+	uintptr_t scratch[2];       /* trap entry's spill slots (aarch64) */
+	uintptr_t reserved[4];
+
+	_Alignas(16) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
+
+	unsigned num;               /* this CPU's number: its index in cpus[] */
+	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
+	int online;                 /* set by the CPU itself once it runs kernel C code */
+
+	struct fiber *fiber;        /* the running fiber (kernel/exec/fiber.c) */
+	struct aspace *aspace;      /* the user aspace in this CPU's MMU (mm/aspace.c) */
+
+	/* Statistics, written by this CPU only. */
+	uint64_t ticks;             /* timer interrupts */
+	uint64_t ipis;              /* inter-processor interrupts received */
+	uint64_t traps;             /* traps taken */
+};
+
+extern struct cpu cpus[CPU_MAX];
+
+/* CPUs started so far (the boot CPU counts); they are cpus[0 .. cpu_count - 1]. */
+extern unsigned cpu_count;
+
+#include <arch/this_cpu.h>     /* static inline struct cpu *this_cpu(void) */
+
+/* This CPU's number. */
+static inline unsigned cpu_num(void)
+{
+	return this_cpu()->num;
+}
+
+#endif
+#endif
