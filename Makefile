@@ -10,7 +10,7 @@
 
 BOARD    ?= qemu-virt-riscv64
 MEM      ?= 256M
-SMP      ?= 1
+SMP      ?= 4
 BOOTARGS ?= ktest=all
 QEMU_FLAGS ?=
 TEST_TIMEOUT ?= 120
@@ -230,6 +230,9 @@ test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
 	    --label $(b)-boot build/$(b)/boot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
 
+# make test boots every board with 4 CPUs, but a board may say otherwise
+# (QEMU_TEST_SMP := 1 keeps one single-CPU boot in the run).
+boot-test: SMP = $(or $(QEMU_TEST_SMP),4)
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
 	@$(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
@@ -243,7 +246,10 @@ boot-test: $(B)/Image
 # One board per arch.  QEMU counts instructions exactly with -icount
 # shift=0; sleep=off keeps idle time out of the count.
 BENCH_BOARDS := qemu-virt-riscv64 qemu-virt-aarch64
+# One CPU: the figures are the boot CPU's, and idle CPUs would only add
+# their wake-ups to the run.
 BENCH_QEMU   = $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=all poweroff" < /dev/null
+bench bench-boot bench-check: SMP = 1
 
 bench:
 	@for b in $(BENCH_BOARDS); do \

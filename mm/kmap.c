@@ -13,6 +13,11 @@ paddr_t kmap_empty_user_root;
 /* The boot page's first slot holds the early UART; iomap starts after. */
 static uintptr_t iomap_next = KERNEL_IOMAP_BASE + PAGE_SIZE;
 
+void *kmap_iomap(uint64_t pa, uint64_t size)
+{
+	return iomap(pa, (size_t)size);   /* size_t is 64 bits on every target */
+}
+
 void *iomap(paddr_t pa, size_t size)
 {
 	paddr_t base = pa & ~(paddr_t)PAGE_MASK;

@@ -5,7 +5,7 @@ usage: boot_checks.py IMAGE TEXT-OFFSET MMU-LEVELS QEMU-COMMAND...
 
 Boots the kernel image several times under QEMU, as a person at the serial
 console would, and checks what it prints: the RAM size for different -m
-values and NUMA layouts, that unknown command-line options and "mmu=" values
+values and NUMA layouts, that every CPU of -smp comes online, that unknown command-line options and "mmu=" values
 it cannot honour are reported, that a long command line is read to its end
 and empty names in a ktest= list are skipped, and that without
 `ktest=... poweroff` the kernel reaches the shell, answers commands typed on
@@ -44,6 +44,16 @@ def check_ram(qemu, mem, mib, ranges=1, extra=()):
     if rc != 0 or got != (mib, ranges):
         return [f'-m {mem} {" ".join(extra)}: exit {rc}, banner {got}, '
                 f'expected RAM {mib} MiB in {ranges} range(s)'] + out.splitlines()[-5:]
+    return []
+
+
+def check_cpus_online(qemu, n):
+    """-smp n: every CPU comes online, the boot CPU among them."""
+    rc, out = boot(qemu, 'poweroff', extra=['-smp', str(n)])
+    want = f'smp: {n} CPU{"" if n == 1 else "s"} online'
+    if rc != 0 or want not in out or 'did not come up' in out:
+        return [f'-smp {n}: exit {rc}; expected "{want}"'] + \
+            [l for l in out.splitlines() if l.startswith('smp:')] + out.splitlines()[-3:]
     return []
 
 
@@ -257,6 +267,8 @@ def main():
             ['-smp', '2', '-object', 'memory-backend-ram,id=m0,size=256M',
              '-object', 'memory-backend-ram,id=m1,size=256M',
              '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1'])),
+        ('one_cpu_online', lambda: check_cpus_online(qemu, 1)),
+        ('three_cpus_online', lambda: check_cpus_online(qemu, 3)),
         ('unknown_option_reported', lambda: check_unknown_option(qemu)),
         ('failed_run_exits_nonzero', lambda: check_failed_run_exits_nonzero(qemu)),
         ('mmu_levels_as_built', lambda: check_mmu_levels(

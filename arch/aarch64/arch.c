@@ -20,14 +20,26 @@ void arch_fdt_init(const struct fdt *fdt)
 	psci_use_smc = method && !strcmp(method, "smc");
 }
 
-static void psci_call(unsigned long fn)
+long aarch64_psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
+
+/* A PSCI call through the conduit the device tree names (SMCCC: x0-x3). */
+long aarch64_psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3)
 {
 	register unsigned long x0 __asm__("x0") = fn;
+	register unsigned long x1 __asm__("x1") = a1;
+	register unsigned long x2 __asm__("x2") = a2;
+	register unsigned long x3 __asm__("x3") = a3;
 
 	if (psci_use_smc)
-		__asm__ volatile("smc #0" : "+r"(x0) :: "x1", "x2", "x3", "memory");
+		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
 	else
-		__asm__ volatile("hvc #0" : "+r"(x0) :: "x1", "x2", "x3", "memory");
+		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+	return (long)x0;
+}
+
+static void psci_call(unsigned long fn)
+{
+	aarch64_psci_call(fn, 0, 0, 0);
 }
 
 void arch_halt(void)

@@ -95,10 +95,19 @@ int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root)
 
 void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root)
 {
+	arch_mmu_switch_kernel_cpu(kernel_root, user_root);
+}
+
+/* TLB maintenance here is this CPU's own: no other CPU uses these roots yet. */
+void arch_mmu_switch_kernel_cpu(paddr_t kernel_root, paddr_t user_root)
+{
 	sysreg_write(ttbr1_el1, kernel_root);
 	sysreg_write(ttbr0_el1, user_root);
 	isb();
-	arch_tlb_flush_all();
+	dsb(nshst);
+	__asm__ volatile("tlbi vmalle1" ::: "memory");
+	dsb(nsh);
+	isb();
 }
 
 unsigned arch_pt_levels(void)

@@ -29,19 +29,24 @@ _start:
 
 entry:
 	mov	x19, x0                  /* keep the device tree pointer */
+	bl	to_el1
+	b	at_el1
+
+/*
+ * Return to the caller at EL1h, everything masked: from EL2 after handing
+ * EL1 a clean, non-trapping environment; from EL1 at once.  EL3 is not a
+ * boot state the protocol allows: stop there.  Clobbers x1.
+ */
+to_el1:
 	mrs	x1, CurrentEL
 	lsr	x1, x1, #2
-	cmp	x1, #2
-	b.eq	from_el2
 	cmp	x1, #1
-	b.eq	at_el1
-	/* EL3 is not a boot state the protocol allows. */
-1:	wfe
-	b	1b
-
-from_el2:
-	/* Hand EL1 a clean, non-trapping environment and drop to it. */
-	mov	x1, #HCR_RW
+	b.eq	2f
+	cmp	x1, #2
+	b.eq	1f
+3:	wfe
+	b	3b
+1:	mov	x1, #HCR_RW
 	msr	hcr_el2, x1
 	mrs	x1, cnthctl_el2
 	orr	x1, x1, #3               /* EL1PCTEN | EL1PCEN: timers at EL1 */
@@ -59,9 +64,9 @@ from_el2:
 	msr	sctlr_el1, x1
 	mov	x1, #SPSR_EL1H_MASKED
 	msr	spsr_el2, x1
-	adr	x1, at_el1
-	msr	elr_el2, x1
+	msr	elr_el2, x30
 	eret
+2:	ret
 
 at_el1:
 	msr	daifset, #0xf
@@ -117,6 +122,72 @@ at_el1:
 	bl	kernel_main
 5:	wfi
 	b	5b
+
+/*
+ * Secondary CPUs start here with the MMU off, at EL2 or EL1: from PSCI
+ * CPU_ON with x0 = the physical address of the CPU's struct cpu (the
+ * context id, arch/aarch64/smp.c), or from a spin table at
+ * aarch64_spin_entry, which finds the struct by MPIDR_EL1 first.  Turn
+ * the MMU on with the kernel table and the boot identity table (the
+ * struct's boot_* fields, cleaned to memory by the boot CPU), jump to the
+ * link address, and call smp_secondary_main(cpu).
+ */
+	.text
+	.balign	4
+	.globl	aarch64_spin_entry
+aarch64_spin_entry:
+	mrs	x2, mpidr_el1
+	and	x1, x2, #0xffffff
+	lsr	x2, x2, #32
+	and	x2, x2, #0xff
+	orr	x1, x1, x2, lsl #32
+	adrp	x0, cpus
+	add	x0, x0, :lo12:cpus
+	mov	x2, #CPU_MAX
+1:	ldr	x3, [x0, #CPU_OFF_HWID]
+	ldr	x4, [x0, #CPU_OFF_BOOT_SP]
+	cmp	x3, x1
+	ccmp	x4, xzr, #4, eq          /* a prepared slot with our id */
+	b.ne	aarch64_secondary_entry
+	add	x0, x0, #CPU_STRUCT_SIZE
+	subs	x2, x2, #1
+	b.ne	1b
+2:	wfe                              /* not ours to run: stay parked */
+	b	2b
+
+	.globl	aarch64_secondary_entry
+aarch64_secondary_entry:
+	mov	x20, x0
+	bl	to_el1
+	msr	daifset, #0xf
+	ldr	x1, =SCTLR_EL1_RES1
+	msr	sctlr_el1, x1
+	mov	x1, #CPACR_FPEN
+	msr	cpacr_el1, x1
+	isb
+	ldr	x1, [x20, #CPU_OFF_BOOT_SP]
+	mov	sp, x1
+	mov	x29, xzr
+	mov	x30, xzr
+	ldr	x0, [x20, #CPU_OFF_BOOT_KROOT]
+	ldr	x1, [x20, #CPU_OFF_BOOT_IROOT]
+	bl	arch_mmu_enable
+	ldr	x2, [x20, #CPU_OFF_BOOT_VOFF]
+	adr	x1, 3f
+	add	x1, x1, x2
+	br	x1
+3:	mov	x1, sp
+	add	sp, x1, x2
+	add	x20, x20, x2             /* the struct at its link address */
+	msr	tpidr_el1, x20
+	add	x0, x20, #CPU_OFF_TLS
+	bl	_set_tls
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x20
+	bl	smp_secondary_main
+4:	wfi
+	b	4b
 
 	.section .bss.boot_stack, "aw", %nobits
 	.balign 16

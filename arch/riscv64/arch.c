@@ -6,9 +6,11 @@
 #include <lib/fdt.h>
 #include <arch/trap.h>
 
+void riscv_smp_fdt_init(const struct fdt *fdt);
+
 void arch_fdt_init(const struct fdt *fdt)
 {
-	(void)fdt;
+	riscv_smp_fdt_init(fdt);
 }
 
 void arch_halt(void)

@@ -230,6 +230,12 @@ void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root)
 		riscv_asid_bits++;
 		asid >>= 1;
 	}
+	arch_mmu_switch_kernel_cpu(kernel_root, user_root);
+}
+
+void arch_mmu_switch_kernel_cpu(paddr_t kernel_root, paddr_t user_root)
+{
+	(void)user_root;
 	csr_write(satp, satp_value(kernel_root, 0));
 	arch_tlb_flush_all();
 }

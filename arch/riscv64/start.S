@@ -74,6 +74,40 @@ entry:
 3:	wfi
 	j	3b
 
+/*
+ * Secondary harts start here (SBI HSM hart_start, arch/riscv64/smp.c) in
+ * S-mode with the MMU off: a0 = hart id, a1 = physical address of the
+ * hart's struct cpu, whose boot_* fields the boot CPU filled in.  Turn
+ * the MMU on with the boot identity table (which also maps the kernel
+ * half), jump to the link address, and call smp_secondary_main(cpu).
+ */
+	.text
+	.balign 4
+	.globl riscv_secondary_entry
+riscv_secondary_entry:
+	csrw	sie, zero
+	mv	s1, a1
+	ld	sp, CPU_OFF_BOOT_SP(s1)
+	mv	s0, zero
+	li	t0, SSTATUS_FS_INITIAL
+	csrs	sstatus, t0
+	fscsr	zero
+	ld	a0, CPU_OFF_BOOT_KROOT(s1)
+	ld	a1, CPU_OFF_BOOT_IROOT(s1)
+	call	arch_mmu_enable
+	ld	t1, CPU_OFF_BOOT_VOFF(s1)
+	lla	t0, 1f
+	add	t0, t0, t1
+	jr	t0
+1:	add	sp, sp, t1
+	add	s1, s1, t1              /* the struct at its link address */
+	addi	tp, s1, CPU_OFF_TLS
+	mv	s0, zero
+	mv	a0, s1
+	call	smp_secondary_main
+2:	wfi
+	j	2b
+
 	.section .bss.boot_stack, "aw", @nobits
 	.balign 16
 	.globl boot_stack_bottom, boot_stack_top

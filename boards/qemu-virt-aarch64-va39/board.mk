@@ -9,3 +9,5 @@ QEMU        := qemu-system-aarch64
 QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57 \
                 -semihosting-config enable=on,target=native
 QEMU_TEST   := yes
+# The one single-CPU boot of make test.
+QEMU_TEST_SMP := 1

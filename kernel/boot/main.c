@@ -7,7 +7,9 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <boot/boot.h>
+#include <arch/smp.h>
 #include <boot/smp.h>
+#include <exec/fiber.h>
 #include <ktest/bench.h>
 #include <mm/boot_mmu.h>
 #include <lib/cmdline.h>
@@ -52,6 +54,7 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 
 	cpu_prepare(&cpus[0], 0, hartid);   /* tp / TPIDR_EL1 point at it already */
 	cpus[0].online = 1;
+	fiber_cpu_init(&cpus[0]);
 	mm_linear_offset = KERNEL_LINEAR_BASE;
 	arch_trap_init();
 	console_early_init();
@@ -105,6 +108,12 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	}
 	cmdline_parse(boot_cmdline, cmdline_buf, cmdline_size, &opts);
 	boot_mmu_report();
+
+	rc = arch_irq_init(&boot_fdt, kmap_iomap);
+	if (rc)
+		printf("irq: no interrupt controller the kernel knows (%s): one CPU\n", err_str(rc));
+	else
+		smp_start(&boot_fdt, CPU_MAX);
 
 	if (opts.bench && bench_run(opts.bench) && opts.poweroff)
 		power_off(POWER_FAILURE);

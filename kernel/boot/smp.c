@@ -1,11 +1,27 @@
 /*
  * The CPUs: their struct cpu (<arch/cpu.h>), their emergency trap stacks
- * and the stacks they boot on.  cpus[0] is the boot CPU; the others are
- * filled in as they are started (kernel/boot/smp_start.c).
+ * and the stacks they boot on; starting them from the device tree; and
+ * calls on another CPU.  cpus[0] is the boot CPU; the others are filled in
+ * as they are started.
+ *
+ * A secondary CPU lives in its idle loop (smp_secondary_main()) on its
+ * boot stack, interrupts masked: it runs the call handed to it, then
+ * waits in arch_cpu_idle() until the next IPI.  Calls go through one
+ * slot per CPU (struct cpu's call): a caller claims it with a
+ * compare-and-swap, raises the IPI, and waits on the call's done flag.
  */
+#include <stdio.h>
 #include <string.h>
 #include <arch/cpu.h>
+#include <arch/smp.h>
 #include <boot/smp.h>
+#include <exec/fiber.h>
+#include <lib/err.h>
+#include <lib/fdt.h>
+#include <mm/boot_mmu.h>
+#include <mm/kmap.h>
+
+#define START_TIMEOUT_US 1000000
 
 struct cpu cpus[CPU_MAX];
 unsigned cpu_count = 1;
@@ -45,4 +61,159 @@ int cpu_stack_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
 		}
 	}
 	return 0;
+}
+
+void smp_secondary_main(struct cpu *c);
+
+/* First C code of a secondary CPU (from its arch's secondary entry). */
+void smp_secondary_main(struct cpu *c)
+{
+	arch_cpu_init_secondary(c->boot_kroot, kmap_empty_user_root);
+	fiber_cpu_init(c);
+	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		struct smp_call *call = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
+
+		if (!call) {
+			arch_cpu_idle();
+			continue;
+		}
+		call->fn(call->arg);
+		__atomic_store_n(&c->call, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Fill in the next free struct cpu for @hwid and start it; 1 when it came online. */
+static int start_one(const struct fdt *fdt, int node, uint64_t hwid)
+{
+	struct cpu *c = &cpus[cpu_count];
+	unsigned num = cpu_count;
+
+	cpu_prepare(c, num, hwid);
+	c->boot_sp = kernel_image_pa(cpu_boot_stacks[num] + CPU_BOOT_STACK_SIZE);
+	c->boot_kroot = kernel_pt.root_pa;
+	c->boot_iroot = kmap_secondary_ident_root();
+	c->boot_voff = boot_va_offset;
+	arch_clean_to_poc(c, sizeof(*c));
+
+	int rc = arch_cpu_start(c, fdt, node);
+	if (rc) {
+		printf("smp: %s 0x%llx: cannot start it (%s)\n", ARCH_CPU_ID_NAME,
+		       (unsigned long long)hwid, err_str(rc));
+		return 0;
+	}
+	/* From here the CPU may run: its slot is taken, whether it shows up or not. */
+	cpu_count++;
+	uint64_t t0 = arch_time_us();
+	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
+		if (arch_time_us() - t0 > START_TIMEOUT_US) {
+			printf("smp: %s 0x%llx (cpu %u): did not come up within %u ms\n", ARCH_CPU_ID_NAME,
+			       (unsigned long long)hwid, num, START_TIMEOUT_US / 1000);
+			return 0;
+		}
+		arch_cpu_relax();
+	}
+	return 1;
+}
+
+unsigned smp_start(const struct fdt *fdt, unsigned max)
+{
+	int cpus_node = fdt_path_offset(fdt, "/cpus");
+	unsigned online = 1;
+
+	if (cpus_node < 0)
+		return online;
+	for (int n = fdt_first_child(fdt, cpus_node); n >= 0; n = fdt_next_sibling(fdt, n)) {
+		const char *type = fdt_getprop_str(fdt, n, "device_type");
+		const char *status = fdt_getprop_str(fdt, n, "status");
+		const char *why = NULL;
+		uint64_t hwid;
+
+		if (!type || strcmp(type, "cpu"))
+			continue;
+		if (status && strcmp(status, "okay") && strcmp(status, "ok"))
+			continue;
+		int rc = arch_cpu_usable(fdt, n, &hwid, &why);
+		if ((rc == E_OK || rc == E_NOTSUP) && hwid == cpus[0].hwid)
+			continue;   /* the boot CPU: running, whatever its node says */
+		if (rc) {
+			printf("smp: %s: left alone (%s)\n", fdt_node_name(fdt, n),
+			       why ? why : err_str(rc));
+			continue;
+		}
+		if (cpu_count >= max || cpu_count >= CPU_MAX) {
+			printf("smp: %s 0x%llx: left stopped (at most %u CPUs)\n", ARCH_CPU_ID_NAME,
+			       (unsigned long long)hwid, cpu_count);
+			continue;
+		}
+		online += start_one(fdt, n, hwid);
+	}
+	printf("smp: %u CPU%s online (boot %s 0x%llx)\n", online, online == 1 ? "" : "s",
+	       ARCH_CPU_ID_NAME, (unsigned long long)cpus[0].hwid);
+	return online;
+}
+
+unsigned smp_online(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		n += __atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE) != 0;
+	return n;
+}
+
+int smp_call_start(unsigned cpu, struct smp_call *call, void (*fn)(void *arg), void *arg)
+{
+	struct cpu *c = &cpus[cpu];
+	struct smp_call *none = NULL;
+
+	if (cpu >= cpu_count || !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+		return E_NOENT;
+	call->fn = fn;
+	call->arg = arg;
+	call->done = 0;
+	if (c == this_cpu()) {
+		fn(arg);
+		call->done = 1;
+		return E_OK;
+	}
+	while (!__atomic_compare_exchange_n(&c->call, &none, call, 0, __ATOMIC_RELEASE,
+	                                    __ATOMIC_RELAXED)) {
+		none = NULL;
+		arch_cpu_relax();
+	}
+	arch_ipi_send(c);
+	return E_OK;
+}
+
+void smp_call_wait(struct smp_call *call)
+{
+	while (!__atomic_load_n(&call->done, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+}
+
+int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg)
+{
+	struct smp_call call;
+	int rc = smp_call_start(cpu, &call, fn, arg);
+
+	if (rc == E_OK)
+		smp_call_wait(&call);
+	return rc;
+}
+
+int smp_run_everywhere(void (*fn)(void *arg), void *arg)
+{
+	struct smp_call calls[CPU_MAX];
+	unsigned self = cpu_num(), n = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (i != self && smp_call_start(i, &calls[i], fn, arg) == E_OK)
+			n++;
+	fn(arg);
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (i != self && __atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			smp_call_wait(&calls[i]);
+	return (int)n + 1;
 }

@@ -53,21 +53,37 @@ TAILQ_HEAD(fiber_list, fiber);
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
-/* The boot fiber's chain ends in start.S: switches into it store their
+/* A boot fiber's chain ends in start.S: switches into it store their
  * record here, where no walk reads it. */
-static uintptr_t boot_link[2];
+static uintptr_t boot_links[CPU_MAX][2];
 /* A switch away from an ended fiber stores its record here: the frames
  * it describes are about to be freed. */
 static uintptr_t dead_link[2];
 
-/* The boot stack has no guard page, so it gets no stack limit (0). */
-static struct fiber boot_fiber = {
-	.state = FIBER_RUNNING,
-	.link = boot_link,
-	.name = "boot",
-};
+/*
+ * Each CPU's boot fiber: the context it booted in (the boot CPU's
+ * kernel_main, a secondary's idle loop).  Boot stacks have no guard
+ * page, so they get no stack limit (0).
+ */
+static struct fiber boot_fibers[CPU_MAX];
 
-static struct fiber *current = &boot_fiber;
+/* The running fiber of this CPU. */
+#define current (this_cpu()->fiber)
+
+static int is_boot_fiber(const struct fiber *f)
+{
+	return f >= &boot_fibers[0] && f < &boot_fibers[CPU_MAX];
+}
+
+void fiber_cpu_init(struct cpu *c)
+{
+	struct fiber *f = &boot_fibers[c->num];
+
+	f->state = FIBER_RUNNING;
+	f->link = boot_links[c->num];
+	snprintf(f->name, sizeof(f->name), c->num ? "cpu%u" : "boot", c->num);
+	c->fiber = f;
+}
 static struct fiber_list run_queue = TAILQ_HEAD_INITIALIZER(run_queue);
 static struct fiber_list live_stacks = TAILQ_HEAD_INITIALIZER(live_stacks);
 static struct fiber *reap;      /* ended; its stack is freed off it */
@@ -222,7 +238,7 @@ intptr_t fiber_join(struct fiber *f)
 {
 	intptr_t result;
 
-	if (f == current || f == &boot_fiber)
+	if (f == current || is_boot_fiber(f))
 		panic("fiber %s: cannot join %s", current->name, f->name);
 	if (f->joiner)
 		panic("fiber %s: joined twice", f->name);
@@ -241,8 +257,8 @@ void fiber_exit(intptr_t result)
 {
 	struct fiber *self = current;
 
-	if (self == &boot_fiber)
-		panic("fiber_exit: the boot fiber cannot end");
+	if (is_boot_fiber(self))
+		panic("fiber_exit: a boot fiber cannot end");
 	self->result = result;
 	self->state = FIBER_DEAD;
 	if (self->link_owner)
@@ -288,7 +304,7 @@ void fiber_stack_faulted(uintptr_t addr)
 
 int fiber_guard_hit(uintptr_t addr)
 {
-	return current != &boot_fiber && addr < current->stack_lo &&
+	return !is_boot_fiber(current) && addr < current->stack_lo &&
 	       addr >= current->stack_lo - PAGE_SIZE;
 }
 

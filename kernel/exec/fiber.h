@@ -42,6 +42,10 @@
 #include <mm/types.h>
 
 struct fiber;
+struct cpu;
+
+/* Make the context CPU @c runs now its boot fiber (first thing on each CPU). */
+void fiber_cpu_init(struct cpu *c);
 
 typedef intptr_t (*fiber_entry_t)(void *arg);
 

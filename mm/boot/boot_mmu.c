@@ -48,6 +48,7 @@ struct boot_window boot_linear_window[2];
 paddr_t boot_kernel_pa;          /* physical address of __image_start */
 uintptr_t boot_va_offset;        /* link address - load address */
 paddr_t boot_early_root;         /* the early kernel table */
+paddr_t boot_early_ident_root;   /* the early identity table (secondary CPUs boot on it) */
 unsigned boot_early_kernel_pages; /* its table pages, the root included */
 unsigned boot_early_status;      /* BOOT_MMU_* */
 
@@ -154,6 +155,7 @@ static int build_and_enable(const void *dtb)
 	kroot = pool[pool_used++];
 	iroot = pool[pool_used++];
 	boot_early_root = (uintptr_t)kroot;
+	boot_early_ident_root = (uintptr_t)iroot;
 	/* Linear-map windows in 2 MiB blocks around the image and the
 	 * device tree: RAM, as far as anything is known before the tree is
 	 * read; the rest of RAM is mapped exactly later (mm/kmap.c). */

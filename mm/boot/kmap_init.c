@@ -118,3 +118,12 @@ void kmap_use_frame_allocator(void)
 {
 	pt_set_allocator(NULL);
 }
+
+paddr_t kmap_secondary_ident_root(void)
+{
+	/* riscv64 has one root for both halves: give the identity table
+	 * today's kernel half (root entries never change after kmap_init). */
+	if (arch_pt_kernel_root_shared())
+		arch_pt_user_root_init(pa_to_va(boot_early_ident_root), kernel_pt.root);
+	return boot_early_ident_root;
+}

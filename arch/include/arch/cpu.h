@@ -23,7 +23,13 @@
 #define CPU_OFF_STACK_LIMIT    0
 #define CPU_OFF_TRAP_STACK_TOP 8
 #define CPU_OFF_SCRATCH        16
-#define CPU_OFF_TLS            64
+#define CPU_OFF_BOOT_SP        32
+#define CPU_OFF_BOOT_KROOT     40
+#define CPU_OFF_BOOT_IROOT     48
+#define CPU_OFF_BOOT_VOFF      56
+#define CPU_OFF_HWID           64
+#define CPU_OFF_TLS            128
+#define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
 
 #define CPU_TRAP_STACK_SHIFT 14
 #define CPU_TRAP_STACK_SIZE (1 << CPU_TRAP_STACK_SHIFT)  /* each CPU's emergency trap stack */
@@ -33,19 +39,25 @@
 
 struct fiber;
 struct aspace;
+struct smp_call;
 
 struct cpu {
 	/* Trap entry (assembly): keep at the offsets above. */
 	uintptr_t stack_limit;      /* the running stack's limit (aarch64; riscv64 keeps it in sscratch) */
 	uintptr_t trap_stack_top;   /* this CPU's emergency trap stack */
 	uintptr_t scratch[2];       /* trap entry's spill slots (aarch64) */
-	uintptr_t reserved[4];
+	/* For the secondary entry (assembly, MMU off): written by the boot CPU. */
+	uintptr_t boot_sp;          /* physical top of its boot stack */
+	uint64_t boot_kroot;        /* physical kernel root table */
+	uint64_t boot_iroot;        /* physical boot identity table */
+	uintptr_t boot_voff;        /* link address - load address */
+	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
 
-	_Alignas(16) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
+	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
 	unsigned num;               /* this CPU's number: its index in cpus[] */
-	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
-	int online;                 /* set by the CPU itself once it runs kernel C code */
+	int online;                 /* set by the CPU itself once it runs kernel C code (release) */
+	struct smp_call *call;      /* work for this CPU (kernel/boot/smp.c); any CPU writes it */
 
 	struct fiber *fiber;        /* the running fiber (kernel/exec/fiber.c) */
 	struct aspace *aspace;      /* the user aspace in this CPU's MMU (mm/aspace.c) */
@@ -54,7 +66,7 @@ struct cpu {
 	uint64_t ticks;             /* timer interrupts */
 	uint64_t ipis;              /* inter-processor interrupts received */
 	uint64_t traps;             /* traps taken */
-};
+} __attribute__((aligned(CPU_STRUCT_SIZE)));
 
 extern struct cpu cpus[CPU_MAX];
 

@@ -138,6 +138,12 @@ int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root);
 void arch_mmu_switch_kernel(paddr_t kernel_root, paddr_t user_root);
 
 /*
+ * The same on a secondary CPU, whose hardware facts (the ASID width) the
+ * boot CPU found already: only this CPU's registers and TLB change.
+ */
+void arch_mmu_switch_kernel_cpu(paddr_t kernel_root, paddr_t user_root);
+
+/*
  * The name of the translation mode a @levels-level table gives (riscv64:
  * "sv39", "sv48"; aarch64: "39-bit VA", "48-bit VA"), for messages.
  */

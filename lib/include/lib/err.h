@@ -21,7 +21,8 @@ enum {
 	E_BUSY = -11,     /* resource in use */
 	E_NOSPC = -12,    /* a fixed-size table is full */
 	E_NOTSUP = -13,   /* not supported by this hardware or build */
-	E__LAST = -14,
+	E_IO = -14,       /* the hardware or the firmware refused or failed */
+	E__LAST = -15,
 };
 
 /* A short name for an error code ("E_NOMEM"), or "E_?" for anything else. */

@@ -34,6 +34,7 @@ extern struct boot_window boot_linear_window[2];
 extern paddr_t boot_kernel_pa;
 extern uintptr_t boot_va_offset;
 extern paddr_t boot_early_root;
+extern paddr_t boot_early_ident_root;   /* its identity half: the image at its load address */
 extern unsigned boot_early_kernel_pages;
 extern unsigned boot_early_status;
 

@@ -24,6 +24,13 @@ extern paddr_t kmap_empty_user_root;
  */
 int kmap_init(void);
 
+/*
+ * The table a secondary CPU turns its MMU on with: the boot identity map
+ * of the image (so the code doing it keeps running) and the kernel half
+ * as it is now.  Physical address.  Boot CPU only, after kmap_init().
+ */
+paddr_t kmap_secondary_ident_root(void);
+
 /* From now on, table pages come from (and go back to) the frame allocator. */
 void kmap_use_frame_allocator(void);
 
@@ -33,5 +40,8 @@ void kmap_use_frame_allocator(void);
  * is full or the table cannot grow.  Mappings are never removed.
  */
 void *iomap(paddr_t pa, size_t size);
+
+/* iomap() with the arch interface's types (arch_irq_init() takes it). */
+void *kmap_iomap(uint64_t pa, uint64_t size);
 
 #endif
