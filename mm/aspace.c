@@ -16,7 +16,6 @@
 struct aspace kernel_aspace;
 
 static struct kmem_cache *aspace_cache;
-static struct aspace *current_as;   /* one CPU for now */
 
 /* ---- objects ------------------------------------------------------------------------ */
 
@@ -177,7 +176,6 @@ int aspace_kernel_init(void)
 	if (!aspace_cache)
 		return E_NOMEM;
 	aspace_setup(&kernel_aspace, &kernel_pt, KERNEL_VAREA_BASE, KERNEL_VAREA_END, 1, "kernel");
-	current_as = NULL;
 	return E_OK;
 }
 
@@ -207,7 +205,7 @@ void aspace_destroy(struct aspace *as)
 	struct varea *va;
 	unsigned long irq;
 
-	if (as == current_as)
+	if (as == this_cpu()->aspace)
 		aspace_switch(NULL);
 	irq = aspace_lock(as);
 	/* Whole vareas only: no block straddles a varea's end, so nothing splits. */
@@ -216,7 +214,7 @@ void aspace_destroy(struct aspace *as)
 	while ((va = vtree_min(as)))
 		varea_destroy(as, va);
 	aspace_unlock(as, irq);
-	asid_put(&as->asid);
+	asid_put(&as->asid, pt_cpus(as->pt));
 	pt_destroy(as->pt);
 	kmem_cache_free(aspace_cache, as);
 }
@@ -231,21 +229,25 @@ void aspace_switch(struct aspace *as)
 
 	if (!as) {
 		arch_mmu_activate_user(kmap_empty_user_root, 0);
-		current_as = NULL;
+		asid_switch_none();
+		this_cpu()->aspace = NULL;
 		return;
 	}
 	/* The table's ASID is what its TLB maintenance names: keep it current. */
 	irq = aspace_lock(as);
+	/* Before the first walk: a flush that follows a table write names
+	 * this CPU from now on (the atomic is a full barrier). */
+	__atomic_fetch_or(&as->pt->cpus, cpu_self_mask(), __ATOMIC_SEQ_CST);
 	asid = asid_get(&as->asid, &flush);
 	as->pt->asid = asid;
 	arch_mmu_activate_user(as->pt->root_pa, asid);
 	if (flush)
-		arch_tlb_flush_asid(asid);
+		arch_tlb_flush_asid(cpu_self_mask(), asid);
 	aspace_unlock(as, irq);
-	current_as = as;
+	this_cpu()->aspace = as;
 }
 
 struct aspace *aspace_current(void)
 {
-	return current_as;
+	return this_cpu()->aspace;
 }

@@ -48,7 +48,7 @@ static enum fault_result fault_locked(struct aspace *as, const struct fault *f)
 	/* Mapped and allowed: the TLB (or a walk cache) had an older entry. */
 	if (pt_query(as->pt, page, NULL, &flags, NULL) == E_OK &&
 	    (flags & access_flag(f->access))) {
-		arch_tlb_flush_page(as->pt->asid, page);
+		arch_tlb_flush_page(cpu_self_mask(), as->pt->asid, page);
 		return FAULT_FIXED;
 	}
 	return va->obj->ops->fault(va, f);

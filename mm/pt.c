@@ -290,9 +290,9 @@ static void mark_dirty(struct op *op, uintptr_t sva, unsigned level)
 static void flush_whole(const struct pt *pt)
 {
 	if (pt->kernel)
-		arch_tlb_flush_all();
+		arch_tlb_flush_all(pt_cpus(pt));
 	else
-		arch_tlb_flush_asid(pt->asid);
+		arch_tlb_flush_asid(pt_cpus(pt), pt->asid);
 }
 
 /*
@@ -311,7 +311,8 @@ static void flush(struct op *op)
 	if (op->tables_removed)
 		flush_whole(op->pt);
 	else
-		arch_tlb_flush_range(op->pt->asid, op->dirty_lo, op->dirty_hi - op->dirty_lo + 1);
+		arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, op->dirty_lo,
+		                     op->dirty_hi - op->dirty_lo + 1);
 	op->dirty_lo = UINTPTR_MAX;
 	op->dirty_hi = 0;
 	op->tables_removed = 0;
@@ -355,7 +356,7 @@ static paddr_t split_block(struct op *op, pte_t *slot, pte_t old, unsigned level
 	table_count_set(child, PT_ENTRIES);
 	arch_pte_write(slot, 0);
 	arch_pt_sync();
-	arch_tlb_flush_range(op->pt->asid, sva, PT_LEVEL_SIZE(level));
+	arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, sva, PT_LEVEL_SIZE(level));
 	install_table(slot, child);
 	op->pt->table_pages++;
 	return child;
@@ -393,7 +394,7 @@ static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uin
 		if ((old_flags ^ op->flags) & ATTR_FLAGS) {
 			arch_pte_write(slot, 0);
 			arch_pt_sync();
-			arch_tlb_flush_range(op->pt->asid, sva, PT_LEVEL_SIZE(level));
+			arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, sva, PT_LEVEL_SIZE(level));
 		}
 		arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), op->flags, level));
 		return 0;
@@ -566,7 +567,7 @@ static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned f
 	arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
 	table_count_set(table, table_count_get(table) + 1);
 	arch_pt_sync();
-	arch_tlb_flush_page(pt->asid, va);
+	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	return 0;
 }
 
@@ -588,7 +589,7 @@ static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
 		return -1;
 	arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), flags, 0));
 	arch_pt_sync();
-	arch_tlb_flush_page(pt->asid, va);
+	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	return 0;
 }
 
@@ -611,7 +612,7 @@ static int unmap_one_page_fast(struct pt *pt, uintptr_t va, pt_leaf_fn unmapped,
 	arch_pte_write(slot, 0);
 	table_count_set(table, table_count_get(table) - 1);
 	arch_pt_sync();
-	arch_tlb_flush_page(pt->asid, va);
+	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	if (unmapped)
 		unmapped(ctx, va, arch_pte_pa(old), PAGE_SIZE, arch_pte_flags(old));
 	return 0;

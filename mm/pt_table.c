@@ -70,6 +70,7 @@ int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
 	arch_pt_va_range(levels, kernel, &pt->va_start, &pt->va_last);
 	pt->asid = asid;
 	pt->kernel = kernel;
+	pt->cpus = kernel ? CPUS_ALL : 0;
 	pt->table_pages = 1;
 	return E_OK;
 }

@@ -189,58 +189,93 @@ void arch_pt_sync(void)
 }
 
 /*
- * ASID 0 is the kernel's, whose entries are global: flush them for every
- * ASID (TLBI VAAE1IS).  The operand is VA[55:12] with the ASID in [63:48].
+ * Whether @cpus holds no started CPU but this one: then a local TLBI
+ * (non-shareable) is enough, as no other CPU can have cached the entries.
+ * Otherwise the inner-shareable form, which the hardware broadcasts to
+ * every CPU; DSB ISH waits until all of them have completed it (Arm ARM
+ * D8.13.5).  Broadcast reaches CPUs outside @cpus too, which is harmless.
  */
-static inline void tlbi_va(unsigned asid, uintptr_t va)
+static inline int only_me(cpumask_t cpus)
+{
+	return !cpu_others(cpus);
+}
+
+/*
+ * ASID 0 is the kernel's, whose entries are global: flush them for every
+ * ASID (TLBI VAAE1).  The operand is VA[55:12] with the ASID in [63:48].
+ */
+static inline void tlbi_va(int local, unsigned asid, uintptr_t va)
 {
 	uint64_t op = (va >> PAGE_SHIFT) & ((1ull << 44) - 1);
 
-	if (asid)
+	if (local && asid)
+		__asm__ volatile("tlbi vae1, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
+	else if (local)
+		__asm__ volatile("tlbi vaae1, %0" :: "r"(op) : "memory");
+	else if (asid)
 		__asm__ volatile("tlbi vae1is, %0" :: "r"(op | (uint64_t)asid << 48) : "memory");
 	else
 		__asm__ volatile("tlbi vaae1is, %0" :: "r"(op) : "memory");
 }
 
-void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+static inline void tlbi_done(int local)
 {
-	dsb(ishst);
-	tlbi_va(asid, va);
-	dsb(ish);
+	if (local)
+		dsb(nsh);
+	else
+		dsb(ish);
 	isb();
 }
 
-void arch_tlb_flush_asid(unsigned asid)
+void arch_tlb_flush_page(cpumask_t cpus, unsigned asid, uintptr_t va)
 {
+	int local = only_me(cpus);
+
+	dsb(ishst);
+	tlbi_va(local, asid, va);
+	tlbi_done(local);
+}
+
+void arch_tlb_flush_asid(cpumask_t cpus, unsigned asid)
+{
+	int local = only_me(cpus);
+
 	if (!asid) {
-		arch_tlb_flush_all();
+		arch_tlb_flush_all(cpus);
 		return;
 	}
 	dsb(ishst);
-	__asm__ volatile("tlbi aside1is, %0" :: "r"((uint64_t)asid << 48) : "memory");
-	dsb(ish);
-	isb();
+	if (local)
+		__asm__ volatile("tlbi aside1, %0" :: "r"((uint64_t)asid << 48) : "memory");
+	else
+		__asm__ volatile("tlbi aside1is, %0" :: "r"((uint64_t)asid << 48) : "memory");
+	tlbi_done(local);
 }
 
-void arch_tlb_flush_all(void)
+void arch_tlb_flush_all(cpumask_t cpus)
 {
+	int local = only_me(cpus);
+
 	dsb(ishst);
-	__asm__ volatile("tlbi vmalle1is" ::: "memory");
-	dsb(ish);
-	isb();
+	if (local)
+		__asm__ volatile("tlbi vmalle1" ::: "memory");
+	else
+		__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	tlbi_done(local);
 }
 
-void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
+void arch_tlb_flush_range(cpumask_t cpus, unsigned asid, uintptr_t va, uint64_t size)
 {
+	int local = only_me(cpus);
+
 	if (size > 64 * PAGE_SIZE) {
-		arch_tlb_flush_asid(asid);
+		arch_tlb_flush_asid(cpus, asid);
 		return;
 	}
 	dsb(ishst);
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		tlbi_va(asid, va + off);
-	dsb(ish);
-	isb();
+		tlbi_va(local, asid, va + off);
+	tlbi_done(local);
 }
 
 void arch_mmu_activate_user(paddr_t root, unsigned asid)

@@ -11,6 +11,7 @@
 
 struct cpu cpus[CPU_MAX];
 unsigned cpu_count = 1;
+cpumask_t cpu_online_mask = 1;
 __thread struct cpu *fake_this_cpu = &cpus[0];
 
 static unsigned long irq_enabled = 1;

@@ -237,25 +237,30 @@ static void record(int kind, unsigned asid, uintptr_t va, uint64_t size)
 		whole_flushes++;
 }
 
-void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+/* The fake has one TLB: which CPUs a flush names does not change it. */
+void arch_tlb_flush_page(cpumask_t cpus, unsigned asid, uintptr_t va)
 {
+	(void)cpus;
 	record(FL_PAGE, asid, va & ~(uintptr_t)PAGE_MASK, PAGE_SIZE);
 }
 
-void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
+void arch_tlb_flush_range(cpumask_t cpus, unsigned asid, uintptr_t va, uint64_t size)
 {
+	(void)cpus;
 	if (!size || ((va | size) & PAGE_MASK))
 		violation("TLB range flush of a bad range", va);
 	record(FL_RANGE, asid, va, size);
 }
 
-void arch_tlb_flush_asid(unsigned asid)
+void arch_tlb_flush_asid(cpumask_t cpus, unsigned asid)
 {
+	(void)cpus;
 	record(FL_ASID, asid, 0, 0);
 }
 
-void arch_tlb_flush_all(void)
+void arch_tlb_flush_all(cpumask_t cpus)
 {
+	(void)cpus;
 	record(FL_ALL, 0, 0, 0);
 }
 

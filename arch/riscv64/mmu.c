@@ -12,6 +12,7 @@
  */
 #include <arch/csr.h>
 #include <arch/mmu.h>
+#include <arch/sbi.h>
 #include <lib/err.h>
 
 #define PTE_V (1ull << 0)
@@ -121,7 +122,7 @@ void arch_pt_sync(void)
  * a non-zero rs2 does not order global mappings, so kernel flushes use
  * rs2 = x0 (all address spaces).
  */
-void arch_tlb_flush_page(unsigned asid, uintptr_t va)
+static void local_page(unsigned asid, uintptr_t va)
 {
 	if (asid)
 		__asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((unsigned long)asid) : "memory");
@@ -129,29 +130,81 @@ void arch_tlb_flush_page(unsigned asid, uintptr_t va)
 		__asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
 }
 
-void arch_tlb_flush_asid(unsigned asid)
+static void local_asid(unsigned asid)
 {
 	if (asid)
 		__asm__ volatile("sfence.vma zero, %0" :: "r"((unsigned long)asid) : "memory");
 	else
-		arch_tlb_flush_all();
+		__asm__ volatile("sfence.vma zero, zero" ::: "memory");
 }
 
-void arch_tlb_flush_all(void)
+/*
+ * SBI RFENCE on every online CPU of @cpus but this one: the hart mask is
+ * relative to a base hart id, 64 harts a call, so harts far apart take
+ * more calls.  size (uintptr_t)-1 means everything; ASID 0 means the
+ * kernel's entries, which remote_sfence_vma (every ASID) reaches.
+ */
+static void remote(cpumask_t set, unsigned asid, uintptr_t va, uintptr_t size)
 {
-	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+	set = cpu_others(set);
+	while (set) {
+		unsigned first = 0;
+		unsigned long harts = 0;
+
+		while (!(set & CPU_BIT(first)))
+			first++;
+		uint64_t base = cpus[first].hwid;
+		for (unsigned i = first; i < CPU_MAX; i++) {
+			uint64_t h = cpus[i].hwid;
+
+			if ((set & CPU_BIT(i)) && h >= base && h - base < 64) {
+				set &= ~CPU_BIT(i);
+				harts |= 1ul << (h - base);
+			}
+		}
+		if (asid)
+			sbi_call5(SBI_EXT_RFNC, SBI_RFNC_SFENCE_VMA_ASID, (long)harts, (long)base,
+			          (long)va, (long)size, asid);
+		else
+			sbi_call5(SBI_EXT_RFNC, SBI_RFNC_SFENCE_VMA, (long)harts, (long)base,
+			          (long)va, (long)size, 0);
+	}
+}
+
+void arch_tlb_flush_page(cpumask_t cpus, unsigned asid, uintptr_t va)
+{
+	if (cpus & cpu_self_mask())
+		local_page(asid, va);
+	if (cpu_others(cpus))
+		remote(cpus, asid, va, PAGE_SIZE);
+}
+
+void arch_tlb_flush_asid(cpumask_t cpus, unsigned asid)
+{
+	if (cpus & cpu_self_mask())
+		local_asid(asid);
+	if (cpu_others(cpus))
+		remote(cpus, asid, 0, (uintptr_t)-1);
+}
+
+void arch_tlb_flush_all(cpumask_t cpus)
+{
+	arch_tlb_flush_asid(cpus, 0);
 }
 
 /* Page by page up to 64 pages; beyond that one flush of the whole ASID
- * costs less than the loop. */
-void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size)
+ * costs less than the loop.  Other harts take the range in one call. */
+void arch_tlb_flush_range(cpumask_t cpus, unsigned asid, uintptr_t va, uint64_t size)
 {
 	if (size > 64 * PAGE_SIZE) {
-		arch_tlb_flush_asid(asid);
+		arch_tlb_flush_asid(cpus, asid);
 		return;
 	}
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		arch_tlb_flush_page(asid, va + off);
+	if (cpus & cpu_self_mask())
+		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+			local_page(asid, va + off);
+	if (cpu_others(cpus))
+		remote(cpus, asid, va, size);
 }
 
 static unsigned long satp_value(paddr_t root, unsigned asid)
@@ -237,7 +290,7 @@ void arch_mmu_switch_kernel_cpu(paddr_t kernel_root, paddr_t user_root)
 {
 	(void)user_root;
 	csr_write(satp, satp_value(kernel_root, 0));
-	arch_tlb_flush_all();
+	local_asid(0);
 }
 
 /* User half: indices 0-255 of the root; kernel half: 256-511. */

@@ -25,6 +25,7 @@
 
 struct cpu cpus[CPU_MAX];
 unsigned cpu_count = 1;
+cpumask_t cpu_online_mask = 1;   /* the boot CPU */
 
 char cpu_trap_stacks[CPU_MAX][CPU_TRAP_STACK_SIZE] __attribute__((aligned(16)));
 char cpu_boot_stacks[CPU_MAX][CPU_BOOT_STACK_SIZE] __attribute__((aligned(16)));
@@ -70,6 +71,7 @@ void smp_secondary_main(struct cpu *c)
 {
 	arch_cpu_init_secondary(c->boot_kroot, kmap_empty_user_root);
 	fiber_cpu_init(c);
+	__atomic_fetch_or(&cpu_online_mask, CPU_BIT(c->num), __ATOMIC_RELEASE);
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		struct smp_call *call = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);

@@ -74,6 +74,7 @@ int kmap_init(void)
 		.levels = arch_pt_levels(),
 		.asid = 0,
 		.kernel = 1,
+		.cpus = CPUS_ALL,
 		.table_pages = boot_early_kernel_pages,
 	};
 	arch_pt_va_range(kernel_pt.levels, 1, &kernel_pt.va_start, &kernel_pt.va_last);

@@ -86,7 +86,7 @@ BENCH(pt_map_unmap_4k, NULL, bench_pt_map_unmap_4k);
 static uint64_t bench_tlb_flush_64_pages(void)
 {
 	bench_start();
-	arch_tlb_flush_range(0, BENCH_VA, 64 * PAGE_SIZE);
+	arch_tlb_flush_range(CPUS_ALL, 0, BENCH_VA, 64 * PAGE_SIZE);
 	return bench_stop();
 }
 BENCH(tlb_flush_64_pages, NULL, bench_tlb_flush_64_pages);

@@ -70,6 +70,13 @@ struct cpu {
 
 extern struct cpu cpus[CPU_MAX];
 
+/* A set of CPUs by number: bit n is cpus[n]. */
+typedef uint64_t cpumask_t;
+#define CPUS_ALL ((cpumask_t)-1)
+#define CPU_BIT(n) ((cpumask_t)1 << (n))
+
+_Static_assert(CPU_MAX <= 64, "a cpumask_t holds every CPU");
+
 /* CPUs started so far (the boot CPU counts); they are cpus[0 .. cpu_count - 1]. */
 extern unsigned cpu_count;
 
@@ -79,6 +86,21 @@ extern unsigned cpu_count;
 static inline unsigned cpu_num(void)
 {
 	return this_cpu()->num;
+}
+
+/* The CPUs online now (each sets its bit as it comes up; release). */
+extern cpumask_t cpu_online_mask;
+
+/* This CPU alone, as a set. */
+static inline cpumask_t cpu_self_mask(void)
+{
+	return CPU_BIT(cpu_num());
+}
+
+/* The online CPUs of @set other than this one. */
+static inline cpumask_t cpu_others(cpumask_t set)
+{
+	return set & ~cpu_self_mask() & __atomic_load_n(&cpu_online_mask, __ATOMIC_ACQUIRE);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #define ARCH_MMU_H
 
 #include <stdint.h>
+#include <arch/cpu.h>
 #include <arch/types.h>
 
 typedef uint64_t pte_t;
@@ -69,14 +70,19 @@ void arch_pt_sync(void);
 
 /*
  * TLB maintenance for address space @asid (ignored for global entries,
- * which every flush by address also removes).  Each returns after the
- * invalidation is complete and visible (Arm ARM D8.13 "TLB maintenance";
- * RISC-V privileged spec 10.2.1 "SFENCE.VMA").
+ * which every flush by address also removes), on the CPUs in @cpus
+ * (<arch/cpu.h>; bits of CPUs that are not online are ignored).  Each
+ * returns after the invalidation is complete and visible on every one of
+ * them (Arm ARM D8.13 "TLB maintenance"; RISC-V privileged spec 10.2.1
+ * "SFENCE.VMA" and, for other harts, the SBI RFENCE extension, whose calls
+ * return once the remote fences are done).  A set that is only this CPU
+ * costs a local invalidation; aarch64 broadcasts (TLBI ... IS) for any
+ * other set, riscv64 asks the firmware to fence exactly the harts named.
  */
-void arch_tlb_flush_page(unsigned asid, uintptr_t va);
-void arch_tlb_flush_range(unsigned asid, uintptr_t va, uint64_t size);
-void arch_tlb_flush_asid(unsigned asid);
-void arch_tlb_flush_all(void);
+void arch_tlb_flush_page(cpumask_t cpus, unsigned asid, uintptr_t va);
+void arch_tlb_flush_range(cpumask_t cpus, unsigned asid, uintptr_t va, uint64_t size);
+void arch_tlb_flush_asid(cpumask_t cpus, unsigned asid);
+void arch_tlb_flush_all(cpumask_t cpus);
 
 /* Width of hardware ASIDs in bits (0: none), probed at boot. */
 unsigned arch_asid_bits(void);

@@ -9,14 +9,17 @@
  * Without hardware ASIDs (width 0) every address space gets ASID 0 and
  * every switch flushes (asid_get() reports it).
  *
- * Single CPU for now: with SMP, rollover must also account for the ASIDs
- * live on other CPUs.  Locking: callers hold the scheduler's lock (one CPU,
- * interrupts masked while switching).
+ * Several CPUs: each records the address space it runs, and a rollover
+ * keeps those ASIDs (moved into the new generation), so an ASID live on
+ * one CPU never serves another address space; the rollover's flush
+ * reaches every CPU.  Locking: one lock of the allocator's own (IRQ-safe),
+ * taken inside an aspace's lock.
  */
 #ifndef MM_ASID_H
 #define MM_ASID_H
 
 #include <stdint.h>
+#include <arch/cpu.h>
 
 #define ASID_MAX_BITS 16
 
@@ -28,21 +31,31 @@ struct asid_ctx {
 void asid_init(unsigned bits);
 
 /*
- * The ASID to use for @ctx now, allocating one if its generation is old.
- * Sets *@flush when the caller must flush the TLB for that ASID before
- * using it (no hardware ASIDs); rollover flushes by itself.
+ * This CPU switches to @ctx: the ASID to use now, allocating one if its
+ * generation is old, and @ctx is this CPU's running context from now on.
+ * Sets *@flush when the caller must flush this CPU's TLB for that ASID
+ * before using it (no hardware ASIDs); rollover flushes by itself.
  */
 unsigned asid_get(struct asid_ctx *ctx, int *flush);
 
-/* Forget @ctx's ASID (its address space is being destroyed); its TLB
- * entries are flushed so the ASID can serve another address space. */
-void asid_put(struct asid_ctx *ctx);
+/* This CPU runs no user address space any more. */
+void asid_switch_none(void);
+
+/*
+ * Forget @ctx's ASID (its address space is being destroyed; no CPU may
+ * run it: that panics); its TLB entries are flushed on @cpus, the CPUs
+ * that ran it, so the ASID can serve another address space.
+ */
+void asid_put(struct asid_ctx *ctx, cpumask_t cpus);
 
 /* Number of ASIDs in use (for tests), and generation rollovers so far. */
 unsigned asid_in_use(void);
 uint64_t asid_rollovers(void);
 
-/* Pretend the hardware has only @n ASIDs (2..2^bits; 0 restores): tests. */
+/*
+ * Pretend the hardware has only @n ASIDs (raised to one per running CPU
+ * plus two; at most 2^bits; 0 restores): for tests.
+ */
 void asid_set_limit(unsigned n);
 
 #endif

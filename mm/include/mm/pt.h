@@ -32,9 +32,22 @@ struct pt {
 	uintptr_t va_start;   /* range this table may map, inclusive */
 	uintptr_t va_last;    /* inclusive, so the top of memory fits */
 	unsigned asid;        /* for TLB maintenance */
+	cpumask_t cpus;       /* CPUs whose TLBs may hold entries of this table: every
+	                         CPU for the kernel's, those that switched to it for a
+	                         user table (set atomically by aspace_switch()) */
 	int kernel;           /* the kernel table (upper half, global) */
 	uint64_t table_pages; /* table pages owned, the root included */
 };
+
+/*
+ * The CPUs to name in a TLB flush of @pt's entries: read after the table
+ * writes it follows (the flush's own barrier orders them), so a CPU that
+ * switched to the table before then is in it.
+ */
+static inline cpumask_t pt_cpus(const struct pt *pt)
+{
+	return __atomic_load_n(&pt->cpus, __ATOMIC_ACQUIRE);
+}
 
 /*
  * Where table pages come from.  The default uses the frame allocator
