@@ -61,8 +61,8 @@ void aspace_unlock(struct aspace *as, unsigned long irq)
 
 void aspace_assert_held(const struct aspace *as)
 {
-	if (!spin_is_held(&as->lock))
-		panic("aspace %s: lock not held", as->name);
+	if (!spin_is_held_by_me(&as->lock))
+		panic("aspace %s: lock not held by this CPU", as->name);
 }
 
 int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size)
