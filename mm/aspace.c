@@ -49,12 +49,12 @@ const char *fault_result_str(enum fault_result r)
 
 /* ---- locking and shared checks ----------------------------------------------------- */
 
-unsigned long aspace_lock(struct aspace *as)
+unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock)
 {
 	return spin_lock_irqsave(&as->lock);
 }
 
-void aspace_unlock(struct aspace *as, unsigned long irq)
+void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock)
 {
 	spin_unlock_irqrestore(&as->lock, irq);
 }

@@ -27,8 +27,14 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <lib/panic.h>
+#include <lib/thread_annotations.h>
 
-struct spinlock {
+/*
+ * A capability for the thread-safety analysis (lib/thread_annotations.h):
+ * functions say which locks they take, drop or need, and
+ * make tsa-check holds them to it.
+ */
+struct CAPABILITY("spinlock") spinlock {
 	unsigned long owner;   /* 0: free; else spin_owner_self() of the holder */
 };
 
@@ -63,6 +69,7 @@ static inline void spin_init(struct spinlock *l)
  * than the loop.
  */
 static inline void spin_lock(struct spinlock *l)
+	ACQUIRE(*l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
 {
 	unsigned long me = spin_owner_self();
 	unsigned long seen = 0;
@@ -79,6 +86,7 @@ static inline void spin_lock(struct spinlock *l)
 
 /* Drop @l, which this CPU holds.  Release ordering. */
 static inline void spin_unlock(struct spinlock *l)
+	RELEASE(*l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
 {
 	if (KDEBUG && __atomic_load_n(&l->owner, __ATOMIC_RELAXED) != spin_owner_self())
 		spin_panic_not_held(l, "spin_unlock", "the lock");
@@ -102,19 +110,24 @@ static inline int spin_is_held_by_me(const struct spinlock *l)
 
 /*
  * For _locked functions, in every build: panic unless this CPU holds @l,
- * saying whether it is free or which CPU has it.
+ * saying whether it is free or which CPU has it.  The analysis takes @l
+ * as held after it.
  */
-#define spin_assert_held(l)                                                 \
-	do {                                                                \
-		if (__builtin_expect(!spin_is_held_by_me(l), 0))            \
-			spin_panic_not_held((l), __func__, #l);             \
-	} while (0)
+#define spin_assert_held(l) spin_assert_held_at((l), __func__, #l)
+
+/* spin_assert_held() on behalf of @who, naming the lock @what. */
+static inline void spin_assert_held_at(const struct spinlock *l, const char *who,
+                                       const char *what) ASSERT_CAPABILITY(*l)
+{
+	if (__builtin_expect(!spin_is_held_by_me(l), 0))
+		spin_panic_not_held(l, who, what);
+}
 
 /*
  * Mask interrupts on this CPU, then take @l.  Returns the previous
  * interrupt state for spin_unlock_irqrestore().
  */
-static inline unsigned long spin_lock_irqsave(struct spinlock *l)
+static inline unsigned long spin_lock_irqsave(struct spinlock *l) ACQUIRE(*l)
 {
 	unsigned long state = arch_irq_save();
 
@@ -124,6 +137,7 @@ static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 
 /* Drop @l and restore the interrupt state spin_lock_irqsave() returned. */
 static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long state)
+	RELEASE(*l)
 {
 	spin_unlock(l);
 	arch_irq_restore(state);
