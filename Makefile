@@ -4,6 +4,7 @@
 #   make run                         boot the board in QEMU (self-tests, then the shell)
 #   make test                        host tests, then every QEMU board's self-tests
 #   make bench                       instruction counts per operation, both arches
+#   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
@@ -73,11 +74,11 @@ HOST_TESTS   := $(wildcard tests/*/*_host.c tests/*/*_both.c tests/testlib/*.c t
 SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c kernel/*/*.c) $(KERNEL_TESTS)
 OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
 
-.PHONY: fuzz all run debug test host-test boot-test tools-test clean help setup bench bench-boot
+.PHONY: fuzz all run debug test host-test boot-test tools-test tsa-check clean help setup bench bench-boot
 all: $(B)/Image
 
 help:
-	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "boards: $(notdir $(wildcard boards/*))"
 
 # Install what the build needs (Debian packages) once; silent when present.
@@ -211,6 +212,27 @@ host-test: $(HOSTB)/ktest-host $(HOST_DTB)
 	KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1; \
 	  $(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log
 
+# Clang's thread-safety analysis (lib/include/lib/thread_annotations.h)
+# over every file of the host build, with the host's layer include paths:
+# a guarded access or a *_locked call without its lock, a lock not
+# dropped, locks taken out of order fail here.  -Wthread-safety-beta
+# adds the lock-order checks.  Syntax only: about two seconds.
+TSA_CC     ?= clang
+TSA_CFLAGS := -std=gnu11 $(WARN) -Wthread-safety -Wthread-safety-beta -fsyntax-only \
+              -DKTEST_HOST=1 -DKDEBUG=1
+TSA_HDRS   := $(wildcard arch/include/arch/*.h arch/fake/include/*/*.h arch/fake/*.h \
+                lib/include/lib/*.h mm/include/mm/*.h mm/*.h kernel/*/*.h \
+                tests/testlib/*.h tests/testlib/host/*.h)
+
+$(HOSTB)/tsa.ok: $(HOST_SRCS) $(TSA_HDRS) | $(SETUP)
+	@echo "  TSA     lib/ mm/ arch/fake/ tests/ (host)"
+	$(Q)$(TSA_CC) $(TSA_CFLAGS) $(HOST_INC_LIB) $(filter lib/%,$(HOST_SRCS))
+	$(Q)$(TSA_CC) $(TSA_CFLAGS) $(HOST_INC_MM) $(filter mm/%,$(HOST_SRCS))
+	$(Q)$(TSA_CC) $(TSA_CFLAGS) $(HOST_INC_TESTS) $(filter-out lib/% mm/%,$(HOST_SRCS))
+	@mkdir -p $(@D) && touch $@
+
+tsa-check: $(HOSTB)/tsa.ok
+
 tools-test: | $(SETUP)
 	$(PYTHON) -m unittest discover -q -s tests/tools -p 'test_*.py'
 
@@ -219,7 +241,7 @@ TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
 
 # Every QEMU board: build, boot with the self-tests and a time limit, keep
 # the serial log; then one KTAP verdict over the host run and all boots.
-test: $(HOSTB)/ktest-host $(HOST_DTB) tools-test
+test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) tools-test
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done

@@ -48,20 +48,20 @@ const char *fault_result_str(enum fault_result r)
 
 /* ---- locking and shared checks ----------------------------------------------------- */
 
-unsigned long aspace_lock(struct aspace *as)
+unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock)
 {
 	return spin_lock_irqsave(&as->lock);
 }
 
-void aspace_unlock(struct aspace *as, unsigned long irq)
+void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock)
 {
 	spin_unlock_irqrestore(&as->lock, irq);
 }
 
 void aspace_assert_held(const struct aspace *as)
 {
-	if (!spin_is_held(&as->lock))
-		panic("aspace %s: lock not held", as->name);
+	if (!spin_is_held_by_me(&as->lock))
+		panic("aspace %s: lock not held by this CPU", as->name);
 }
 
 int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size)

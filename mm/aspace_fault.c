@@ -60,12 +60,12 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	enum fault_result r;
 
 	/*
-	 * A fault taken while this aspace's lock is held (one CPU for now,
-	 * so by this CPU) would spin on it for ever: code under the lock ran
-	 * into a page of this aspace that is not there yet, such as a lazily
-	 * populated kernel stack.  Say so instead of hanging.
+	 * A fault taken while this CPU holds this aspace's lock would find
+	 * the lock taken again: code under the lock ran into a page of this
+	 * aspace that is not there yet, such as a lazily populated kernel
+	 * stack.  spin_lock() would panic too; this says where.
 	 */
-	if (spin_is_held(&as->lock))
+	if (spin_is_held_by_me(&as->lock))
 		panic("aspace %s: fault at %#lx (pc %#lx) with its lock held", as->name,
 		      (unsigned long)f->addr, (unsigned long)f->pc);
 	irq = aspace_lock(as);

@@ -79,8 +79,8 @@ void varea_destroy(struct aspace *as, struct varea *va);
 /* ---- shared by the aspace operations (aspace.c) ------------------------------------ */
 
 /* Lock @as (interrupts masked: faults come from trap context) and unlock. */
-unsigned long aspace_lock(struct aspace *as);
-void aspace_unlock(struct aspace *as, unsigned long irq);
+unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock);
+void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock);
 
 /* What every *_locked function checks first. */
 void aspace_assert_held(const struct aspace *as);

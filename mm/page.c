@@ -226,7 +226,7 @@ static void free_locked(struct page *p, unsigned order)
 
 /* page_free() found @p not freeable as @order: say why, drop the lock, panic. */
 static void __attribute__((noreturn, noinline, cold))
-bad_free(unsigned long irq, const struct page *p, unsigned order)
+bad_free(unsigned long irq, const struct page *p, unsigned order) REQUIRES(pmm.lock)
 {
 	unsigned long long pa = frame_pa(p);
 	unsigned refs = __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);

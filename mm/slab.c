@@ -124,6 +124,7 @@ void slab_release_locked(struct kmem_cache *c, struct slab *s)
 }
 
 void slab_release_unlock(struct kmem_cache *c, struct slab *s, unsigned long irq)
+	RELEASE(c->lock)
 {
 	slab_release_locked(c, s);
 	spin_unlock_irqrestore(&c->lock, irq);

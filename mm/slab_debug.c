@@ -33,7 +33,7 @@ void slab_check_poison(const struct kmem_cache *c, const void *obj)
 }
 
 void slab_check_free_locked(struct kmem_cache *c, const struct slab *s, const void *obj,
-                            unsigned long irq)
+                            unsigned long irq) REQUIRES(c->lock)
 {
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)s - c->first;
 	const char *why = NULL;

@@ -73,7 +73,8 @@ void slab_release_locked(struct kmem_cache *c, struct slab *s);
  * slab_release_locked(), then drop the lock taken with @irq.  Out of line
  * and called last, so slab_free() stays a leaf function on its fast path.
  */
-void slab_release_unlock(struct kmem_cache *c, struct slab *s, unsigned long irq);
+void slab_release_unlock(struct kmem_cache *c, struct slab *s, unsigned long irq)
+	RELEASE(c->lock);
 
 /*
  * Lay out and register one of the heap's own caches (never destroyed),
@@ -89,7 +90,7 @@ void kmalloc_large_stats(uint64_t *blocks, uint64_t *pages);
 /* Debug builds (mm/slab_debug.c): check a free object's poison / vet a free (panic). */
 void slab_check_poison(const struct kmem_cache *c, const void *obj);
 void slab_check_free_locked(struct kmem_cache *c, const struct slab *s, const void *obj,
-                            unsigned long irq);
+                            unsigned long irq) REQUIRES(c->lock);
 
 static inline void slab_poison(const struct kmem_cache *c, void *obj)
 {

@@ -4,13 +4,14 @@
 # or through sudo.  Called by make before the first build.
 set -eu
 
-PKGS="make gcc libc6-dev python3 device-tree-compiler
+# clang: make test's lock analysis (make tsa-check) and make fuzz.
+PKGS="make gcc libc6-dev python3 device-tree-compiler clang
 qemu-system-misc qemu-system-arm opensbi
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 gdb-multiarch"
-# `tools/setup.sh fuzz` (make fuzz) also wants clang and its libFuzzer runtime.
-[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
+# `tools/setup.sh fuzz` (make fuzz) also wants clang's libFuzzer runtime.
+[ "${1:-}" = fuzz ] && PKGS="$PKGS libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -14,6 +14,12 @@ unsigned cpu_count = 1;
 cpumask_t cpu_online_mask = 1;
 __thread struct cpu *fake_this_cpu = &cpus[0];
 
+void fake_cpu_enter(unsigned num)
+{
+	cpus[num].num = num;
+	fake_this_cpu = &cpus[num];
+}
+
 static unsigned long irq_enabled = 1;
 
 unsigned long arch_irq_save(void)
