@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include <lib/names.h>
@@ -27,6 +28,7 @@ extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
 
 struct ktest_state {
 	const struct ktest_case *tcase;   /* running case, NULL between cases */
+	struct cpu *cpu;                  /* the CPU running it */
 	int failed;
 	const char *skip_reason;
 	jmp_buf abort_to;
@@ -85,6 +87,7 @@ static int console_prefixes;
 /* The EXPECT_PANIC catcher: armed between ktest_panic_arm() and its check. */
 static struct {
 	int armed;
+	struct cpu *cpu;                  /* the CPU that armed it */
 	int hit;
 	char msg[200];
 	jmp_buf back;
@@ -126,9 +129,13 @@ int ktest_ok(void)
 	return !cur.failed;
 }
 
+/*
+ * Only the CPU running the case is in it: a trap or panic on another CPU
+ * (one the case handed work to) cannot end the case from there.
+ */
 int ktest_in_case(void)
 {
-	return cur.tcase != NULL;
+	return cur.tcase != NULL && cur.cpu == this_cpu();
 }
 
 void ktest_abort(void)
@@ -155,13 +162,14 @@ jmp_buf *ktest_panic_arm(void)
 {
 	panic_catch.hit = 0;
 	panic_catch.msg[0] = '\0';
+	panic_catch.cpu = this_cpu();
 	panic_catch.armed = 1;
 	return &panic_catch.back;
 }
 
 void ktest_panic_hook(const char *msg)
 {
-	if (!panic_catch.armed)
+	if (!panic_catch.armed || panic_catch.cpu != this_cpu())
 		return;
 	panic_catch.armed = 0;   /* one shot: a panic in the check is real */
 	panic_catch.hit = 1;
@@ -285,6 +293,7 @@ static void case_body(void)
 static enum result run_case(const struct ktest_case *c, int check)
 {
 	cur.tcase = c;
+	cur.cpu = this_cpu();
 	cur.failed = 0;
 	cur.skip_reason = NULL;
 	console_prefixes = ktest_console_prefix(CASE_INDENT "# ");

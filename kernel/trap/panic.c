@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <arch/cpu.h>
 #include <trap/backtrace.h>
 #include <lib/ktest.h>
 #include <lib/panic.h>
@@ -29,6 +30,6 @@ void panic(const char *fmt, ...)
 		panicking = 0;
 		ktest_trap_abort();   /* the case fails alone; the runner goes on */
 	}
-	printf("panic: stopping\n");
+	printf("panic: stopping (cpu %u)\n", cpu_num());
 	power_off(POWER_FAILURE);
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <arch/arch.h>
+#include <arch/cpu.h>
 #include <trap/backtrace.h>
 #include <exec/fiber.h>
 #include <lib/ktest.h>
@@ -26,10 +27,12 @@ static const char *const access_names[] = {
 	[ACCESS_EXEC] = "execute",
 };
 
+/* The one-shot catcher of trap_expect(): for the CPU that armed it only. */
 static struct {
 	int armed;
 	int hit;
 	enum trap_kind kind;
+	struct cpu *cpu;
 	struct trap_info info;
 } catcher;
 
@@ -41,6 +44,7 @@ const char *trap_kind_str(enum trap_kind kind)
 void trap_expect(enum trap_kind kind)
 {
 	catcher.kind = kind;
+	catcher.cpu = this_cpu();
 	catcher.hit = 0;
 	catcher.armed = 1;
 }
@@ -168,7 +172,8 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 			return;
 		}
 	}
-	if (catcher.armed && !catcher.hit && ti->kind == catcher.kind) {
+	if (catcher.armed && !catcher.hit && ti->kind == catcher.kind &&
+	    catcher.cpu == this_cpu()) {
 		catcher.info = *ti;
 		catcher.hit = 1;
 		if (ti->access == ACCESS_EXEC)
@@ -182,6 +187,6 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 	report(tf, ti);
 	if (ktest_in_case())
 		ktest_trap_abort();   /* the case fails alone; the runner goes on */
-	printf("unexpected trap in kernel mode: stopping\n");
+	printf("unexpected trap in kernel mode on cpu %u: stopping\n", cpu_num());
 	power_off(POWER_FAILURE);
 }
