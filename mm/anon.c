@@ -29,9 +29,13 @@
  * expand nor merge with other objects, as the backup's pages could not
  * follow.
  *
- * Locking: the aspace lock of the (one) aspace mapping the object; the
- * backups are shared between aspaces, which is safe on one CPU only
- * (see mm/anon_cow.c).
+ * Locking: the aspace lock of the (one) aspace mapping the object, and,
+ * for an object that was forked, its copy-on-write hierarchy's lock
+ * (mm/anon_internal.h), which every hook that reads or changes an index
+ * or a backup link takes (cow_lock()): a fault, close, shrink, a page
+ * read or write, the checks, destroy.  The unmapped hook only drops
+ * frame references (atomic) and takes nothing, so it may run inside the
+ * others.
  */
 #include <stdio.h>
 #include <string.h>
@@ -153,13 +157,26 @@ void anon_obj_rebase(struct mem_obj *obj, uint64_t base)
 static void anon_destroy(struct mem_obj *obj)
 {
 	struct anon_obj *ao = to_anon(obj);
+	struct cow_tree *t = cow_lock(ao), *dead;
 	struct anon_page *ap;
 
 	while ((ap = RB_MIN(anon_tree, &ao->pages)))
 		anon_drop(ao, ap);
 	if (ao->backup)
 		anon_backup_unlink(ao);
+	dead = cow_leave(ao);
+	cow_unlock(t);
+	kfree(dead);
 	kmem_cache_free(anon_obj_cache, ao);
+}
+
+/* In no copy-on-write hierarchy (any more): only its aspace can change it. */
+static int private_now(struct anon_obj *ao)
+{
+	struct cow_tree *t = cow_lock(ao);
+
+	cow_unlock(t);
+	return t == NULL;
 }
 
 /* Held by its vareas only?  Then no one else can see its pages move. */
@@ -180,7 +197,7 @@ static uint64_t offset_of(const struct varea *va, uintptr_t addr)
  * flags.  A page only a backup has is shared copy-on-write
  * (anon_cow_fault()).  A page no level has is created zero-filled.
  */
-static enum fault_result anon_fault(struct varea *va, const struct fault *f)
+static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	uintptr_t addr = f->addr & ~(uintptr_t)PAGE_MASK;
@@ -218,6 +235,15 @@ static enum fault_result anon_fault(struct varea *va, const struct fault *f)
 	return FAULT_FIXED;
 }
 
+static enum fault_result anon_fault(struct varea *va, const struct fault *f)
+{
+	struct cow_tree *t = cow_lock(to_anon(va->obj));
+	enum fault_result r = fault_locked(va, f);
+
+	cow_unlock(t);
+	return r;
+}
+
 static void anon_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
 {
 	(void)va;
@@ -233,7 +259,10 @@ static void anon_open(struct varea *va)
 
 static void anon_close(struct varea *va)
 {
+	struct cow_tree *t = cow_lock(to_anon(va->obj));
+
 	anon_release(to_anon(va->obj), va->offset, va->size);
+	cow_unlock(t);
 	to_anon(va->obj)->users--;
 }
 
@@ -247,7 +276,10 @@ static int anon_split(struct varea *va, struct varea *upper, uintptr_t at)
 
 static void anon_shrink(struct varea *va, uintptr_t start, uint64_t size)
 {
+	struct cow_tree *t = cow_lock(to_anon(va->obj));
+
 	anon_release(to_anon(va->obj), offset_of(va, start), size);
+	cow_unlock(t);
 }
 
 /*
@@ -260,8 +292,9 @@ static int anon_expand(struct varea *va, uint64_t size)
 	struct anon_obj *ao = to_anon(va->obj);
 	uint64_t from = va->offset + va->size;
 
-	/* A backup may hold pages at the offsets the growth takes. */
-	if (!vareas_only(va->obj) || ao->users != 1 || ao->backup)
+	/* A backup may hold pages at the offsets the growth takes; an object
+	 * in a hierarchy may get one from another aspace's collapse. */
+	if (!vareas_only(va->obj) || ao->users != 1 || !private_now(ao))
 		return E_BUSY;
 	if (from + size < from)
 		return E_OVERFLOW;
@@ -278,9 +311,10 @@ static int anon_can_merge(const struct varea *va, const struct varea *next)
 	if (va->obj == next->obj)
 		return 1;
 	/* Two objects: only if nothing but vareas can see their pages move,
-	 * and no backup lies below either (its pages could not follow). */
-	return vareas_only(va->obj) && vareas_only(next->obj) && !to_anon(va->obj)->backup &&
-	       !to_anon(next->obj)->backup;
+	 * and neither is in a copy-on-write hierarchy (a backup's pages could
+	 * not follow, and another aspace may change its index). */
+	return vareas_only(va->obj) && vareas_only(next->obj) && private_now(to_anon(va->obj)) &&
+	       private_now(to_anon(next->obj));
 }
 
 /* Pages of @ao in [offset, offset + size). */
@@ -345,7 +379,7 @@ static int in_object(const struct anon_obj *ao, uint64_t offset)
 	return !(offset & PAGE_MASK) && offset >= ao->base && offset < ao->end;
 }
 
-static int anon_page_read(struct mem_obj *obj, uint64_t offset, void *buf)
+static int page_read_locked(struct mem_obj *obj, uint64_t offset, void *buf)
 {
 	struct anon_obj *ao = to_anon(obj);
 	struct anon_page *ap;
@@ -363,7 +397,16 @@ static int anon_page_read(struct mem_obj *obj, uint64_t offset, void *buf)
 	return E_OK;
 }
 
-static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf)
+static int anon_page_read(struct mem_obj *obj, uint64_t offset, void *buf)
+{
+	struct cow_tree *t = cow_lock(to_anon(obj));
+	int rc = page_read_locked(obj, offset, buf);
+
+	cow_unlock(t);
+	return rc;
+}
+
+static int page_write_locked(struct mem_obj *obj, uint64_t offset, const void *buf)
 {
 	struct anon_obj *ao = to_anon(obj);
 	struct anon_page *ap;
@@ -383,6 +426,15 @@ static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf
 	return E_OK;
 }
 
+static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf)
+{
+	struct cow_tree *t = cow_lock(to_anon(obj));
+	int rc = page_write_locked(obj, offset, buf);
+
+	cow_unlock(t);
+	return rc;
+}
+
 /*
  * A leaf maps the object's own page (writable or not), or, read-only, the
  * page a backup shows at that offset; every leaf holds a frame reference
@@ -391,6 +443,7 @@ static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf
 static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
 {
 	struct anon_obj *ao = to_anon(va->obj);
+	struct cow_tree *t = cow_lock(ao);
 	int problems = 0;
 
 	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
@@ -414,13 +467,19 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 			problems++;
 		}
 	}
+	cow_unlock(t);
 	return problems;
 }
 
 /* Copy-on-write pages may be below: protect must not make leaves writable. */
 static int anon_shares_pages(const struct mem_obj *obj)
 {
-	return to_anon(obj)->backup != NULL;
+	struct anon_obj *ao = to_anon(obj);
+	struct cow_tree *t = cow_lock(ao);
+	int shared = ao->backup != NULL;
+
+	cow_unlock(t);
+	return shared;
 }
 
 const struct mem_obj_ops anon_ops = {

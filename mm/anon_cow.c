@@ -40,10 +40,12 @@
  * References: a backup's index holds one reference per frame, as any
  * object's; each leaf, in whichever aspace, holds one more.
  *
- * Locking: the lock of the aspace whose fault or fork this is.  A backup
- * and its chain are shared by several aspaces, and a collapse changes the
- * survivor, which may belong to another aspace: safe while the kernel
- * runs on one CPU (as it does now); SMP needs one lock over the chains.
+ * Locking: a backup and its chain are shared by several aspaces, and a
+ * collapse changes the survivor, which may belong to another aspace, so
+ * every object a fork family shares pages through is in one hierarchy
+ * (struct cow_tree) whose lock guards all their indexes and links.  Each
+ * hook takes it inside its aspace's lock (mm/anon.c); objects never
+ * forked have none and need only their aspace's lock.
  */
 #include <lib/err.h>
 #include <lib/panic.h>
@@ -51,6 +53,43 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "anon_internal.h"
+
+/* ---- the hierarchy lock ----------------------------------------------------------- */
+
+struct cow_tree *cow_lock(struct anon_obj *ao) NO_THREAD_SAFETY_ANALYSIS
+{
+	struct cow_tree *t = ao->tree;
+
+	if (!t)
+		return NULL;
+	spin_lock(&t->lock);
+	/* Alone in it, with no backup: no other aspace can reach @ao any
+	 * more (a collapse left it the last of its family), so it is private
+	 * again.  Only here, under @ao's own aspace lock, may ->tree change. */
+	if (t->refs == 1 && !ao->backup) {
+		ao->tree = NULL;
+		spin_unlock(&t->lock);
+		kfree(t);
+		return NULL;
+	}
+	return t;
+}
+
+void cow_unlock(struct cow_tree *t) NO_THREAD_SAFETY_ANALYSIS
+{
+	if (t)
+		spin_unlock(&t->lock);
+}
+
+struct cow_tree *cow_leave(struct anon_obj *ao) NO_THREAD_SAFETY_ANALYSIS
+{
+	struct cow_tree *t = ao->tree;
+
+	if (!t)
+		return NULL;
+	spin_assert_held(&t->lock);
+	return --t->refs ? NULL : t;
+}
 
 struct anon_page *anon_backup_lookup(struct anon_obj *ao, uint64_t offset,
                                      struct anon_obj **level)
@@ -132,6 +171,7 @@ static void collapse(struct anon_obj *b, struct anon_obj *r)
 	r->backup = b->backup;
 	if (r->backup)
 		replace_user(r->backup, b, r);
+	cow_leave(b);   /* r is still in the hierarchy: never the last */
 	kmem_cache_free(anon_obj_cache, b);
 }
 
@@ -275,13 +315,26 @@ int anon_fork_prepare(struct mem_obj *obj)
 	if (!c)
 		return E_NOMEM;
 	/* An object with nothing in it or below needs no backup: the child
-	 * starts empty, as the parent is. */
-	if (ao->npages || ao->backup) {
+	 * starts empty, as the parent is.  (Only an object with a backup
+	 * can gain pages from another aspace: through a collapse.) */
+	struct cow_tree *held = cow_lock(ao);
+	int needs_backup = ao->npages || ao->backup;
+
+	cow_unlock(held);
+	if (needs_backup) {
 		b = kmem_cache_alloc(anon_obj_cache, KM_ZERO);
-		if (!b) {
+		/* The first fork of a family starts its hierarchy. */
+		struct cow_tree *t = ao->tree ? NULL : kmalloc(sizeof(*t), KM_ZERO);
+		if (!b || (!ao->tree && !t)) {
+			if (b)
+				kmem_cache_free(anon_obj_cache, b);
+			kfree(t);
 			kmem_cache_free(anon_obj_cache, c);
 			return E_NOMEM;
 		}
+		if (t)
+			spin_init(&t->lock);
+		ao->fork_tree = t;
 		init_obj(b, ao);
 	}
 	init_obj(c, ao);
@@ -304,6 +357,16 @@ void anon_fork_commit(struct mem_obj *obj)
 		return;
 	ao->fork_child = ao->fork_backup = NULL;
 	if (b) {
+		struct cow_tree *t = ao->tree ? ao->tree : ao->fork_tree;
+
+		spin_lock(&t->lock);
+		if (!ao->tree) {
+			ao->tree = t;
+			t->refs = 1;
+		}
+		ao->fork_tree = NULL;
+		b->tree = c->tree = t;
+		t->refs += 2;
 		b->pages = ao->pages;     /* the whole index: its root changes hands */
 		b->npages = ao->npages;
 		RB_INIT(&ao->pages);
@@ -316,6 +379,7 @@ void anon_fork_commit(struct mem_obj *obj)
 		b->obj.refcount = 2;
 		ao->backup = b;
 		c->backup = b;
+		spin_unlock(&t->lock);
 	}
 	mem_obj_put(&c->obj);
 }
@@ -328,6 +392,8 @@ void anon_fork_abort(struct mem_obj *obj)
 		return;
 	if (ao->fork_backup)
 		kmem_cache_free(anon_obj_cache, ao->fork_backup);
+	kfree(ao->fork_tree);
 	ao->fork_child = ao->fork_backup = NULL;
+	ao->fork_tree = NULL;
 	mem_obj_put(&c->obj);
 }

@@ -7,6 +7,7 @@
 #define MM_ANON_INTERNAL_H
 
 #include <sys/tree.h>
+#include <lib/spinlock.h>
 #include "aspace_internal.h"
 
 struct anon_page {
@@ -17,6 +18,21 @@ struct anon_page {
 
 RB_HEAD(anon_tree, anon_page);
 RB_PROTOTYPE(anon_tree, anon_page, node, page_cmp)
+
+/*
+ * A copy-on-write hierarchy: the objects a fork family shares backups
+ * through (the live objects of every aspace in it and their backups), and
+ * the one lock that guards them all: their page indexes, backup links,
+ * backup users and page counts.  Zircon shares one lock per clone tree
+ * the same way.  An object that was never forked has no hierarchy
+ * (tree NULL): its aspace's lock is enough.  Each object in a hierarchy
+ * holds a reference to it; the last one frees it.  Lock order: an aspace
+ * lock, then a hierarchy's, then the heap's and the frame allocator's.
+ */
+struct cow_tree {
+	struct spinlock lock;
+	uint32_t refs;              /* objects in it; under lock */
+};
 
 /*
  * An anonymous object.  A live one is mapped by vareas of one aspace; a
@@ -33,9 +49,27 @@ struct anon_obj {
 	uint32_t users;             /* vareas using it (open, split; close, merge) */
 	struct anon_obj *backup;    /* the level below (read-only pages), or NULL */
 	struct anon_obj *user[2];   /* a backup: the objects whose backup it is */
+	struct cow_tree *tree;      /* its hierarchy once forked, else NULL (changed only
+	                               under the lock of the aspace it is mapped in) */
 	/* aspace_fork() between prepare and commit/abort: */
 	struct anon_obj *fork_child, *fork_backup;
+	struct cow_tree *fork_tree;
 };
+
+/*
+ * Take @ao's hierarchy lock when it has one (the caller holds the lock of
+ * the aspace @ao's vareas are in, which is what keeps @ao->tree from
+ * changing); returns what to hand to cow_unlock().  An object left alone
+ * in its hierarchy without a backup leaves it here and is private again
+ * (NULL).  Conditional locking the thread-safety analysis cannot follow:
+ * the lock is taken and dropped within every hook that calls these.
+ */
+struct cow_tree *cow_lock(struct anon_obj *ao);
+void cow_unlock(struct cow_tree *t);
+
+/* @ao leaves its hierarchy (it is being freed); NULL, or the hierarchy to free after unlocking. */
+struct cow_tree *cow_leave(struct anon_obj *ao);
+
 
 extern struct kmem_cache *anon_obj_cache, *anon_page_cache;
 extern const struct mem_obj_ops anon_ops;

@@ -98,6 +98,7 @@ int aspace_query(struct aspace *as, uintptr_t addr, struct aspace_query *out)
 	out->size = va->size;
 	out->perms = va->perms;
 	out->flags = va->flags;
+	out->resident = va->resident;
 	out->obj_name = va->obj->ops->name;
 	out->mapped = pt_query(as->pt, page, &out->pa, &out->mmu_flags, NULL) == E_OK;
 	if (!out->mapped) {

@@ -270,6 +270,9 @@ static void test_storm_returns_every_frame(void)
 	}
 	for (unsigned i = 0; i < 64; i++)
 		EXPECT_EQ_U(get(p, i), pm[i]);
+	/* Checking the parent's leaves also lets its object leave the
+	 * copy-on-write hierarchy its last child left it alone in. */
+	EXPECT_OK(aspace_check(p));
 	heap_shrink();
 	heap_stats(&hs1);
 	EXPECT_EQ_U(hs1.slab_pages + hs1.large_pages, hs0.slab_pages + hs0.large_pages);

@@ -220,6 +220,7 @@ struct aspace_query {
 	uintptr_t start;          /* the varea */
 	uint64_t size;
 	unsigned perms, flags;
+	uint64_t resident;        /* the varea's pages mapped now */
 	const char *obj_name;
 	int mapped;               /* the page at the address is mapped */
 	paddr_t pa;               /* then: its physical address */
