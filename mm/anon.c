@@ -198,6 +198,7 @@ static uint64_t offset_of(const struct varea *va, uintptr_t addr)
  * (anon_cow_fault()).  A page no level has is created zero-filled.
  */
 static enum fault_result fault_locked(struct varea *va, const struct fault *f)
+	REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	uintptr_t addr = f->addr & ~(uintptr_t)PAGE_MASK;
@@ -236,6 +237,7 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 }
 
 static enum fault_result anon_fault(struct varea *va, const struct fault *f)
+	REQUIRES(va->as->lock)
 {
 	struct cow_tree *t = cow_lock(to_anon(va->obj));
 	enum fault_result r = fault_locked(va, f);

@@ -252,7 +252,7 @@ static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon
  * comes back on the next touch); contents and references are as before.
  */
 static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                              int mapped)
+                              int mapped) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	struct anon_page *ap = anon_add(ao, shared->index << PAGE_SHIFT);
@@ -276,6 +276,7 @@ static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page
 
 enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_page *shared,
                                  struct anon_obj *level, const struct fault *f)
+	REQUIRES(va->as->lock)
 {
 	unsigned ro = varea_mmu_flags(va) & ~MMU_WRITE, flags;
 	paddr_t pa;

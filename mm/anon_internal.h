@@ -120,7 +120,8 @@ void anon_backup_unlink(struct anon_obj *ao);
  * it over.
  */
 enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                                 struct anon_obj *level, const struct fault *f);
+                                 struct anon_obj *level, const struct fault *f)
+	REQUIRES(va->as->lock);
 
 /*
  * Fork of an object, in two steps so that fork is all or nothing.

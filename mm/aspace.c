@@ -58,7 +58,7 @@ void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock)
 	spin_unlock_irqrestore(&as->lock, irq);
 }
 
-void aspace_assert_held(const struct aspace *as)
+void aspace_assert_held(const struct aspace *as) ASSERT_CAPABILITY(as->lock)
 {
 	if (!spin_is_held_by_me(&as->lock))
 		panic("aspace %s: lock not held by this CPU", as->name);
@@ -123,8 +123,13 @@ struct unmap_ctx {
 	struct varea *cur;
 };
 
-/* Leaves arrive in ascending order, so the last varea is usually the next one's too. */
+/*
+ * Leaves arrive in ascending order, so the last varea is usually the next
+ * one's too.  Not analysed: called by pt_unmap() under
+ * aspace_pt_unmap()'s lock, which ctx hides.
+ */
 static void leaf_removed(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsigned flags)
+	NO_THREAD_SAFETY_ANALYSIS
 {
 	struct unmap_ctx *c = ctx;
 	struct varea *va = c->only ? c->only : c->cur;
@@ -141,6 +146,7 @@ static void leaf_removed(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, u
 }
 
 int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only)
+	REQUIRES(as->lock)
 {
 	struct unmap_ctx c = { as, only, NULL };
 

@@ -21,6 +21,7 @@ static unsigned access_flag(enum fault_access a)
  * would fault again on a mapped page for ever if it counted as fixed.
  */
 static int allowed(const struct aspace *as, const struct varea *va, const struct fault *f)
+	REQUIRES(as->lock)
 {
 	if (f->user && as->kernel)
 		return 0;
@@ -30,6 +31,7 @@ static int allowed(const struct aspace *as, const struct varea *va, const struct
 }
 
 static enum fault_result fault_locked(struct aspace *as, const struct fault *f)
+	REQUIRES(as->lock)
 {
 	uintptr_t page = f->addr & ~(uintptr_t)PAGE_MASK;
 	struct varea *va = vtree_find(as, f->addr);
@@ -79,7 +81,7 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 
 /* ---- queries ----------------------------------------------------------------------- */
 
-struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr)
+struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr) REQUIRES(as->lock)
 {
 	return vtree_find(as, addr);
 }
@@ -135,8 +137,9 @@ struct check_ctx {
 		(c)->problems++;                                                     \
 	} while (0)
 
+/* Not analysed: called by pt_walk_range() under aspace_check()'s lock, which ctx hides. */
 static int check_leaf(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsigned flags,
-                      unsigned level)
+                      unsigned level) NO_THREAD_SAFETY_ANALYSIS
 {
 	struct check_ctx *c = ctx;
 	struct varea *va = vtree_find(c->as, addr);
@@ -156,9 +159,10 @@ static int check_leaf(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsi
 	return 0;
 }
 
-static void check_varea(struct check_ctx *c, const struct varea *va, uintptr_t prev_end)
+/* @va of @as (c->as), whose lock is held. */
+static void check_varea(struct check_ctx *c, struct aspace *as, const struct varea *va,
+                        uintptr_t prev_end) REQUIRES(as->lock)
 {
-	struct aspace *as = c->as;
 	uint64_t resident;
 
 	if (va->as != as)
@@ -192,7 +196,7 @@ int aspace_check(struct aspace *as)
 	uint64_t n = 0;
 
 	for (struct varea *va = vtree_min(as); va; va = vtree_next(va)) {
-		check_varea(&c, va, prev_end);
+		check_varea(&c, as, va, prev_end);
 		prev_end = varea_end(va);
 		n++;
 	}

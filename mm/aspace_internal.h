@@ -2,7 +2,9 @@
  * What mm/aspace.c, aspace_check.c, varea.c, anon.c and phys_obj.c share.
  * Not an interface: everyone else uses mm/include/mm/aspace.h.
  *
- * Every function here runs with the aspace lock held.
+ * Every function here that takes an aspace runs with its lock held and
+ * says so, REQUIRES(as->lock), but aspace_check_range(), which reads only
+ * the bounds (fixed when the aspace is made), and the lock functions.
  */
 #ifndef MM_ASPACE_INTERNAL_H
 #define MM_ASPACE_INTERNAL_H
@@ -22,20 +24,20 @@ struct varea *varea_alloc(void);
 void varea_free(struct varea *va);
 
 /* Insert @va (filled in, not overlapping anything) / take it out. */
-void vtree_insert(struct aspace *as, struct varea *va);
-void vtree_remove(struct aspace *as, struct varea *va);
+void vtree_insert(struct aspace *as, struct varea *va) REQUIRES(as->lock);
+void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 
 /* @va's start or size changed in place (its order did not). */
-void vtree_resized(struct aspace *as, struct varea *va);
+void vtree_resized(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 
 /* The varea containing @addr, or NULL. */
-struct varea *vtree_find(struct aspace *as, uintptr_t addr);
+struct varea *vtree_find(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 
 /* The lowest varea ending above @addr, or NULL. */
-struct varea *vtree_first_after(struct aspace *as, uintptr_t addr);
+struct varea *vtree_first_after(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 
 struct varea *vtree_next(struct varea *va);
-struct varea *vtree_min(struct aspace *as);
+struct varea *vtree_min(struct aspace *as) REQUIRES(as->lock);
 
 /*
  * The lowest address aligned to @align where @size bytes fit between the
@@ -43,15 +45,16 @@ struct varea *vtree_min(struct aspace *as);
  * page of a stack varea).  Returns 1 and *@out, or 0 when none.
  */
 int vtree_find_gap(struct aspace *as, uint64_t size, uint64_t align, int stack,
-                   uintptr_t *out);
+                   uintptr_t *out) REQUIRES(as->lock);
 
 /* Problems with the gap bookkeeping of every varea (aspace_check). */
-int vtree_check(struct aspace *as);
+int vtree_check(struct aspace *as) REQUIRES(as->lock);
 
 /* ---- varea surgery (varea.c) ---------------------------------------------------- */
 
 /* Pages mapped in [start, start + size) of @as's table (leaves clipped). */
-uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size);
+uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size)
+	REQUIRES(as->lock);
 
 /*
  * Split @va at @at (strictly inside) into @va = [start, at) and @upper
@@ -59,22 +62,25 @@ uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size
  * put @upper in the tree.  Returns E_OK or the hook's error (nothing
  * changed, @upper still the caller's).
  */
-int varea_split(struct aspace *as, struct varea *va, uintptr_t at, struct varea *upper);
+int varea_split(struct aspace *as, struct varea *va, uintptr_t at, struct varea *upper)
+	REQUIRES(as->lock);
 
 /* Undo varea_split(): @upper goes back into @va and is freed. */
-void varea_unsplit(struct aspace *as, struct varea *va, struct varea *upper);
+void varea_unsplit(struct aspace *as, struct varea *va, struct varea *upper)
+	REQUIRES(as->lock);
 
 /*
  * Merge @next into @va when they touch and are compatible (perms, flags,
  * name, the object's can_merge).  Returns 1 when merged (@next is gone).
  */
-int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next);
+int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next)
+	REQUIRES(as->lock);
 
 /* Try merging every pair of neighbours from the varea ending at @lo up to the one at @hi. */
-void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi);
+void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi) REQUIRES(as->lock);
 
 /* Take @va out of the tree, close it, drop its object and free it (leaves gone). */
-void varea_destroy(struct aspace *as, struct varea *va);
+void varea_destroy(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 
 /* ---- shared by the aspace operations (aspace.c) ------------------------------------ */
 
@@ -82,8 +88,12 @@ void varea_destroy(struct aspace *as, struct varea *va);
 unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock);
 void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock);
 
-/* What every *_locked function checks first. */
-void aspace_assert_held(const struct aspace *as);
+/*
+ * What every *_locked function checks first: panics unless this CPU holds
+ * @as's lock.  (They also say REQUIRES(as->lock), which the compiler checks
+ * at their callers; this checks the callers the compiler cannot see.)
+ */
+void aspace_assert_held(const struct aspace *as) ASSERT_CAPABILITY(as->lock);
 
 /*
  * pt_unmap() of [addr, addr + size) in @as, handing every removed leaf to
@@ -91,7 +101,8 @@ void aspace_assert_held(const struct aspace *as);
  * is looked up in the tree, or is @only when that is not NULL (a varea
  * not in the tree yet).  Returns as pt_unmap().
  */
-int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only);
+int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only)
+	REQUIRES(as->lock);
 
 /* E_OK, or the error for a bad range of @as (size 0, alignment, wrap, outside). */
 int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size);

@@ -70,7 +70,7 @@ struct carve {
 	struct varea *hi, *hi_upper;   /* hi split at the range's end */
 };
 
-static void carve_undo(struct aspace *as, struct carve *c)
+static void carve_undo(struct aspace *as, struct carve *c) REQUIRES(as->lock)
 {
 	if (c->lo)
 		varea_unsplit(as, c->lo, c->lo_upper);
@@ -79,6 +79,7 @@ static void carve_undo(struct aspace *as, struct carve *c)
 }
 
 static int carve_prepare(struct aspace *as, uintptr_t addr, uintptr_t end, struct carve *c)
+	REQUIRES(as->lock)
 {
 	struct varea *lo = vtree_find(as, addr), *hi = vtree_find(as, end - 1);
 	struct varea *lo_upper = NULL, *hi_upper = NULL;
@@ -121,6 +122,7 @@ fail:
 
 /* The range's vareas (whole, their leaves gone) are replaced: they go. */
 static void carve_commit(struct aspace *as, uintptr_t addr, uintptr_t end)
+	REQUIRES(as->lock)
 {
 	struct varea *va = vtree_first_after(as, addr), *next;
 
@@ -141,14 +143,14 @@ struct map_req {
 	int rebase;                /* a fresh anonymous object: offsets := addresses */
 };
 
-static int overlaps(struct aspace *as, uintptr_t addr, uint64_t size)
+static int overlaps(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock)
 {
 	struct varea *va = vtree_first_after(as, addr);
 
 	return va && va->start < addr + size;
 }
 
-static int map_locked(struct aspace *as, struct map_req *r)
+static int map_locked(struct aspace *as, struct map_req *r) REQUIRES(as->lock)
 {
 	int fixed = r->flags & MAP_FIXED;
 	struct carve carve = { NULL, NULL, NULL, NULL };
@@ -320,7 +322,7 @@ int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t siz
 /* ---- unmap -------------------------------------------------------------------------------- */
 
 /* @va loses [at, end): its leaves there are gone already. */
-static void cut_tail(struct aspace *as, struct varea *va, uintptr_t at)
+static void cut_tail(struct aspace *as, struct varea *va, uintptr_t at) REQUIRES(as->lock)
 {
 	if (va->obj->ops->shrink)
 		va->obj->ops->shrink(va, at, varea_end(va) - at);
@@ -329,7 +331,7 @@ static void cut_tail(struct aspace *as, struct varea *va, uintptr_t at)
 }
 
 /* @va loses [start, at). */
-static void cut_head(struct aspace *as, struct varea *va, uintptr_t at)
+static void cut_head(struct aspace *as, struct varea *va, uintptr_t at) REQUIRES(as->lock)
 {
 	uint64_t d = at - va->start;
 
@@ -345,7 +347,7 @@ static void cut_head(struct aspace *as, struct varea *va, uintptr_t at)
  * Vareas across an end of the range shrink, which needs no memory; only
  * a varea around the whole range is split (at the range's end) first.
  */
-static int unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size)
+static int unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock)
 {
 	uintptr_t end = addr + size;
 	struct varea *va = vtree_first_after(as, addr), *upper = NULL, *next;
@@ -399,6 +401,7 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
 
 /* Give the leaves of @va (whole, in the range) @perms: reprotect or remove them. */
 static int protect_leaves(struct aspace *as, struct varea *va, unsigned perms)
+	REQUIRES(as->lock)
 {
 	unsigned old = va->perms;
 	int rc;
@@ -423,7 +426,7 @@ static int protect_leaves(struct aspace *as, struct varea *va, unsigned perms)
  * split, so this cannot fail.
  */
 static void protect_rollback(struct aspace *as, struct varea *va, struct varea *stop,
-                             unsigned perms)
+                             unsigned perms) REQUIRES(as->lock)
 {
 	for (; va != stop; va = vtree_next(va)) {
 		if (va->perms == perms || !va->perms || !perms)
@@ -438,6 +441,7 @@ static void protect_rollback(struct aspace *as, struct varea *va, struct varea *
  * unless they have @perms already.
  */
 static int protect_locked(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms)
+	REQUIRES(as->lock)
 {
 	uintptr_t end = addr + size;
 	struct varea *first = vtree_find(as, addr), *last = vtree_find(as, end - 1);

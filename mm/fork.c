@@ -16,7 +16,7 @@
 
 /* @pva's twin in @child, holding its own reference to @obj. */
 static void add_twin(struct aspace *child, struct varea *cva, const struct varea *pva,
-                     struct mem_obj *obj)
+                     struct mem_obj *obj) REQUIRES(child->lock)
 {
 	cva->start = pva->start;
 	cva->size = pva->size;
@@ -34,6 +34,7 @@ static void add_twin(struct aspace *child, struct varea *cva, const struct varea
 
 /* Allocate the child's side of every varea; E_NOMEM at the first failure. */
 static int prepare(struct aspace *parent, struct aspace *child)
+	REQUIRES(parent->lock, child->lock)
 {
 	for (struct varea *va = vtree_min(parent); va; va = vtree_next(va)) {
 		struct varea *cva = varea_alloc();
@@ -52,7 +53,7 @@ static int prepare(struct aspace *parent, struct aspace *child)
 }
 
 /* Link the objects and take write access from the parent's shared leaves. */
-static void commit(struct aspace *parent)
+static void commit(struct aspace *parent) REQUIRES(parent->lock)
 {
 	for (struct varea *va = vtree_min(parent); va; va = vtree_next(va)) {
 		if (!is_anon(va->obj))
@@ -77,6 +78,9 @@ int aspace_fork(struct aspace *parent, struct aspace **out)
 	if (rc)
 		return rc;
 	irq = aspace_lock(parent);
+	/* No one else can reach the child yet, but its tree is built under
+	 * its lock like any other (nested in the parent's: cannot deadlock). */
+	spin_lock(&child->lock);
 	rc = prepare(parent, child);
 	if (rc) {
 		for (struct varea *va = vtree_min(parent); va; va = vtree_next(va))
@@ -85,6 +89,7 @@ int aspace_fork(struct aspace *parent, struct aspace **out)
 	} else {
 		commit(parent);
 	}
+	spin_unlock(&child->lock);
 	aspace_unlock(parent, irq);
 	if (rc) {
 		aspace_destroy(child);

@@ -18,6 +18,7 @@
 #include "page_internal.h"
 
 uintptr_t mm_linear_offset;
+struct pmm_ram pmm_ram;
 struct pmm pmm;
 
 /* ---- validating callers' frames ---------------------------------------- */
@@ -38,7 +39,7 @@ static inline void check_frame(const struct page *p, const char *who)
 
 /* ---- the buddy lists (lock held) ------------------------------------------ */
 
-static void list_add_locked(struct page *p, unsigned order)
+static void list_add_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 {
 	struct free_block *b = frame_va(p);
 
@@ -49,7 +50,7 @@ static void list_add_locked(struct page *p, unsigned order)
 	p->order = (uint8_t)order;
 }
 
-static void list_del_locked(struct page *p, unsigned order)
+static void list_del_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 {
 	struct free_block *b = frame_va(p);
 
@@ -64,7 +65,7 @@ static void list_del_locked(struct page *p, unsigned order)
  * the halves split off go back on the lists.  Returns its head (state
  * still FREE, for the caller to set) or NULL.
  */
-static struct page *buddy_alloc_locked(unsigned order)
+static struct page *buddy_alloc_locked(unsigned order) REQUIRES(pmm.lock)
 {
 	unsigned o = order;
 	struct page *p;
@@ -90,7 +91,7 @@ static struct page *buddy_alloc_locked(unsigned order)
  * buddy while the buddy is a free block of the same order in the same
  * range.  @p's frames must all be TAIL or the head's own state.
  */
-void buddy_free_locked(struct page *p, unsigned order)
+void buddy_free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 {
 	const struct pmm_range *r = frame_range(p);
 	uint64_t pfn = frame_pfn(p);
@@ -122,7 +123,7 @@ void buddy_free_locked(struct page *p, unsigned order)
 /* ---- the order-0 cache (lock held) ---------------------------------------- */
 
 /* Refill the empty cache from the lists; returns how many frames it holds. */
-static unsigned cache_refill_locked(void)
+static unsigned cache_refill_locked(void) REQUIRES(pmm.lock)
 {
 	spin_assert_held(&pmm.lock);
 	while (pmm.ncached < PCP_BATCH) {
@@ -136,7 +137,7 @@ static unsigned cache_refill_locked(void)
 	return pmm.ncached;
 }
 
-static void cache_drain_locked(void)
+static void cache_drain_locked(void) REQUIRES(pmm.lock)
 {
 	while (pmm.ncached)
 		buddy_free_locked(pmm.cache[--pmm.ncached], 0);
@@ -145,7 +146,7 @@ static void cache_drain_locked(void)
 /* ---- allocate and free ----------------------------------------------------- */
 
 /* Any block, cache or lists.  Returns the block's head (order set) or NULL. */
-static struct page *alloc_locked(unsigned order)
+static struct page *alloc_locked(unsigned order) REQUIRES(pmm.lock)
 {
 	struct page *p;
 
@@ -211,7 +212,7 @@ struct page *page_alloc(unsigned order, unsigned flags)
 }
 
 /* Free the allocated block @p of @order whose last reference is gone. */
-static void free_locked(struct page *p, unsigned order)
+static void free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 {
 	p->refcount = 0;
 	if (KDEBUG)
@@ -274,7 +275,7 @@ void page_free(struct page *p, unsigned order)
 	unsigned long irq;
 
 	if (KDEBUG || order ||
-	    (uintptr_t)p - (uintptr_t)pmm.ranges[0].meta >= pmm.ranges[0].meta_bytes)
+	    (uintptr_t)p - (uintptr_t)pmm_ram.ranges[0].meta >= pmm_ram.ranges[0].meta_bytes)
 		return free_slow(p, order);
 	irq = spin_lock_irqsave(&pmm.lock);
 	if (unlikely(p->state != PG_ALLOC || p->order || p->refcount != 1 ||
@@ -364,8 +365,8 @@ struct page *pa_to_page(paddr_t pa)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
 
-	for (unsigned i = 0; i < pmm.nranges; i++) {
-		const struct pmm_range *r = &pmm.ranges[i];
+	for (unsigned i = 0; i < pmm_ram.nranges; i++) {
+		const struct pmm_range *r = &pmm_ram.ranges[i];
 
 		if (pfn - r->base_pfn < r->npages)
 			return r->meta + (pfn - r->base_pfn);

@@ -62,14 +62,14 @@ void pmm_stats(struct pmm_stats *st)
 {
 	unsigned long irq = spin_lock_irqsave(&pmm.lock);
 
-	st->total = pmm.total;
+	st->total = pmm_ram.total;
 	st->reserved = pmm.reserved;
 	st->cached = pmm.ncached;
 	st->free = pmm.nfree + pmm.ncached;
 	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
 		st->blocks[o] = pmm.nblocks[o];
-	st->meta_bytes = pmm.total * sizeof(struct page);
-	st->nranges = pmm.nranges;
+	st->meta_bytes = pmm_ram.total * sizeof(struct page);
+	st->nranges = pmm_ram.nranges;
 	spin_unlock_irqrestore(&pmm.lock, irq);
 }
 
@@ -107,9 +107,9 @@ struct tally {
 };
 
 /* A FREE or ALLOC head at meta[f] of range @i: check its block. */
-static int check_block(unsigned i, uint64_t f, struct tally *t)
+static int check_block(unsigned i, uint64_t f, struct tally *t) REQUIRES(pmm.lock)
 {
-	const struct pmm_range *r = &pmm.ranges[i];
+	const struct pmm_range *r = &pmm_ram.ranges[i];
 	const struct page *p = &r->meta[f];
 	uint64_t pa = (r->base_pfn + f) << PAGE_SHIFT, n;
 
@@ -149,10 +149,10 @@ static int check_block(unsigned i, uint64_t f, struct tally *t)
 	return E_OK;
 }
 
-static int check_metadata(struct tally *t)
+static int check_metadata(struct tally *t) REQUIRES(pmm.lock)
 {
-	for (unsigned i = 0; i < pmm.nranges; i++) {
-		const struct pmm_range *r = &pmm.ranges[i];
+	for (unsigned i = 0; i < pmm_ram.nranges; i++) {
+		const struct pmm_range *r = &pmm_ram.ranges[i];
 
 		for (uint64_t f = 0; f < r->npages;) {
 			const struct page *p = &r->meta[f];
@@ -189,7 +189,7 @@ static int check_metadata(struct tally *t)
 	return E_OK;
 }
 
-static int check_lists(const struct tally *t)
+static int check_lists(const struct tally *t) REQUIRES(pmm.lock)
 {
 	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++) {
 		uint64_t n = 0;
@@ -219,7 +219,7 @@ static int check_lists(const struct tally *t)
 	return E_OK;
 }
 
-static int check_cache(const struct tally *t)
+static int check_cache(const struct tally *t) REQUIRES(pmm.lock)
 {
 	if (pmm.ncached > PCP_MAX || pmm.ncached != t->cached)
 		return corrupt("cache holds %lu frames, %llu frames are cached", pmm.ncached,
@@ -247,13 +247,13 @@ int pmm_check(void)
 	if (!rc)
 		rc = check_cache(&t);
 	if (!rc && (t.free != pmm.nfree || t.reserved != pmm.reserved ||
-	            t.free + t.cached + t.reserved + t.used != pmm.total))
+	            t.free + t.cached + t.reserved + t.used != pmm_ram.total))
 		rc = corrupt("counts: %llu free (says %llu), %llu reserved (says %llu), "
 		             "%llu cached, %llu used, %llu total",
 		             (unsigned long long)t.free, (unsigned long long)pmm.nfree,
 		             (unsigned long long)t.reserved, (unsigned long long)pmm.reserved,
 		             (unsigned long long)t.cached, (unsigned long long)t.used,
-		             (unsigned long long)pmm.total);
+		             (unsigned long long)pmm_ram.total);
 	spin_unlock_irqrestore(&pmm.lock, irq);
 	return rc;
 }

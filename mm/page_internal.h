@@ -50,6 +50,19 @@ struct free_block {
 LIST_HEAD(free_list, free_block);
 
 /*
+ * The RAM ranges and their metadata: filled in by pmm_init() before
+ * anything else uses the allocator, never changed after, so read without
+ * the lock (every check of a caller's frame does, on the fast paths too).
+ */
+struct pmm_ram {
+	unsigned nranges;
+	struct pmm_range ranges[PMM_MAX_RANGES];
+	uint64_t total;      /* frames in all ranges */
+};
+
+extern struct pmm_ram pmm_ram;
+
+/*
  * The order-0 cache: a stack of free frames that page_alloc(0) and
  * page_free(.., 0) use without splitting or merging.  It refills from the
  * lists PCP_BATCH frames at a time; a free that finds it full goes to the
@@ -59,20 +72,23 @@ LIST_HEAD(free_list, free_block);
 #define PCP_MAX   64
 #define PCP_BATCH 16
 
+/*
+ * What changes: all of it under the lock (the declaration after the
+ * struct says so to the analysis), as are the states and orders of the
+ * frames in it, which <mm/page.h>'s public struct page cannot name.
+ */
 struct pmm {
 	struct spinlock lock;
 	unsigned long ncached;
 	struct page *cache[PCP_MAX];
-	unsigned nranges;
-	struct pmm_range ranges[PMM_MAX_RANGES];
 	struct free_list free[PAGE_MAX_ORDER + 1];
 	uint64_t nblocks[PAGE_MAX_ORDER + 1];   /* blocks on each list */
 	uint64_t nfree;      /* frames on the lists (not the cache) */
-	uint64_t total;      /* frames in all ranges */
 	uint64_t reserved;   /* frames still RESERVED */
 };
 
 extern struct pmm pmm;
+extern struct pmm pmm GUARDED_BY(pmm.lock);
 
 /*
  * The range whose metadata holds @p (at a struct page boundary), or NULL.
@@ -80,11 +96,11 @@ extern struct pmm pmm;
  */
 static inline const struct pmm_range *find_range(const struct page *p)
 {
-	for (unsigned i = 0; i < pmm.nranges; i++) {
-		uintptr_t off = (uintptr_t)p - (uintptr_t)pmm.ranges[i].meta;
+	for (unsigned i = 0; i < pmm_ram.nranges; i++) {
+		uintptr_t off = (uintptr_t)p - (uintptr_t)pmm_ram.ranges[i].meta;
 
-		if (off < pmm.ranges[i].meta_bytes)
-			return off % sizeof(*p) ? NULL : &pmm.ranges[i];
+		if (off < pmm_ram.ranges[i].meta_bytes)
+			return off % sizeof(*p) ? NULL : &pmm_ram.ranges[i];
 	}
 	return NULL;
 }
@@ -92,7 +108,7 @@ static inline const struct pmm_range *find_range(const struct page *p)
 /* The range of @p, a frame known to be in RAM. */
 static inline const struct pmm_range *frame_range(const struct page *p)
 {
-	const struct pmm_range *r = pmm.ranges;
+	const struct pmm_range *r = pmm_ram.ranges;
 
 	while ((uintptr_t)p - (uintptr_t)r->meta >= r->meta_bytes)
 		r++;
@@ -134,7 +150,7 @@ static inline paddr_t frame_pa(const struct page *p)
  * Put the block of @order headed by @p on the lists, merging it with free
  * buddies (mm/page.c).  Lock held.
  */
-void buddy_free_locked(struct page *p, unsigned order);
+void buddy_free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock);
 
 /* Debug builds: poison (mm/page_debug.c). */
 

@@ -84,7 +84,7 @@ static struct slab *slab_of(const struct kmem_cache *c, const void *obj)
 	return (struct slab *)((uintptr_t)obj & ~((PAGE_SIZE << c->order) - 1));
 }
 
-struct slab *slab_grow_locked(struct kmem_cache *c)
+struct slab *slab_grow_locked(struct kmem_cache *c) REQUIRES(c->lock)
 {
 	struct page *pg;
 	struct slab *s;
@@ -114,7 +114,7 @@ struct slab *slab_grow_locked(struct kmem_cache *c)
 	return s;
 }
 
-void slab_release_locked(struct kmem_cache *c, struct slab *s)
+void slab_release_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->lock)
 {
 	spin_assert_held(&c->lock);
 	LIST_REMOVE(s, link);

@@ -40,8 +40,17 @@ enum {
 	CACHE_KMALLOC = 1 << 1,      /* a kmalloc size class: kfree may free */
 };
 
+/* Guards the list of every cache (mm/slab.c); taken before any cache's lock. */
+extern struct spinlock heap_caches_lock;
+
+/*
+ * The lock guards the lists, the slabs on them and nslabs; the layout
+ * fields are set before the cache is registered and never change.  (The
+ * analysis cannot name a member's own struct's lock: the functions that
+ * need it say REQUIRES(c->lock) instead.)
+ */
 struct kmem_cache {
-	struct spinlock lock;
+	struct spinlock lock ACQUIRED_AFTER(heap_caches_lock);
 	struct slab_list partial;
 	struct slab_list full;
 	uint32_t size;               /* object stride, a multiple of align */
@@ -51,23 +60,22 @@ struct kmem_cache {
 	uint8_t order;               /* a slab is 2^order frames */
 	uint8_t flags;
 	uint64_t nslabs;
-	TAILQ_ENTRY(kmem_cache) link; /* on the list of all caches */
+	TAILQ_ENTRY(kmem_cache) link GUARDED_BY(heap_caches_lock); /* on heap_caches */
 	char name[KMEM_NAME_MAX];
 };
 
 TAILQ_HEAD(cache_list, kmem_cache);
 
-/* Every cache, oldest first, under heap_caches_lock (mm/slab.c). */
-extern struct cache_list heap_caches;
-extern struct spinlock heap_caches_lock;
+/* Every cache, oldest first (mm/slab.c). */
+extern struct cache_list heap_caches GUARDED_BY(heap_caches_lock);
 
 /* Slow paths (mm/slab.c). */
 
 /* No partial slab: add one.  Lock held; returns the slab or NULL. */
-struct slab *slab_grow_locked(struct kmem_cache *c);
+struct slab *slab_grow_locked(struct kmem_cache *c) REQUIRES(c->lock);
 
 /* Give the frames of @s (no object in use) back.  Lock held. */
-void slab_release_locked(struct kmem_cache *c, struct slab *s);
+void slab_release_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->lock);
 
 /*
  * slab_release_locked(), then drop the lock taken with @irq.  Out of line
@@ -98,7 +106,7 @@ static inline void slab_poison(const struct kmem_cache *c, void *obj)
 }
 
 /* Take the first free object of @s, a slab of @c with one.  Lock held. */
-static inline void *slab_pop_locked(struct kmem_cache *c, struct slab *s)
+static inline void *slab_pop_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->lock)
 {
 	void **obj = s->free;
 
@@ -138,7 +146,7 @@ static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
 }
 
 /* A full slab got an object back: it has room again. */
-static inline void slab_unfull_locked(struct kmem_cache *c, struct slab *s)
+static inline void slab_unfull_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->lock)
 {
 	LIST_REMOVE(s, link);
 	LIST_INSERT_HEAD(&c->partial, s, link);

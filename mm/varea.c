@@ -53,12 +53,12 @@ static struct varea *vtree_prev(struct varea *va)
 	return RB_PREV(varea_tree, NULL, va);
 }
 
-struct varea *vtree_min(struct aspace *as)
+struct varea *vtree_min(struct aspace *as) REQUIRES(as->lock)
 {
 	return RB_MIN(varea_tree, &as->tree);
 }
 
-static uintptr_t prev_end(struct aspace *as, struct varea *va)
+static uintptr_t prev_end(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	struct varea *p = vtree_prev(va);
 
@@ -66,7 +66,7 @@ static uintptr_t prev_end(struct aspace *as, struct varea *va)
 }
 
 /* @va's own gap is stale: recompute it and every maximum above it. */
-static void gap_update(struct aspace *as, struct varea *va)
+static void gap_update(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	if (!va)
 		return;
@@ -75,7 +75,7 @@ static void gap_update(struct aspace *as, struct varea *va)
 		augment(va);
 }
 
-void vtree_insert(struct aspace *as, struct varea *va)
+void vtree_insert(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	va->gap = 0;
 	va->max_gap = 0;
@@ -86,7 +86,7 @@ void vtree_insert(struct aspace *as, struct varea *va)
 	gap_update(as, vtree_next(va));
 }
 
-void vtree_remove(struct aspace *as, struct varea *va)
+void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	struct varea *next = vtree_next(va);
 
@@ -95,13 +95,13 @@ void vtree_remove(struct aspace *as, struct varea *va)
 	gap_update(as, next);
 }
 
-void vtree_resized(struct aspace *as, struct varea *va)
+void vtree_resized(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	gap_update(as, va);
 	gap_update(as, vtree_next(va));
 }
 
-struct varea *vtree_find(struct aspace *as, uintptr_t addr)
+struct varea *vtree_find(struct aspace *as, uintptr_t addr) REQUIRES(as->lock)
 {
 	struct varea *va = RB_ROOT(&as->tree);
 
@@ -116,7 +116,7 @@ struct varea *vtree_find(struct aspace *as, uintptr_t addr)
 	return NULL;
 }
 
-struct varea *vtree_first_after(struct aspace *as, uintptr_t addr)
+struct varea *vtree_first_after(struct aspace *as, uintptr_t addr) REQUIRES(as->lock)
 {
 	struct varea *va = RB_ROOT(&as->tree), *best = NULL;
 
@@ -145,6 +145,7 @@ struct gap_req {
  * the new varea when it is a stack, and below @next when that is one.
  */
 static int fits(struct aspace *as, struct varea *prev, struct varea *next, struct gap_req *r)
+	REQUIRES(as->lock)
 {
 	uintptr_t lo = prev ? varea_end(prev) : as->base;
 	uintptr_t hi = next ? next->start : as->end;
@@ -164,7 +165,7 @@ static int fits(struct aspace *as, struct varea *prev, struct varea *next, struc
 }
 
 /* In address order: the first gap below a varea of @va's subtree that fits. */
-static int search(struct aspace *as, struct varea *va, struct gap_req *r)
+static int search(struct aspace *as, struct varea *va, struct gap_req *r) REQUIRES(as->lock)
 {
 	if (!va || va->max_gap < r->size)
 		return 0;
@@ -176,7 +177,7 @@ static int search(struct aspace *as, struct varea *va, struct gap_req *r)
 }
 
 int vtree_find_gap(struct aspace *as, uint64_t size, uint64_t align, int stack,
-                   uintptr_t *out)
+                   uintptr_t *out) REQUIRES(as->lock)
 {
 	struct gap_req r = { size, align, stack, 0 };
 
@@ -189,7 +190,7 @@ int vtree_find_gap(struct aspace *as, uint64_t size, uint64_t align, int stack,
 }
 
 /* Recursively: problems with the gaps of @va's subtree. */
-static int check_subtree(struct aspace *as, struct varea *va)
+static int check_subtree(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	int problems = 0;
 	uint64_t gap, max;
@@ -212,7 +213,7 @@ static int check_subtree(struct aspace *as, struct varea *va)
 	return problems;
 }
 
-int vtree_check(struct aspace *as)
+int vtree_check(struct aspace *as) REQUIRES(as->lock)
 {
 	return check_subtree(as, RB_ROOT(&as->tree));
 }
@@ -261,6 +262,7 @@ static int count_leaf(void *ctx, uintptr_t va, paddr_t pa, uint64_t size, unsign
 }
 
 uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size)
+	REQUIRES(as->lock)
 {
 	struct count_ctx c = { start, start + (uintptr_t)(size - 1), 0 };
 
@@ -271,6 +273,7 @@ uint64_t aspace_count_resident(struct aspace *as, uintptr_t start, uint64_t size
 /* ---- surgery ------------------------------------------------------------------------- */
 
 int varea_split(struct aspace *as, struct varea *va, uintptr_t at, struct varea *upper)
+	REQUIRES(as->lock)
 {
 	const struct mem_obj_ops *ops = va->obj->ops;
 	int rc;
@@ -303,6 +306,7 @@ int varea_split(struct aspace *as, struct varea *va, uintptr_t at, struct varea 
  * of unsplit and merge.
  */
 static void absorb(struct aspace *as, struct varea *va, struct varea *next)
+	REQUIRES(as->lock)
 {
 	const struct mem_obj_ops *ops = va->obj->ops;
 
@@ -316,12 +320,14 @@ static void absorb(struct aspace *as, struct varea *va, struct varea *next)
 }
 
 void varea_unsplit(struct aspace *as, struct varea *va, struct varea *upper)
+	REQUIRES(as->lock)
 {
 	vtree_remove(as, upper);
 	absorb(as, va, upper);
 }
 
 int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next)
+	REQUIRES(as->lock)
 {
 	const struct mem_obj_ops *ops = va->obj->ops;
 
@@ -334,7 +340,7 @@ int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next)
 	return 1;
 }
 
-void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi)
+void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi) REQUIRES(as->lock)
 {
 	struct varea *va = lo > as->base ? vtree_find(as, lo - 1) : NULL;
 
@@ -348,7 +354,7 @@ void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi)
 	}
 }
 
-void varea_destroy(struct aspace *as, struct varea *va)
+void varea_destroy(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	const struct mem_obj_ops *ops = va->obj->ops;
 

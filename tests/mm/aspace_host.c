@@ -939,15 +939,18 @@ static void test_foreign_object_hooks_and_refused_split(void)
 
 /* ---- objects and aspaces ------------------------------------------------------------------ */
 
+/* The hooks are called with the aspace's lock held, as the aspace calls them. */
 static void test_anon_page_read_and_write(void)
 {
 	uintptr_t a = 0;
 	static uint64_t buf[PAGE_SIZE / 8];
 	struct varea *va;
 	struct mem_obj *obj;
+	unsigned long irq;
 
 	fx_setup(3);
 	ASSERT_OK(aspace_map_anon(fx_as, &a, 2 * PG, 0, RW, 0));
+	irq = spin_lock_irqsave(&fx_as->lock);
 	va = aspace_find_locked(fx_as, a);
 	obj = va->obj;
 	buf[0] = 1;
@@ -955,12 +958,15 @@ static void test_anon_page_read_and_write(void)
 	EXPECT_EQ_U(buf[0], 0);
 	buf[0] = 0x5151;
 	EXPECT_OK(obj->ops->page_write(obj, va->offset + PG, buf));
+	spin_unlock_irqrestore(&fx_as->lock, irq);
 	EXPECT_EQ(fx_data_frames(), 1);
 	EXPECT_EQ(fx_fault(fx_as, a + PG, FAULT_READ), FAULT_FIXED);   /* finds it */
 	EXPECT_EQ_U(*fx_word(fx_as, a + PG), 0x5151);
 	EXPECT_EQ(fx_data_frames(), 1);
+	irq = spin_lock_irqsave(&fx_as->lock);
 	EXPECT_EQ(obj->ops->page_read(obj, va->offset + 2 * PG, buf), E_RANGE);
 	EXPECT_EQ(obj->ops->page_read(obj, va->offset + 8, buf), E_RANGE);
+	spin_unlock_irqrestore(&fx_as->lock, irq);
 	check();
 	fx_teardown();
 }
@@ -970,9 +976,11 @@ static void test_expand_hooks(void)
 	static uint64_t buf[PAGE_SIZE / 8];
 	uintptr_t a = 0, p = U;
 	struct varea *va;
+	unsigned long irq;
 
 	fx_setup(3);
 	ASSERT_OK(aspace_map_anon(fx_as, &a, 2 * PG, 0, RW, 0));
+	irq = spin_lock_irqsave(&fx_as->lock);
 	va = aspace_find_locked(fx_as, a);
 	EXPECT_EQ(va->obj->ops->page_write(va->obj, va->offset + 3 * PG, buf), E_RANGE);
 	EXPECT_OK(va->obj->ops->expand(va, 2 * PG));      /* the object serves more now */
@@ -980,9 +988,12 @@ static void test_expand_hooks(void)
 	mem_obj_get(va->obj);                    /* someone else holds it: no growing */
 	EXPECT_EQ(va->obj->ops->expand(va, PG), E_BUSY);
 	mem_obj_put(va->obj);
+	spin_unlock_irqrestore(&fx_as->lock, irq);
 	ASSERT_OK(aspace_map_phys(fx_as, &p, FAKE_RAM_BASE, PG, 0, RO, MAP_FIXED));
+	irq = spin_lock_irqsave(&fx_as->lock);
 	va = aspace_find_locked(fx_as, p);
 	EXPECT_EQ(va->obj->ops->expand(va, PG), E_RANGE);
+	spin_unlock_irqrestore(&fx_as->lock, irq);
 	check();
 	fx_teardown();
 }

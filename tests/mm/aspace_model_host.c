@@ -886,7 +886,7 @@ static void take(struct snap *s)
 	for (unsigned i = 0; i < s->n && i < 16; i++)
 		s->v[i].resident = 0;
 	for (unsigned i = 0; i < SNAP_PAGES; i++)
-		s->word[i] = aspace_find_locked(fx_as, U + i * PG) ? fx_read_obj(fx_as, U + i * PG) : ~0ull;
+		s->word[i] = fx_has_varea(fx_as, U + i * PG) ? fx_read_obj(fx_as, U + i * PG) : ~0ull;
 	s->data = fx_data_frames();
 }
 

@@ -75,11 +75,13 @@ static void check(struct aspace *as)
 /* Backup levels below the object at page @page of @as. */
 static unsigned depth(struct aspace *as, uint64_t page)
 {
+	unsigned long irq = spin_lock_irqsave(&as->lock);
 	unsigned n = 0;
 
 	for (struct anon_obj *b = to_anon(aspace_find_locked(as, at(page))->obj)->backup; b;
 	     b = b->backup)
 		n++;
+	spin_unlock_irqrestore(&as->lock, irq);
 	return n;
 }
 
@@ -443,7 +445,7 @@ static void take(struct aspace *as, struct snap *s)
 	for (unsigned i = 0; i < SNAP_PAGES; i++) {
 		unsigned flags;
 
-		s->word[i] = aspace_find_locked(as, at(i)) ? fx_read_obj(as, at(i)) : ~0ull;
+		s->word[i] = fx_has_varea(as, at(i)) ? fx_read_obj(as, at(i)) : ~0ull;
 		if (pt_query(as->pt, at(i), &s->pa[i], &flags, NULL) == E_OK) {
 			s->mapped[i] = flags | 0x10000;
 			s->refs[i] = page_refcount(pa_to_page(s->pa[i]));

@@ -18,8 +18,12 @@
  * What it cannot: a struct member guarded by a lock in the same struct
  * (clang parses that only from clang 19, for C), so the per-instance
  * locks (a cache's, an aspace's) are checked through the functions that
- * need them, not field by field; and calls through function pointers,
- * whose targets declare what they are called with and are trusted.
+ * need them, not field by field; calls through function pointers, whose
+ * targets declare what they are called with and are trusted; local
+ * copies of a pointer (after struct aspace *as = c->as, as->lock is not
+ * c->as->lock to it: pass the aspace instead); and accesses through the
+ * address of guarded data (LIST_FIRST(&head) goes unseen, head.field
+ * does not).
  */
 #ifndef LIB_THREAD_ANNOTATIONS_H
 #define LIB_THREAD_ANNOTATIONS_H

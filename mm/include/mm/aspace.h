@@ -34,9 +34,10 @@
  * its leaves may be in any of them (mm/anon_cow.c).  Physical objects
  * hold nothing.
  *
- * Locking: the aspace lock is taken by every function here; functions
- * named *_locked need it held (asserted).  Lock order: aspace lock, then
- * the frame allocator's and the heap's own locks.
+ * Locking: the aspace lock is taken by every function here, which say
+ * EXCLUDES(as->lock); functions named *_locked need it held, say
+ * REQUIRES(as->lock) and assert it.  Lock order: aspace lock, then the
+ * heap's and the frame allocator's own locks.
  */
 #ifndef MM_ASPACE_H
 #define MM_ASPACE_H
@@ -130,7 +131,7 @@ int aspace_create(const char *name, struct aspace **out);
  * aspace.  If @as is current it is switched away from first; no other CPU
  * may be using it.
  */
-void aspace_destroy(struct aspace *as);
+void aspace_destroy(struct aspace *as) EXCLUDES(as->lock);
 
 /*
  * Copy-on-write fork (mm/fork.c, mm/anon_cow.c): a new user aspace
@@ -145,7 +146,7 @@ void aspace_destroy(struct aspace *as);
  * pages.  Returns E_OK and *@child; E_INVAL for the kernel aspace;
  * E_NOMEM, and then nothing changed in @parent.
  */
-int aspace_fork(struct aspace *parent, struct aspace **child);
+int aspace_fork(struct aspace *parent, struct aspace **child) EXCLUDES(parent->lock);
 
 /* Permission bits a varea may have; W+X is refused. */
 #define VAREA_PERMS (MMU_READ | MMU_WRITE | MMU_EXEC)
@@ -175,14 +176,15 @@ int aspace_fork(struct aspace *parent, struct aspace **child);
  * and overlapping); E_NOMEM (no free range, or no memory).
  */
 int aspace_map(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
-               unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset);
+               unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset)
+	EXCLUDES(as->lock);
 
 /*
  * Anonymous private memory: aspace_map() of a new anon object whose
  * offsets are the addresses it is mapped at.
  */
 int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
-                    unsigned perms, unsigned flags);
+                    unsigned perms, unsigned flags) EXCLUDES(as->lock);
 
 /*
  * Physical memory (device registers with VAREA_DEVICE, or reserved RAM):
@@ -192,7 +194,7 @@ int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t 
  * @pa, E_OVERFLOW when it wraps, else as aspace_map().
  */
 int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
-                    uint64_t align, unsigned perms, unsigned flags);
+                    uint64_t align, unsigned perms, unsigned flags) EXCLUDES(as->lock);
 
 /*
  * Unmap [addr, addr + size): vareas inside go, vareas across an end are
@@ -200,7 +202,7 @@ int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t siz
  * Parts with nothing mapped are fine.  Returns E_OK, E_ALIGN, E_INVAL
  * (size 0), E_OVERFLOW, E_RANGE, E_NOMEM (a split needed memory).
  */
-int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size);
+int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->lock);
 
 /*
  * mprotect: give every varea part in [addr, addr + size) @perms,
@@ -211,10 +213,11 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size);
  * (E_NOENT otherwise, nothing changed).  Returns as aspace_map() plus
  * E_NOENT, and E_NOMEM when splitting a varea or a block needed memory.
  */
-int aspace_protect(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms);
+int aspace_protect(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms)
+	EXCLUDES(as->lock);
 
-/* The varea containing @addr, or NULL (caller holds the lock, or knows). */
-struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr);
+/* The varea containing @addr, or NULL (the caller holds the lock). */
+struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 
 struct aspace_query {
 	uintptr_t start;          /* the varea */
@@ -228,13 +231,15 @@ struct aspace_query {
 };
 
 /* What is at @addr.  E_OK, or E_NOENT when no varea covers it. */
-int aspace_query(struct aspace *as, uintptr_t addr, struct aspace_query *out);
+int aspace_query(struct aspace *as, uintptr_t addr, struct aspace_query *out)
+	EXCLUDES(as->lock);
 
 /*
  * Call @fn for every varea in address order (lock held: @fn must not call
  * back into this aspace); stops when it returns non-zero and returns that.
  */
-int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *va), void *ctx);
+int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *va), void *ctx)
+	EXCLUDES(as->lock);
 
 /*
  * Resolve a page fault in @as: find the varea, check the access against
@@ -245,7 +250,7 @@ int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *
  * faults on the kernel aspace, and kernel-mode instruction fetches from a
  * user aspace, are FAULT_DENIED.  Counts the result in as->stats.
  */
-enum fault_result aspace_fault(struct aspace *as, const struct fault *f);
+enum fault_result aspace_fault(struct aspace *as, const struct fault *f) EXCLUDES(as->lock);
 
 /*
  * Check @as: vareas sorted, non-overlapping, inside [base, end), sizes and
@@ -255,13 +260,13 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f);
  * (check_leaf); resident counts right.  Returns 0 or the number of
  * problems (printed).
  */
-int aspace_check(struct aspace *as);
+int aspace_check(struct aspace *as) EXCLUDES(as->lock);
 
 /*
  * Make @as the current user address space of this CPU (NULL: none),
  * giving it an ASID (flushing its TLB entries when it has to).
  */
-void aspace_switch(struct aspace *as);
+void aspace_switch(struct aspace *as) EXCLUDES(as->lock);
 struct aspace *aspace_current(void);
 
 /*

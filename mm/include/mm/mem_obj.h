@@ -15,7 +15,10 @@
  *
  * Locking: every hook is called with the lock of the aspace the varea
  * belongs to held, and may take the frame allocator's and the heap's
- * locks (docs/architecture.md gives the order).
+ * locks (docs/architecture.md gives the order).  The thread-safety
+ * analysis does not follow calls through these pointers: a hook that
+ * calls the aspace's locked functions says REQUIRES(va->as->lock), which
+ * binds its body and is taken on trust at the call.
  */
 #ifndef MM_MEM_OBJ_H
 #define MM_MEM_OBJ_H

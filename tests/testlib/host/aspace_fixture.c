@@ -100,18 +100,30 @@ uint64_t *fx_word(struct aspace *as, uintptr_t addr)
 uint64_t fx_read_obj(struct aspace *as, uintptr_t addr)
 {
 	static uint64_t buf[PAGE_SIZE / 8];
+	unsigned long irq = spin_lock_irqsave(&as->lock);
 	struct varea *va = aspace_find_locked(as, addr);
 	int rc;
 
 	if (!va) {
+		spin_unlock_irqrestore(&as->lock, irq);
 		ktest_fail(__FILE__, __LINE__, "no varea at %#lx", (unsigned long)addr);
 		return ~0ull;
 	}
 	rc = va->obj->ops->page_read(va->obj, va->offset + ((addr & ~PAGE_MASK) - va->start), buf);
+	spin_unlock_irqrestore(&as->lock, irq);
 	if (rc && rc != E_NOENT)
 		ktest_fail(__FILE__, __LINE__, "page_read at %#lx: %s", (unsigned long)addr,
 		           err_str(rc));
 	return buf[(addr & PAGE_MASK) / 8];
+}
+
+int fx_has_varea(struct aspace *as, uintptr_t addr)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	int found = aspace_find_locked(as, addr) != NULL;
+
+	spin_unlock_irqrestore(&as->lock, irq);
+	return found;
 }
 
 struct list_ctx {

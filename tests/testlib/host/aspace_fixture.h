@@ -43,9 +43,12 @@ uint64_t *fx_word(struct aspace *as, uintptr_t addr);
 /*
  * The 64-bit word at @addr (rounded down to 8 bytes) as its page's object
  * holds it (mapped or not; 0 for a page never touched), through the
- * object's page_read.
+ * object's page_read, under @as's lock as the hook wants.
  */
 uint64_t fx_read_obj(struct aspace *as, uintptr_t addr);
+
+/* Whether a varea of @as covers @addr (looked up under its lock). */
+int fx_has_varea(struct aspace *as, uintptr_t addr);
 
 /* Number of vareas and their list, in order (up to @max). */
 struct fx_varea {
