@@ -253,6 +253,23 @@ def check_shell(qemu):
     return errors + (out.splitlines()[-8:] if errors else [])
 
 
+def check_shell_cpus(qemu, n):
+    """`cpus` at the shell lists -smp n CPUs, all online (the smp suite
+    checks that they tick)."""
+    script = [('> ', 'cpus\r'), ('> ', 'poweroff\r')]
+    rc, out = converse(list(qemu) + ['-m', '256M', '-smp', str(n), '-append', ''], script)
+    rows = re.findall(r'^\s*(\d+)\s+0x[0-9a-f]+\s*\*?\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$',
+                      out, re.M)
+    errors = []
+    if rc != 0:
+        errors.append(f'QEMU exit status {rc} (poweroff typed at the shell)')
+    if [int(r[0]) for r in rows] != list(range(n)):
+        errors.append(f'`cpus` listed {[r[0] for r in rows]}, expected 0..{n - 1}')
+    if any(r[1] != 'online' for r in rows):
+        errors.append('a CPU is not online')
+    return errors + (out.splitlines()[-10:] if errors else [])
+
+
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
@@ -274,6 +291,7 @@ def main():
         ('mmu_levels_as_built', lambda: check_mmu_levels(
             qemu, '', (levels, 12 + 9 * levels))),
         ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
+        ('shell_cpus_lists_every_cpu', lambda: check_shell_cpus(qemu, 4)),
         ('shell_input_escapes_long_lines_arguments', lambda: check_shell_input(qemu)),
         ('mmu_option_reported', lambda: check_mmu_option_reported(qemu, levels)),
         ('long_cmdline_read_whole', lambda: check_long_cmdline(qemu)),

@@ -133,18 +133,32 @@ static void gicv3_send_ipi(const struct cpu *c)
 	isb();
 }
 
-/* Acknowledge and end every pending interrupt; returns how many were IPIs. */
-static unsigned gicv3_ack(void)
+static void gicv3_enable_ppi(unsigned intid)
 {
-	unsigned ipis = 0;
+	volatile uint8_t *rd = gicr_of[cpu_num()];
+
+	*(volatile uint8_t *)(rd + GICR_IPRIORITYR(intid)) = 0x80;
+	wr32(rd, GICR_ISENABLER0, 1u << intid);
+}
+
+static unsigned gicv3_handle(int (*other)(unsigned intid))
+{
+	unsigned taken = 0;
 
 	for (;;) {
 		uint32_t intid = (uint32_t)sysreg_read(ICC_IAR1_EL1) & 0xffffff;
+		int known = 1;
 
 		if (intid >= SPURIOUS)
-			return ipis;
+			return taken;
+		if (intid == IPI_INTID)
+			this_cpu()->ipis++;
+		else
+			known = other(intid);
 		sysreg_write(ICC_EOIR1_EL1, intid);
-		ipis += intid == IPI_INTID;
+		if (!known)
+			return 0;
+		taken++;
 	}
 }
 
@@ -153,5 +167,6 @@ const struct irqchip gicv3_irqchip = {
 	.init = gicv3_init,
 	.cpu_init = gicv3_cpu_init,
 	.send_ipi = gicv3_send_ipi,
-	.ack = gicv3_ack,
+	.enable_ppi = gicv3_enable_ppi,
+	.handle = gicv3_handle,
 };

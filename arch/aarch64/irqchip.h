@@ -19,9 +19,19 @@ struct irqchip {
 	int (*cpu_init)(struct cpu *c);
 	/* Raise the IPI on @c. */
 	void (*send_ipi)(const struct cpu *c);
-	/* Acknowledge what is pending on this CPU; how many were IPIs. */
-	unsigned (*ack)(void);
+	/* Let private interrupt (PPI) @intid through to this CPU. */
+	void (*enable_ppi)(unsigned intid);
+	/*
+	 * Take every interrupt pending on this CPU: IPIs are counted, others
+	 * handed to @other(intid) (which returns 0 for one nobody knows);
+	 * each is acknowledged.  Returns how many were taken, 0 when none
+	 * was pending or one was unknown.
+	 */
+	unsigned (*handle)(int (*other)(unsigned intid));
 };
+
+/* smp.c: an IRQ the vectors took; nonzero when it was handled. */
+int aarch64_irq(void);
 
 extern const struct irqchip gicv3_irqchip;
 

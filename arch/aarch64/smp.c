@@ -27,6 +27,24 @@ static const struct irqchip *const chips[] = { &gicv3_irqchip };
 static const struct irqchip *chip;
 static void *(*map_regs)(uint64_t pa, uint64_t size);
 
+/* The EL1 virtual timer's PPI: "arm,armv8-timer" interrupts, third entry
+ * (Linux's arch_timer binding: secure, non-secure, virtual, hypervisor). */
+static unsigned vtimer_intid = 27;
+static uint64_t tick_period;   /* in counter ticks; 0: no tick */
+
+static void timer_fdt_init(const struct fdt *fdt)
+{
+	int node = fdt_find_compatible(fdt, -1, "arm,armv8-timer");
+	const void *val;
+	uint32_t len;
+
+	if (node >= 0 && fdt_getprop(fdt, node, "interrupts", &val, &len) == E_OK && len >= 36) {
+		const uint8_t *p = (const uint8_t *)val + 2 * 12 + 4;   /* entry 2, its number */
+
+		vtimer_intid = 16 + ((uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]);
+	}
+}
+
 static uintptr_t pa_of(const void *image_va)
 {
 	return (uintptr_t)image_va - boot_va_offset;
@@ -99,6 +117,7 @@ void arch_cpu_init_secondary(uint64_t kernel_root, uint64_t idle_user_root)
 int arch_irq_init(const struct fdt *fdt, void *(*map)(uint64_t pa, uint64_t size))
 {
 	map_regs = map;
+	timer_fdt_init(fdt);
 	for (unsigned i = 0; i < sizeof(chips) / sizeof(chips[0]); i++) {
 		int node = fdt_find_compatible(fdt, -1, chips[i]->compatible);
 
@@ -120,14 +139,46 @@ void arch_ipi_send(const struct cpu *c)
 
 /*
  * WFI wakes on a pending IRQ even while PSTATE.I masks it (Arm ARM
- * D1.16.2), so the IPI wakes this CPU with interrupts masked; the
- * controller's acknowledge consumes it.
+ * D1.16.2), so an IPI or a tick wakes this CPU with interrupts masked;
+ * unmasking for a moment lets the vectors take it (aarch64_irq()).
  */
 void arch_cpu_idle(void)
 {
-	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
-	if (chip)
-		chip->ack();
+	__asm__ volatile("dsb sy\n\twfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2"
+	                 ::: "memory");
+}
+
+/* CNTV_TVAL_EL0 counts down from the period; CNTV_CTL_EL0.ENABLE, unmasked. */
+static void timer_arm(void)
+{
+	sysreg_write(cntv_tval_el0, tick_period);
+	sysreg_write(cntv_ctl_el0, 1);
+	isb();
+}
+
+void arch_timer_start(uint64_t period_us)
+{
+	uint64_t hz = sysreg_read(cntfrq_el0);
+
+	tick_period = period_us * (hz / 1000000);
+	if (!tick_period || !chip)
+		return;
+	chip->enable_ppi(vtimer_intid);
+	timer_arm();
+}
+
+static int timer_or_unknown(unsigned intid)
+{
+	if (intid != vtimer_intid)
+		return 0;
+	this_cpu()->ticks++;
+	timer_arm();   /* a new TVAL also clears the condition */
+	return 1;
+}
+
+int aarch64_irq(void)
+{
+	return chip && chip->handle(timer_or_unknown) > 0;
 }
 
 void arch_cpu_relax(void)

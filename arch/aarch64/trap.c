@@ -5,10 +5,12 @@
  */
 #include <stdio.h>
 #include <arch/arch.h>
+#include <arch/cpu.h>
 #include <arch/trap_frame.h>
 #include <arch/trap.h>
 
 #include <arch/sysreg.h>
+#include "irqchip.h"
 
 void aarch64_trap(struct trap_frame *tf, unsigned long kind);
 extern char aarch64_vectors[];
@@ -72,6 +74,9 @@ void aarch64_trap(struct trap_frame *tf, unsigned long kind)
 		.cause = esr,
 	};
 
+	this_cpu()->traps++;
+	if ((kind & 0xf) == 1 && aarch64_irq())
+		return;
 	if ((kind & 0xf) == 1 || (kind & 0xf) == 2) {
 		ti.kind = TRAP_INTERRUPT;
 		ti.desc = (kind & 0xf) == 1 ? "IRQ" : "FIQ";

@@ -35,6 +35,11 @@ void arch_irq_restore(unsigned long state)
 	irq_enabled = state;
 }
 
+void arch_irq_enable(void)
+{
+	irq_enabled = 1;
+}
+
 int fake_irq_enabled(void)
 {
 	return irq_enabled != 0;

@@ -5,8 +5,7 @@
 #include <lib/err.h>
 #include <lib/fdt.h>
 #include <arch/trap.h>
-
-void riscv_smp_fdt_init(const struct fdt *fdt);
+#include "riscv_internal.h"
 
 void arch_fdt_init(const struct fdt *fdt)
 {

@@ -11,14 +11,15 @@
 #include <arch/smp.h>
 #include <lib/err.h>
 #include <lib/fdt.h>
+#include "riscv_internal.h"
 
 #define SIE_SSIE  (1UL << 1)    /* supervisor software interrupt: the IPI */
+#define SIE_STIE  (1UL << 5)    /* supervisor timer interrupt */
 #define SIP_SSIP  (1UL << 1)
+#define SBI_TIME_SET_TIMER 0
 
 extern char riscv_secondary_entry[];
 extern uintptr_t boot_va_offset;
-
-void riscv_smp_fdt_init(const struct fdt *fdt);
 
 static uint64_t timebase_hz = 10000000;   /* /cpus timebase-frequency; QEMU virt's */
 
@@ -102,13 +103,62 @@ void arch_ipi_send(const struct cpu *c)
 
 /*
  * WFI wakes when an interrupt enabled in sie is pending, whatever
- * sstatus.SIE says (Privileged Spec 3.3.3), so the IPI wakes this hart
- * with interrupts masked; clearing SSIP consumes it.
+ * sstatus.SIE says (Privileged Spec 3.3.3), so an IPI or a tick wakes this
+ * hart with interrupts masked; opening SIE for a moment lets the trap
+ * code take it (riscv_interrupt()).
  */
 void arch_cpu_idle(void)
 {
 	__asm__ volatile("wfi" ::: "memory");
-	csr_clear(sip, SIP_SSIP);
+	csr_set(sstatus, SSTATUS_SIE);
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+static uint64_t tick_period;   /* in time-CSR units; 0: no tick */
+
+static uint64_t time_now(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static void set_timer(uint64_t when)
+{
+	sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, (long)when, 0, 0);
+}
+
+void arch_timer_start(uint64_t period_us)
+{
+	tick_period = period_us * (timebase_hz / 1000000);
+	if (!tick_period || !sbi_probe_extension(SBI_EXT_TIME))
+		return;
+	set_timer(time_now() + tick_period);
+	csr_set(sie, SIE_STIE);
+}
+
+/*
+ * An interrupt the trap entry took: the tick (re-armed one period on,
+ * which also clears STIP) or an IPI (SSIP cleared).  Returns 0 for any
+ * other, which the caller reports.
+ */
+int riscv_interrupt(unsigned long code)
+{
+	struct cpu *c = this_cpu();
+
+	switch (code) {
+	case 5:
+		c->ticks++;
+		set_timer(time_now() + tick_period);
+		return 1;
+	case 1:
+		c->ipis++;
+		csr_clear(sip, SIP_SSIP);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 void arch_cpu_relax(void)
@@ -118,10 +168,7 @@ void arch_cpu_relax(void)
 
 uint64_t arch_time_us(void)
 {
-	uint64_t t;
-
-	__asm__ volatile("rdtime %0" : "=r"(t));
-	return t / (timebase_hz / 1000000 ? timebase_hz / 1000000 : 1);
+	return time_now() / (timebase_hz / 1000000 ? timebase_hz / 1000000 : 1);
 }
 
 void arch_clean_to_poc(const void *p, uint64_t size)

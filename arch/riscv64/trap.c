@@ -5,9 +5,11 @@
  */
 #include <stdio.h>
 #include <arch/arch.h>
+#include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/trap_frame.h>
 #include <arch/trap.h>
+#include "riscv_internal.h"
 
 void riscv_trap_entry(void);
 void riscv_trap(struct trap_frame *tf);
@@ -53,6 +55,9 @@ void riscv_trap(struct trap_frame *tf)
 		.cause = tf->scause,
 	};
 
+	this_cpu()->traps++;
+	if ((tf->scause & SCAUSE_INTERRUPT) && riscv_interrupt(code))
+		return;
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		ti.kind = TRAP_INTERRUPT;
 		ti.desc = code == 1 ? "supervisor software interrupt" :

@@ -71,6 +71,7 @@ void smp_secondary_main(struct cpu *c)
 {
 	arch_cpu_init_secondary(c->boot_kroot, kmap_empty_user_root);
 	fiber_cpu_init(c);
+	arch_timer_start(SMP_TICK_US);
 	__atomic_fetch_or(&cpu_online_mask, CPU_BIT(c->num), __ATOMIC_RELEASE);
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
 	for (;;) {

@@ -8,6 +8,7 @@
 #include <arch/cpu.h>
 
 #define CPU_BOOT_STACK_SIZE 16384   /* what a secondary CPU boots and idles on */
+#define SMP_TICK_US 10000           /* every CPU's timer tick: 100 Hz */
 
 /* Every CPU's emergency trap stack and secondary boot stack, by number. */
 extern char cpu_trap_stacks[CPU_MAX][CPU_TRAP_STACK_SIZE];

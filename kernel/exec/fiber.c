@@ -70,6 +70,9 @@ static struct fiber boot_fibers[CPU_MAX];
 /* The running fiber of this CPU. */
 #define current (this_cpu()->fiber)
 
+/* The interrupt state of the last switch on each CPU, for a fiber's first run. */
+static unsigned long switch_irq[CPU_MAX];
+
 static int is_boot_fiber(const struct fiber *f)
 {
 	return f >= &boot_fibers[0] && f < &boot_fibers[CPU_MAX];
@@ -158,7 +161,12 @@ static __attribute__((noinline)) void switch_to(struct fiber *next)
 	}
 	current = next;
 	next->state = FIBER_RUNNING;
+	/* No interrupt between the new stack pointer and its limit: the
+	 * trap entry would check the new stack against the old limit. */
+	unsigned long irq = arch_irq_save();
+	switch_irq[cpu_num()] = irq;
 	arch_fiber_switch(&prev->sp, next->sp, next->limit, link);
+	arch_irq_restore(irq);
 	finish_switch();
 }
 
@@ -167,6 +175,7 @@ static __attribute__((noreturn)) void fiber_main(void)
 {
 	struct fiber *self = current;
 
+	arch_irq_restore(switch_irq[cpu_num()]);   /* as the fiber that switched here had it */
 	finish_switch();
 	fiber_exit(self->entry(self->arg));
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arch/cpu.h>
+#include <arch/smp.h>
 #include <boot/boot.h>
 #include <boot/smp.h>
 #include <exec/fiber.h>
@@ -168,6 +169,37 @@ static void test_spinlock_excludes_every_cpu(void)
 	EXPECT_FALSE(spin_is_held(&counter_lock));
 }
 
+/* Every CPU's tick runs: 100 Hz, so 60 ms give each several. */
+static void test_every_cpu_ticks(void)
+{
+	uint64_t before[CPU_MAX], t0 = arch_time_us();
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		before[i] = __atomic_load_n(&cpus[i].ticks, __ATOMIC_RELAXED);
+	while (arch_time_us() - t0 < 60000)
+		arch_cpu_relax();
+	for (unsigned i = 0; i < cpu_count; i++)
+		EXPECT_GE(__atomic_load_n(&cpus[i].ticks, __ATOMIC_RELAXED) - before[i], 3);
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* A call to an idle CPU arrives by IPI, which that CPU counts. */
+static void test_calls_arrive_by_ipi(void)
+{
+	need_cpus(2);
+	for (unsigned i = 1; i < cpu_count; i++) {
+		uint64_t before = __atomic_load_n(&cpus[i].ipis, __ATOMIC_RELAXED);
+
+		for (int k = 0; k < 10; k++)
+			ASSERT_OK(smp_call_on(i, nothing, NULL));
+		EXPECT_GE(__atomic_load_n(&cpus[i].ipis, __ATOMIC_RELAXED) - before, 1);
+	}
+}
+
 KTEST_SUITE(smp,
 	KTEST_CASE(test_every_cpu_of_the_device_tree_is_online),
 	KTEST_CASE(test_boot_cpu_is_cpu_0),
@@ -175,4 +207,6 @@ KTEST_SUITE(smp,
 	KTEST_CASE(test_a_call_runs_on_the_cpu_it_names),
 	KTEST_CASE(test_calls_in_a_row_each_run_once),
 	KTEST_CASE(test_each_cpu_has_its_own_errno),
-	KTEST_CASE(test_spinlock_excludes_every_cpu));
+	KTEST_CASE(test_spinlock_excludes_every_cpu),
+	KTEST_CASE(test_every_cpu_ticks),
+	KTEST_CASE(test_calls_arrive_by_ipi));

@@ -45,6 +45,7 @@ void arch_fdt_init(const struct fdt *fdt);
  * Mask interrupts on this CPU and return the previous state; restore it:
  *	unsigned long arch_irq_save(void);
  *	void arch_irq_restore(unsigned long state);
+ *	void arch_irq_enable(void);
  * Inline, from each arch's <arch/irq.h>: every spinlock of the allocators
  * takes them, and a call each way would cost more than the rest of an
  * order-0 page allocation.

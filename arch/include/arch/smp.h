@@ -67,11 +67,23 @@ int arch_irq_init(const struct fdt *fdt, void *(*map)(uint64_t pa, uint64_t size
 void arch_ipi_send(const struct cpu *c);
 
 /*
- * Wait, interrupts masked, until an IPI may have come for this CPU (a
- * spurious wake-up is allowed), and consume it.  The caller re-checks
- * what it waits for.
+ * Wait, interrupts masked, until an interrupt (an IPI, a tick) may have
+ * come for this CPU (a spurious wake-up is allowed), then let pending
+ * ones in for a moment, so the trap code takes and counts them.  The
+ * caller re-checks what it waits for.
  */
 void arch_cpu_idle(void);
+
+/*
+ * Start this CPU's timer interrupt, every @period_us (riscv64: SBI
+ * set_timer against the time CSR; aarch64: the EL1 virtual timer, its
+ * PPI from the device tree's "arm,armv8-timer" node, through the
+ * interrupt controller).  Its interrupts count in this CPU's
+ * struct cpu's ticks, IPIs in ipis: the arch's trap code takes both
+ * (they never reach trap_dispatch()).  Interrupts are taken only where
+ * they are enabled (arch_irq_enable()).
+ */
+void arch_timer_start(uint64_t period_us);
 
 /* A pause for spin loops (tells the CPU, and QEMU, that this one waits). */
 void arch_cpu_relax(void);

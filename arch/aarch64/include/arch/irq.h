@@ -20,4 +20,10 @@ static inline void arch_irq_restore(unsigned long state)
 	__asm__ volatile("msr daif, %0" :: "r"(state) : "memory");
 }
 
+/* Let IRQs in on this CPU. */
+static inline void arch_irq_enable(void)
+{
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+
 #endif

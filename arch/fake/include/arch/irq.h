@@ -8,5 +8,6 @@
 
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long state);
+void arch_irq_enable(void);
 
 #endif

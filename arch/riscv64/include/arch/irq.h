@@ -19,4 +19,10 @@ static inline void arch_irq_restore(unsigned long state)
 	csr_set(sstatus, state);
 }
 
+/* Let interrupts in on this hart. */
+static inline void arch_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
 #endif
