@@ -14,6 +14,7 @@
 #include <boot/smp.h>
 #include <exec/fiber.h>
 #include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <mm/aspace.h>
 #include <mm/heap.h>
 
@@ -73,6 +74,16 @@ static struct fiber boot_fibers[CPU_MAX];
 /* The interrupt state of the last switch on each CPU, for a fiber's first run. */
 static unsigned long switch_irq[CPU_MAX];
 
+/*
+ * Each CPU runs its own fibers: a fiber runs on the CPU that created it
+ * (fibers do not move between CPUs), so its run queue, and the ended
+ * fiber whose stack the next switch frees, are that CPU's alone and need
+ * no lock.
+ */
+static struct fiber_list run_queues[CPU_MAX];
+static struct fiber *reaps[CPU_MAX];
+#define run_queue (run_queues[cpu_num()])
+
 static int is_boot_fiber(const struct fiber *f)
 {
 	return f >= &boot_fibers[0] && f < &boot_fibers[CPU_MAX];
@@ -85,16 +96,25 @@ void fiber_cpu_init(struct cpu *c)
 	f->state = FIBER_RUNNING;
 	f->link = boot_links[c->num];
 	snprintf(f->name, sizeof(f->name), c->num ? "cpu%u" : "boot", c->num);
+	TAILQ_INIT(&run_queues[c->num]);
 	c->fiber = f;
 }
-static struct fiber_list run_queue = TAILQ_HEAD_INITIALIZER(run_queue);
+
+/*
+ * Every fiber's stack, for the trap code's "which stack is this" on any
+ * CPU, and the count of fibers: shared, under live_lock (IRQ-safe; a
+ * reader in a trap report skips the list when its own CPU holds it).
+ */
+static struct spinlock live_lock = SPINLOCK_INIT;
 static struct fiber_list live_stacks = TAILQ_HEAD_INITIALIZER(live_stacks);
-static struct fiber *reap;      /* ended; its stack is freed off it */
 static unsigned nfibers = 1;
 
 static void stack_free(struct fiber *f)
 {
+	unsigned long irq = spin_lock_irqsave(&live_lock);
+
 	TAILQ_REMOVE(&live_stacks, f, live);
+	spin_unlock_irqrestore(&live_lock, irq);
 	if (aspace_unmap(&kernel_aspace, f->stack_lo, f->stack_hi - f->stack_lo))
 		panic("fiber %s: cannot unmap its stack", f->name);
 }
@@ -102,10 +122,10 @@ static void stack_free(struct fiber *f)
 /* First thing on the fiber switched to: free the stack of one that ended. */
 static void finish_switch(void)
 {
-	struct fiber *dead = reap;
+	struct fiber *dead = reaps[cpu_num()];
 
 	if (dead) {
-		reap = NULL;
+		reaps[cpu_num()] = NULL;
 		stack_free(dead);
 	}
 }
@@ -210,9 +230,12 @@ struct fiber *fiber_create_flags(const char *name, fiber_entry_t entry, void *ar
 	f->limit = f->low_water + TRAP_RESERVE;
 	f->link = (uintptr_t *)(f->stack_hi - 2 * sizeof(uintptr_t));
 	f->sp = arch_fiber_stack_init(f->stack_hi, fiber_main);
+	unsigned long irq = spin_lock_irqsave(&live_lock);
+
 	TAILQ_INSERT_TAIL(&live_stacks, f, live);
-	make_runnable(f);
 	nfibers++;
+	spin_unlock_irqrestore(&live_lock, irq);
+	make_runnable(f);
 	return f;
 }
 
@@ -257,7 +280,9 @@ intptr_t fiber_join(struct fiber *f)
 		switch_to(dequeue_next());
 	}
 	result = f->result;
+	unsigned long irq = spin_lock_irqsave(&live_lock);
 	nfibers--;
+	spin_unlock_irqrestore(&live_lock, irq);
 	kfree(f);
 	return result;
 }
@@ -274,7 +299,7 @@ void fiber_exit(intptr_t result)
 		unlink_fiber(self);
 	if (self->joiner)
 		make_runnable(self->joiner);
-	reap = self;
+	reaps[cpu_num()] = self;
 	switch_to(dequeue_next());
 	panic("fiber %s: switched to after it ended", self->name);
 }
@@ -333,13 +358,21 @@ int fiber_stack_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
 	if (holds(addr, (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top, lo, hi) ||
 	    cpu_stack_of(addr, lo, hi))
 		return 1;
+	if (spin_is_held_by_me(&live_lock))
+		return 0;   /* a trap while this CPU changes the list: not answerable */
+	unsigned long irq = spin_lock_irqsave(&live_lock);
+	int found = 0;
+
 	TAILQ_FOREACH(f, &live_stacks, live)
-		if (holds(addr, f->stack_lo, f->stack_hi, lo, hi))
-			return 1;
-	return 0;
+		if (holds(addr, f->stack_lo, f->stack_hi, lo, hi)) {
+			found = 1;
+			break;
+		}
+	spin_unlock_irqrestore(&live_lock, irq);
+	return found;
 }
 
 unsigned fiber_count(void)
 {
-	return nfibers;
+	return __atomic_load_n(&nfibers, __ATOMIC_RELAXED);
 }

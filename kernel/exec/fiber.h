@@ -30,8 +30,13 @@
  * backtrace inside a fiber continues into whoever started or resumed it,
  * as a debugger unwinds out of a coroutine.
  *
- * Locking: none.  One CPU, no preemption; fibers are switched only by the
- * calls below.  SMP will need a run-queue lock and per-CPU "current".
+ * Locking and CPUs: each CPU runs its own fibers (a fiber stays on the
+ * CPU that created it), with its own run queue and running fiber, so
+ * switching takes no lock; no preemption: fibers are switched only by the
+ * calls below, with interrupts masked across the switch itself.  The
+ * list of every fiber stack (for the trap code's stack lookups on any
+ * CPU) and the fiber count are shared, under one IRQ-safe lock.  A fiber
+ * may be joined only on its own CPU.
  */
 #ifndef EXEC_FIBER_H
 #define EXEC_FIBER_H

@@ -35,6 +35,7 @@
 #include <lib/err.h>
 #include <exec/fiber.h>
 #include <lib/panic.h>
+#include <lib/spinlock.h>
 #include <exec/tramp.h>
 #include <mm/aspace.h>
 #include <mm/heap.h>
@@ -98,6 +99,15 @@ typedef intptr_t (*tramp_full_fn)(void *ctx, uint64_t, uint64_t, uint64_t, uint6
                                   double, double, double, double,
                                   double, double, double, double);
 
+/*
+ * Everything below (windows, slots, free list, queued async calls,
+ * statistics) is under tramp_lock, IRQ-safe: an async trampoline may be
+ * called from an interrupt handler.  Lock order: tramp_lock, then the
+ * kernel aspace's (windows are mapped and unmapped under it), then the
+ * heap's and the frame allocator's.  No target is ever called with it
+ * held: a target may create or delete trampolines.
+ */
+static struct spinlock tramp_lock = SPINLOCK_INIT;
 static TAILQ_HEAD(, tramp_window) windows = TAILQ_HEAD_INITIALIZER(windows);
 static TAILQ_HEAD(, tramp_entry) free_list = TAILQ_HEAD_INITIALIZER(free_list);
 static STAILQ_HEAD(, tramp_call) calls = STAILQ_HEAD_INITIALIZER(calls);
@@ -158,7 +168,7 @@ static struct tramp_entry *find_entry(uintptr_t t)
 /* A free slot was called: report it and return 0 to the caller. */
 static intptr_t tramp_dead_call(struct tramp_entry *e)
 {
-	stats.dead_calls++;
+	__atomic_fetch_add(&stats.dead_calls, 1, __ATOMIC_RELAXED);
 	printf("tramp: call through deleted trampoline %p\n", (void *)entry_tramp(e));
 	return 0;
 }
@@ -175,6 +185,7 @@ static intptr_t tramp_async_queue(struct tramp_entry *e, uint64_t i0, uint64_t i
                                   double d6, double d7)
 {
 	struct tramp_call *c = kmalloc(sizeof(*c), 0);
+	unsigned long irq;
 
 	if (!c)
 		return E_NOMEM;
@@ -183,9 +194,17 @@ static intptr_t tramp_async_queue(struct tramp_entry *e, uint64_t i0, uint64_t i
 	c->i[4] = i4; c->i[5] = i5; c->i[6] = i6; c->i[7] = i7;
 	c->d[0] = d0; c->d[1] = d1; c->d[2] = d2; c->d[3] = d3;
 	c->d[4] = d4; c->d[5] = d5; c->d[6] = d6; c->d[7] = d7;
+	irq = spin_lock_irqsave(&tramp_lock);
+	/* Deleted meanwhile (its slot now calls the dead handler): drop it. */
+	if (e->kind != TRAMP_ASYNC) {
+		spin_unlock_irqrestore(&tramp_lock, irq);
+		kfree(c);
+		return E_NOENT;
+	}
 	STAILQ_INSERT_TAIL(&calls, c, link);
 	e->pending++;
 	stats.async_pending++;
+	spin_unlock_irqrestore(&tramp_lock, irq);
 	return 0;
 }
 
@@ -323,11 +342,21 @@ static tramp_fn create(enum tramp_kind kind, tramp_fn target, void *ctx,
 	return entry_tramp(e);
 }
 
+static tramp_fn create_locked(enum tramp_kind kind, tramp_fn target, void *ctx,
+                              struct fiber *f, struct tramp_owner *owner)
+{
+	unsigned long irq = spin_lock_irqsave(&tramp_lock);
+	tramp_fn t = create(kind, target, ctx, f, owner);
+
+	spin_unlock_irqrestore(&tramp_lock, irq);
+	return t;
+}
+
 tramp_fn tramp_create(tramp_fn target, void *ctx, struct tramp_owner *owner)
 {
 	if (!target)
 		return NULL;
-	return create(TRAMP_SYNC, target, ctx, NULL, owner);
+	return create_locked(TRAMP_SYNC, target, ctx, NULL, owner);
 }
 
 tramp_fn tramp_create_async(tramp_fn target, void *ctx, struct fiber *f,
@@ -335,7 +364,7 @@ tramp_fn tramp_create_async(tramp_fn target, void *ctx, struct fiber *f,
 {
 	if (!target || !f)
 		return NULL;
-	return create(TRAMP_ASYNC, target, ctx, f, owner);
+	return create_locked(TRAMP_ASYNC, target, ctx, f, owner);
 }
 
 /* Drop the queued calls of @e. */
@@ -384,16 +413,21 @@ static void entry_free(struct tramp_entry *e)
 
 int tramp_delete(tramp_fn t)
 {
+	unsigned long irq = spin_lock_irqsave(&tramp_lock);
 	struct tramp_entry *e = find_entry((uintptr_t)t);
+	int rc = E_NOENT;
 
-	if (!e || e->kind == TRAMP_FREE)
-		return E_NOENT;
-	entry_free(e);
-	return E_OK;
+	if (e && e->kind != TRAMP_FREE) {
+		entry_free(e);
+		rc = E_OK;
+	}
+	spin_unlock_irqrestore(&tramp_lock, irq);
+	return rc;
 }
 
 unsigned tramp_delete_all(struct tramp_owner *owner)
 {
+	unsigned long irq = spin_lock_irqsave(&tramp_lock);
 	struct tramp_entry *e;
 	unsigned n = 0;
 
@@ -401,15 +435,19 @@ unsigned tramp_delete_all(struct tramp_owner *owner)
 		entry_free(e);
 		n++;
 	}
+	spin_unlock_irqrestore(&tramp_lock, irq);
 	return n;
 }
 
 int tramp_lookup(tramp_fn t, struct tramp_info *out)
 {
+	unsigned long irq = spin_lock_irqsave(&tramp_lock);
 	struct tramp_entry *e = find_entry((uintptr_t)t);
 
-	if (!e)
+	if (!e) {
+		spin_unlock_irqrestore(&tramp_lock, irq);
 		return E_NOENT;
+	}
 	out->kind = (enum tramp_kind)e->kind;
 	out->target = e->target;
 	out->ctx = e->ctx;
@@ -417,6 +455,7 @@ int tramp_lookup(tramp_fn t, struct tramp_info *out)
 	out->fiber = e->fiber;
 	out->window = entry_base(e);
 	out->slot = entry_slot(e);
+	spin_unlock_irqrestore(&tramp_lock, irq);
 	return E_OK;
 }
 
@@ -429,23 +468,29 @@ unsigned tramp_async_run_pending(void)
 
 	for (;;) {
 		struct tramp_call *c, *prev = NULL;
+		unsigned long irq = spin_lock_irqsave(&tramp_lock);
 
 		STAILQ_FOREACH(c, &calls, link) {
 			if (c->e->fiber == self)
 				break;
 			prev = c;
 		}
-		if (!c)
+		if (!c) {
+			spin_unlock_irqrestore(&tramp_lock, irq);
 			return n;
+		}
 		if (prev)
 			STAILQ_REMOVE_AFTER(&calls, prev, link);
 		else
 			STAILQ_REMOVE_HEAD(&calls, link);
 		c->e->pending--;
 		stats.async_pending--;
-		/* The target may delete its own callback: read e before the call. */
+		/* The target may delete its own callback: read e before the call,
+		 * which runs without the lock. */
 		tramp_full_fn fn = (tramp_full_fn)c->e->target;
-		fn(c->e->ctx, c->i[0], c->i[1], c->i[2], c->i[3], c->i[4], c->i[5], c->i[6],
+		void *ctx = c->e->ctx;
+		spin_unlock_irqrestore(&tramp_lock, irq);
+		fn(ctx, c->i[0], c->i[1], c->i[2], c->i[3], c->i[4], c->i[5], c->i[6],
 		   c->i[7], c->d[0], c->d[1], c->d[2], c->d[3], c->d[4], c->d[5], c->d[6],
 		   c->d[7]);
 		kfree(c);
@@ -455,5 +500,8 @@ unsigned tramp_async_run_pending(void)
 
 void tramp_get_stats(struct tramp_stats *out)
 {
+	unsigned long irq = spin_lock_irqsave(&tramp_lock);
+
 	*out = stats;
+	spin_unlock_irqrestore(&tramp_lock, irq);
 }

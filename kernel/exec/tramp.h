@@ -34,7 +34,11 @@
  * hidden pointer (structs larger than 16 bytes: the pointer is a0, which
  * the shift moves); AArch64 passes that pointer in x8, which is kept.
  *
- * Locking: none; one CPU, and the calls below do not yield.
+ * Locking: every call below may be made on any CPU; one IRQ-safe lock
+ * (kernel/exec/tramp.c) guards windows, slots and queued calls, and is
+ * never held while a target runs.  Calls through trampolines take no
+ * lock (a sync slot is two loads).  Async calls are queued for their
+ * target fiber and run on that fiber's CPU.
  */
 #ifndef EXEC_TRAMP_H
 #define EXEC_TRAMP_H
