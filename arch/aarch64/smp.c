@@ -161,7 +161,12 @@ void arch_timer_start(uint64_t period_us)
 	uint64_t hz = sysreg_read(cntfrq_el0);
 
 	tick_period = period_us * (hz / 1000000);
-	if (!tick_period || !chip)
+	if (!tick_period) {
+		sysreg_write(cntv_ctl_el0, 0);
+		isb();
+		return;
+	}
+	if (!chip)
 		return;
 	chip->enable_ppi(vtimer_intid);
 	timer_arm();

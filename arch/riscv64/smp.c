@@ -132,8 +132,13 @@ static void set_timer(uint64_t when)
 void arch_timer_start(uint64_t period_us)
 {
 	tick_period = period_us * (timebase_hz / 1000000);
-	if (!tick_period || !sbi_probe_extension(SBI_EXT_TIME))
+	if (!sbi_probe_extension(SBI_EXT_TIME))
 		return;
+	if (!tick_period) {
+		csr_clear(sie, SIE_STIE);
+		set_timer(UINT64_MAX);
+		return;
+	}
 	set_timer(time_now() + tick_period);
 	csr_set(sie, SIE_STIE);
 }

@@ -110,10 +110,13 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	boot_mmu_report();
 
 	rc = arch_irq_init(&boot_fdt, kmap_iomap);
-	if (rc)
+	if (rc) {
 		printf("irq: no interrupt controller the kernel knows (%s): one CPU\n", err_str(rc));
-	else
+	} else {
+		arch_timer_start(SMP_TICK_US);   /* bounds the waits for CPUs to start */
 		smp_start(&boot_fdt, CPU_MAX);
+		arch_timer_start(0);
+	}
 
 	if (opts.bench && bench_run(opts.bench) && opts.poweroff)
 		power_off(POWER_FAILURE);

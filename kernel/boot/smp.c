@@ -74,6 +74,7 @@ void smp_secondary_main(struct cpu *c)
 	arch_timer_start(SMP_TICK_US);
 	__atomic_fetch_or(&cpu_online_mask, CPU_BIT(c->num), __ATOMIC_RELEASE);
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+	arch_ipi_send(&cpus[0]);   /* the boot CPU waits for this in arch_cpu_idle() */
 	for (;;) {
 		struct smp_call *call = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
 
@@ -81,9 +82,12 @@ void smp_secondary_main(struct cpu *c)
 			arch_cpu_idle();
 			continue;
 		}
+		unsigned from = call->from;
+
 		call->fn(call->arg);
 		__atomic_store_n(&c->call, NULL, __ATOMIC_RELAXED);
 		__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+		arch_ipi_send(&cpus[from]);   /* it may be asleep in smp_call_wait() */
 	}
 }
 
@@ -106,7 +110,10 @@ static int start_one(const struct fdt *fdt, int node, uint64_t hwid)
 		       (unsigned long long)hwid, err_str(rc));
 		return 0;
 	}
-	/* From here the CPU may run: its slot is taken, whether it shows up or not. */
+	/* From here the CPU may run: its slot is taken, whether it shows up or
+	 * not.  Wait asleep (its IPI or the tick wakes this CPU), not spinning:
+	 * under QEMU -icount the CPUs take turns, and a spinning one starves
+	 * the one starting. */
 	cpu_count++;
 	uint64_t t0 = arch_time_us();
 	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
@@ -115,7 +122,7 @@ static int start_one(const struct fdt *fdt, int node, uint64_t hwid)
 			       (unsigned long long)hwid, num, START_TIMEOUT_US / 1000);
 			return 0;
 		}
-		arch_cpu_relax();
+		arch_cpu_idle();
 	}
 	return 1;
 }
@@ -175,6 +182,7 @@ int smp_call_start(unsigned cpu, struct smp_call *call, void (*fn)(void *arg), v
 		return E_NOENT;
 	call->fn = fn;
 	call->arg = arg;
+	call->from = cpu_num();
 	call->done = 0;
 	if (c == this_cpu()) {
 		fn(arg);
@@ -190,10 +198,20 @@ int smp_call_start(unsigned cpu, struct smp_call *call, void (*fn)(void *arg), v
 	return E_OK;
 }
 
+/*
+ * Asleep until the done flag: the CPU that ran the call raises an IPI
+ * after setting it, and a pending IPI ends the wait at once, so checking
+ * with interrupts masked cannot miss it.  (Spinning would do on hardware;
+ * under QEMU -icount the CPUs take turns, and a spinning one keeps the
+ * others from running.)
+ */
 void smp_call_wait(struct smp_call *call)
 {
+	unsigned long irq = arch_irq_save();
+
 	while (!__atomic_load_n(&call->done, __ATOMIC_ACQUIRE))
-		arch_cpu_relax();
+		arch_cpu_idle();
+	arch_irq_restore(irq);
 }
 
 int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg)

@@ -38,6 +38,7 @@ struct fdt;
 struct smp_call {
 	void (*fn)(void *arg);
 	void *arg;
+	unsigned from;            /* the CPU that waits for it */
 	int done;                 /* set by the CPU that ran it (release) */
 };
 

@@ -66,7 +66,15 @@ int bench_run(const char *spec)
 		n = 64;
 	empty = median(empty_case);
 	for (int i = 0; i < n; i++) {
-		uint64_t m = median(__start_bench_cases[i].run);
+		c = &__start_bench_cases[i];
+		/* Only what was asked for, and the bounds it is shown beside. */
+		int wanted = name_in_list(spec, c->name);
+
+		for (int j = 0; j < n && !wanted; j++)
+			wanted = name_in_list(spec, __start_bench_cases[j].name) &&
+			         __start_bench_cases[j].bound &&
+			         !strcmp(__start_bench_cases[j].bound, c->name);
+		uint64_t m = wanted ? median(c->run) : 0;
 
 		result[i] = m > empty ? m - empty : 0;
 	}

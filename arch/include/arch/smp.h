@@ -81,7 +81,8 @@ void arch_cpu_idle(void);
  * interrupt controller).  Its interrupts count in this CPU's
  * struct cpu's ticks, IPIs in ipis: the arch's trap code takes both
  * (they never reach trap_dispatch()).  Interrupts are taken only where
- * they are enabled (arch_irq_enable()).
+ * they are enabled (arch_irq_enable()) and in arch_cpu_idle().  A period
+ * of 0 stops it.
  */
 void arch_timer_start(uint64_t period_us);
 
