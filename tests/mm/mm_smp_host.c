@@ -32,7 +32,7 @@
 #include "aspace_fixture.h"
 #include "smp_host.h"
 
-#define NCPUS 4
+#define NCPUS 4   /* test_parent_and_child_write_shared_pages_at_once uses CPUs 1-3 */
 #define BASE  0x20000000ul
 #define PAGES_PER_CPU 64
 
@@ -419,6 +419,109 @@ static void test_destroy_cow_sibling_while_the_other_faults(void)
 	end();
 }
 
+/* ---- both sides of a fork write at once (host only) ----------------------- */
+
+/*
+ * Not in the kernel suite: parent and child take their copies of the
+ * shared pages at the same time on different CPUs (copies, take-overs
+ * and the backup's collapse, all under the hierarchy's lock), while
+ * another CPU reads both.
+ */
+#define SHARED_PAGES 128
+#define PARENT_MARK 0x1000000ull
+#define CHILD_MARK  0x2000000ull
+
+struct both_sides {
+	struct aspace *parent, *child;
+	int stop;
+	int errors;
+};
+
+/* CPUs 1 and 2 write every other page of the parent, CPU 3 every page of the child. */
+static void write_side(void *arg)
+{
+	struct both_sides *b = arg;
+	unsigned me = cpu_num();
+	int child = me == 3;
+	uint64_t mark = child ? CHILD_MARK : PARENT_MARK;
+
+	aspace_switch(child ? b->child : b->parent);
+	for (uint64_t i = 0; i < SHARED_PAGES; i++) {
+		uint64_t p = child ? SHARED_PAGES - 1 - i : i, v = 0;
+
+		if (!child && p % 2 != me - 1)
+			continue;
+		if (copy_from_user(&v, at(p), sizeof(v)) || v != p + 1)
+			__atomic_fetch_add(&b->errors, 1, __ATOMIC_RELAXED);
+		v = mark + p;
+		if (copy_to_user(at(p), &v, sizeof(v)))
+			__atomic_fetch_add(&b->errors, 1, __ATOMIC_RELAXED);
+	}
+	aspace_switch(NULL);
+}
+
+/* Each page of @as holds the value from before the fork or @mark + page. */
+static int check_side(struct aspace *as, uint64_t mark)
+{
+	int bad = 0;
+
+	aspace_switch(as);
+	for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+		uint64_t v = 0;
+
+		if (copy_from_user(&v, at(p), sizeof(v)) || (v != p + 1 && v != mark + p))
+			bad++;
+	}
+	aspace_switch(NULL);
+	return bad;
+}
+
+static void test_parent_and_child_write_shared_pages_at_once(void)
+{
+	begin();
+	for (int round = 0; round < 8 && ktest_ok(); round++) {
+		struct both_sides b = { .parent = new_user(SHARED_PAGES) };
+		struct smp_call calls[CPU_MAX];
+
+		aspace_switch(b.parent);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v = p + 1;
+
+			ASSERT_OK(copy_to_user(at(p), &v, sizeof(v)));
+		}
+		aspace_switch(NULL);
+		ASSERT_OK(aspace_fork(b.parent, &b.child));
+		for (unsigned c = 1; c < 4; c++)
+			EXPECT_OK(smp_call_start(c, &calls[c], write_side, &b));
+		for (int i = 0; i < 4; i++) {
+			b.errors += check_side(b.parent, PARENT_MARK);
+			b.errors += check_side(b.child, CHILD_MARK);
+		}
+		for (unsigned c = 1; c < 4; c++)
+			smp_call_wait(&calls[c]);
+		EXPECT_EQ(b.errors, 0);
+		aspace_switch(b.parent);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v = 0;
+
+			EXPECT_OK(copy_from_user(&v, at(p), sizeof(v)));
+			EXPECT_EQ_U(v, PARENT_MARK + p);
+		}
+		aspace_switch(b.child);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v = 0;
+
+			EXPECT_OK(copy_from_user(&v, at(p), sizeof(v)));
+			EXPECT_EQ_U(v, CHILD_MARK + p);
+		}
+		aspace_switch(NULL);
+		/* Alternate which side goes first: the backup collapses into the other. */
+		check_destroy(round % 2 ? b.parent : b.child);
+		check_destroy(round % 2 ? b.child : b.parent);
+	}
+	end();
+}
+
 /* ---- ASIDs and aspace churn ------------------------------------------------------- */
 
 #define SPACES_PER_CPU 8   /* more than the ASIDs the test leaves: rollovers every round */
@@ -532,5 +635,6 @@ KTEST_SUITE(mm_smp_host,
 	KTEST_CASE(test_protect_read_only_while_another_cpu_writes),
 	KTEST_CASE(test_fork_while_other_cpus_write),
 	KTEST_CASE(test_destroy_cow_sibling_while_the_other_faults),
+	KTEST_CASE(test_parent_and_child_write_shared_pages_at_once),
 	KTEST_CASE(test_asid_rollover_with_every_cpu_switching),
 	KTEST_CASE(test_thousand_aspaces_made_and_destroyed_across_cpus));
