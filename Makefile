@@ -5,7 +5,7 @@
 #   make test                        host tests, then every QEMU board's self-tests
 #   make bench                       instruction counts per operation, both arches
 #   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
-#   make tsan-test                   the host stress suites (*_smp_host) under ThreadSanitizer
+#   make tsan-test                   the host stress suites (*_smp_host) under ThreadSanitizer (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
@@ -280,15 +280,17 @@ tools-test: | $(SETUP)
 TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
                  $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
 
-# Every QEMU board: build, boot with the self-tests and a time limit, keep
-# the serial log; then one KTAP verdict over the host run and all boots.
-test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) tools-test
+# The host suites (ASan) and the stress suites (TSan), then every QEMU
+# board: build, boot with the self-tests and a time limit, keep the
+# serial log; then one KTAP verdict over both host runs and all boots.
+test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
+	@$(TSAN_LOGGED)
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
-	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log \
+	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
 	    --label $(b)-boot build/$(b)/boot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
