@@ -5,6 +5,7 @@
 #   make test                        host tests, then every QEMU board's self-tests
 #   make bench                       instruction counts per operation, both arches
 #   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
+#   make tsan-test                   the host stress suites (*_smp_host) under ThreadSanitizer (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
@@ -74,11 +75,11 @@ HOST_TESTS   := $(wildcard tests/*/*_host.c tests/*/*_both.c tests/testlib/*.c t
 SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c kernel/*/*.c) $(KERNEL_TESTS)
 OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
 
-.PHONY: fuzz all run debug test host-test boot-test tools-test tsa-check clean help setup bench bench-boot
+.PHONY: fuzz all run debug test host-test boot-test tools-test tsa-check tsan-test clean help setup bench bench-boot
 all: $(B)/Image
 
 help:
-	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "boards: $(notdir $(wildcard boards/*))"
 
 # Install what the build needs (Debian packages) once; silent when present.
@@ -233,21 +234,63 @@ $(HOSTB)/tsa.ok: $(HOST_SRCS) $(TSA_HDRS) | $(SETUP)
 
 tsa-check: $(HOSTB)/tsa.ok
 
+# The host stress suites under ThreadSanitizer: lib/, mm/, the fake arch
+# and the test library built again with -fsanitize=thread (it cannot be
+# combined with AddressSanitizer), with only the suites of files named
+# tests/<module>/<name>_smp_host.c, which run several CPUs as threads
+# (they run in the AddressSanitizer build too, as every *_host.c does).
+# Reports go to $(TSANB)/report.<pid>; a case during which one came
+# fails with the report as its diagnostics (tests/testlib/host/tsan_report.c),
+# and the binary exits 66.  A crash leaves the KTAP log incomplete (an
+# error naming the running case); its report is in the same file.
+# stderr goes to $(TSANB)/stderr.log, so the KTAP log stays KTAP.
+TSANB       := build/host-tsan
+TSAN_CC     ?= gcc
+TSAN_CFLAGS := $(filter-out -fsanitize=address$(COMMA)undefined,$(HOST_CFLAGS)) -fsanitize=thread
+TSAN_SUITES := $(wildcard tests/*/*_smp_host.c)
+TSAN_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c tests/testlib/*.c tests/testlib/host/*.c) \
+               $(TSAN_SUITES)
+TSAN_OBJS   := $(patsubst %.c,$(TSANB)/obj/%.o,$(TSAN_SRCS))
+TSAN_RUN    := TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
+               KTEST_TSAN_REPORT=$(TSANB)/report $(TSANB)/ktest-host-tsan all \
+               > $(TSANB)/ktest.log 2> $(TSANB)/stderr.log
+
+$(TSANB)/obj/%.o: %.c | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "  TSANCC  $<"
+	$(Q)$(TSAN_CC) $(TSAN_CFLAGS) $(call host_layer_inc,$<) -MMD -MP -c $< -o $@
+
+$(TSANB)/ktest-host-tsan: $(TSAN_OBJS)
+	@echo "  TSANLD  $@"
+	$(Q)$(TSAN_CC) $(TSAN_CFLAGS) $(TSAN_OBJS) -o $@
+
+# Run it; when it stopped before the end of its KTAP document (a crash,
+# which tools/ktap.py reports with the case that was running), say where
+# the sanitizer's report is.
+TSAN_LOGGED  = rm -f $(TSANB)/report.*; $(TSAN_RUN); rc=$$?; \
+               grep -q '^\# Totals:' $(TSANB)/ktest.log || echo "tsan-test: the run stopped" \
+                 "early (exit status $$rc); see" $(TSANB)/stderr.log $(TSANB)/report.* >&2
+
+tsan-test: $(TSANB)/ktest-host-tsan
+	@$(TSAN_LOGGED); $(PYTHON) tools/ktap.py --label tsan $(TSANB)/ktest.log && [ $$rc = 0 ]
+
 tools-test: | $(SETUP)
 	$(PYTHON) -m unittest discover -q -s tests/tools -p 'test_*.py'
 
 TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
                  $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
 
-# Every QEMU board: build, boot with the self-tests and a time limit, keep
-# the serial log; then one KTAP verdict over the host run and all boots.
-test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) tools-test
+# The host suites (ASan) and the stress suites (TSan), then every QEMU
+# board: build, boot with the self-tests and a time limit, keep the
+# serial log; then one KTAP verdict over both host runs and all boots.
+test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
+	@$(TSAN_LOGGED)
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
-	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log \
+	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
 	    --label $(b)-boot build/$(b)/boot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
@@ -294,4 +337,4 @@ bench-check: $(B)/Image
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d) $(TSAN_OBJS:.o=.d)

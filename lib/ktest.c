@@ -120,13 +120,14 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cur.failed = 1;
+	/* Atomic: other CPUs a case hands work to may fail it too. */
+	__atomic_store_n(&cur.failed, 1, __ATOMIC_RELAXED);
 	ktest_log("%s:%d: %s", file, line, msg);
 }
 
 int ktest_ok(void)
 {
-	return !cur.failed;
+	return !__atomic_load_n(&cur.failed, __ATOMIC_RELAXED);
 }
 
 /*

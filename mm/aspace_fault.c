@@ -60,6 +60,7 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 {
 	unsigned long irq;
 	enum fault_result r;
+	enum fault_kind kind;
 
 	/*
 	 * A fault taken while this CPU holds this aspace's lock would find
@@ -71,10 +72,14 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 		panic("aspace %s: fault at %#lx (pc %#lx) with its lock held", as->name,
 		      (unsigned long)f->addr, (unsigned long)f->pc);
 	irq = aspace_lock(as);
+	kind = f->kind;
+	if (kind == FAULT_KIND_FROM_TABLE)
+		kind = pt_query(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
+		       FAULT_NOT_PRESENT : FAULT_PERMISSION;
 	r = fault_locked(as, f);
 
 	as->stats.faults[r]++;
-	as->stats.kinds[f->kind]++;
+	as->stats.kinds[kind]++;
 	aspace_unlock(as, irq);
 	return r;
 }

@@ -1,6 +1,7 @@
 /*
  * The few arch hooks that mm/ calls, for the host unit tests.  Interrupt
- * masking is modelled as one flag, so tests can check that every
+ * masking is modelled as a flag of the running thread (the hardware
+ * context that plays a CPU), so tests can check that every
  * spin_lock_irqsave() was paired with its restore, even on panic paths.
  */
 #include <string.h>
@@ -20,7 +21,15 @@ void fake_cpu_enter(unsigned num)
 	fake_this_cpu = &cpus[num];
 }
 
-static unsigned long irq_enabled = 1;
+void fake_cpus_online(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		cpus[i].num = i;
+	cpu_count = n;
+	__atomic_store_n(&cpu_online_mask, n >= 64 ? CPUS_ALL : CPU_BIT(n) - 1, __ATOMIC_RELEASE);
+}
+
+static __thread unsigned long irq_enabled = 1;
 
 unsigned long arch_irq_save(void)
 {

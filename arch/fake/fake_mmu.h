@@ -30,6 +30,29 @@ uint64_t fake_mmu_writes(void);
 pte_t fake_pte_leaf_raw(paddr_t pa, unsigned flags);
 pte_t fake_pte_table_raw(paddr_t pa);
 
+/* ---- the hardware walker ------------------------------------------------ */
+
+struct pt;
+
+/*
+ * What the MMU translates @va to in @pt: E_OK with the physical address
+ * of @va and the leaf's MMU_* flags, E_NOENT when nothing maps it,
+ * E_RANGE outside the table's half.  Reads each entry once, atomically,
+ * without any lock, as hardware does: call it between
+ * fake_mmu_access_begin() and _end().
+ */
+int fake_mmu_translate(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags);
+
+/*
+ * This CPU's access window: a walk and the loads and stores through
+ * what it found.  A TLB flush that names this CPU waits until it is
+ * outside its window (the shootdown's acknowledgement), so no access
+ * uses a translation from before a flush that has returned.  Take no
+ * lock inside it.
+ */
+void fake_mmu_access_begin(void);
+void fake_mmu_access_end(void);
+
 /* ---- TLB record --------------------------------------------------------- */
 
 /* Forget the TLB maintenance seen so far. */
@@ -40,7 +63,8 @@ unsigned fake_tlb_flushes(void);
 
 /*
  * Whether every address of [va, va + size) was invalidated for @asid
- * since the mark (by address, by ASID or everything).
+ * since the mark (by address, by ASID or everything).  Single-CPU tests
+ * only: the record is every CPU's.
  */
 int fake_tlb_covered(unsigned asid, uintptr_t va, uint64_t size);
 

@@ -9,6 +9,7 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "fake_ram.h"
+#include "tsan_report.h"
 
 #define MiB (1ull << 20)
 
@@ -115,11 +116,14 @@ int fake_ram_contains(paddr_t pa, uint64_t size)
 
 /*
  * The runner calls this after every host case: whatever a case did, the
- * frame allocator and the heap must still be consistent.
+ * frame allocator and the heap must still be consistent, and in the
+ * ThreadSanitizer build no report may have come (tsan_report.h).
  */
 int ktest_check_invariants(const char *case_name);
 int ktest_check_invariants(const char *case_name)
 {
+	int tsan = tsan_new_reports();
+
 	(void)case_name;
-	return pmm_check() != E_OK || heap_check() != E_OK;
+	return pmm_check() != E_OK || heap_check() != E_OK || tsan;
 }

@@ -15,6 +15,12 @@
  * Copies outside arch_user_access_begin()/_end(), a fixup other than the
  * loop's own, or a fault that "resolves" without making the page
  * accessible fail the running case.
+ *
+ * Several CPUs (threads) may copy at once: the user-access window and
+ * the record of the last copy are each thread's own, and each page's
+ * walk and copy run inside the CPU's access window of the fake MMU
+ * (fake_mmu_access_begin()), which TLB flushes wait for, the way a
+ * shootdown waits for the CPUs it names.
  */
 #include <string.h>
 #include <arch/arch.h>
@@ -22,6 +28,7 @@
 #include <mm/aspace.h>
 #include <mm/page.h>
 #include <mm/usercopy.h>
+#include "fake_mmu.h"
 #include "fake_usercopy.h"
 
 /*
@@ -43,9 +50,9 @@ __asm__(".pushsection ex_table, \"a\"\n"
         ".quad 0x10008, 0x10108\n"
         ".popsection\n");
 
-static unsigned long open_;
-static uint64_t faults;
-static struct fake_copy last;
+static __thread unsigned long open_;
+static uint64_t faults;   /* atomic */
+static __thread struct fake_copy last;
 
 unsigned long arch_user_access_begin(void)
 {
@@ -67,7 +74,7 @@ int fake_user_access_open(void)
 
 uint64_t fake_usercopy_faults(void)
 {
-	return faults;
+	return __atomic_load_n(&faults, __ATOMIC_RELAXED);
 }
 
 const struct fake_copy *fake_usercopy_last(void)
@@ -81,14 +88,17 @@ void fake_usercopy_pcs(uintptr_t pc[3], uintptr_t fixup[3])
 	fixup[0] = LOAD_FIX, fixup[1] = STORE_FIX, fixup[2] = DECOY_FIX;
 }
 
-/* The kernel address @va reaches through the MMU for @access, or NULL. */
+/*
+ * The kernel address @va reaches through the MMU for @access, or NULL.
+ * Inside the access window: what it returns is good until the window ends.
+ */
 static void *translate(uintptr_t va, int write)
 {
 	struct aspace *as = aspace_of(va);
 	unsigned need = MMU_USER | (write ? MMU_WRITE : MMU_READ), flags;
 	paddr_t pa;
 
-	if (!as || pt_query(as->pt, va, &pa, &flags, NULL) || (flags & need) != need)
+	if (!as || fake_mmu_translate(as->pt, va, &pa, &flags) || (flags & need) != need)
 		return NULL;
 	return pa_to_va(pa);
 }
@@ -107,23 +117,28 @@ static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 	while (done < n) {
 		uintptr_t va = ua + done;
 		size_t chunk = PAGE_SIZE - (va & PAGE_MASK);
-		void *p = translate(va, to_user);
 		struct aspace *as;
 		enum fault_result r;
+		void *p;
 
 		if (chunk > n - done)
 			chunk = n - done;
+		fake_mmu_access_begin();
+		p = translate(va, to_user);
 		if (p) {
 			if (to_user)
 				memcpy(p, (char *)kbuf + done, chunk);
 			else
 				memcpy((char *)kbuf + done, p, chunk);
+		}
+		fake_mmu_access_end();
+		if (p) {
 			done += chunk;
 			last.copied = done;
 			tries = 0;
 			continue;
 		}
-		faults++;
+		__atomic_fetch_add(&faults, 1, __ATOMIC_RELAXED);
 		r = aspace_fault_mmu(va, to_user ? FAULT_WRITE : FAULT_READ, 0, pc, &as);
 		if (r == FAULT_FIXED || r == FAULT_FIXED_COW) {
 			if (++tries > 1) {

@@ -6,13 +6,13 @@
 #include <stdint.h>
 #include <mm/aspace.h>
 
-/* Whether user access is open (between arch_user_access_begin and _end). */
+/* Whether user access is open on this thread (between arch_user_access_begin and _end). */
 int fake_user_access_open(void);
 
-/* Faults the copy loops have raised since the program started. */
+/* Faults the copy loops have raised since the program started, on every CPU. */
 uint64_t fake_usercopy_faults(void);
 
-/* What the last run of a copy loop did. */
+/* What the last run of a copy loop on this thread did. */
 struct fake_copy {
 	uint64_t seq;                /* copy loops run since the program started */
 	size_t copied;               /* bytes copied before it returned */

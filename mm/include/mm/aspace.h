@@ -248,7 +248,8 @@ int aspace_traverse(struct aspace *as, int (*fn)(void *ctx, const struct varea *
  * already mapped with flags that allow the access (a stale TLB entry, or
  * another CPU was first) flushes that page and is FAULT_FIXED.  User-mode
  * faults on the kernel aspace, and kernel-mode instruction fetches from a
- * user aspace, are FAULT_DENIED.  Counts the result in as->stats.
+ * user aspace, are FAULT_DENIED.  Counts the result and the kind in
+ * as->stats (FAULT_KIND_FROM_TABLE: read from the table under the lock).
  */
 enum fault_result aspace_fault(struct aspace *as, const struct fault *f) EXCLUDES(as->lock);
 
@@ -282,8 +283,10 @@ static inline struct aspace *aspace_of(uintptr_t addr)
 /*
  * A page fault the MMU raised at @addr, as the trap handler (and the
  * host's fake user copies) see it: it goes to the address space it
- * belongs to (aspace_of()), and is classified not-present or permission by asking
- * the table (RISC-V's cause does not say), then aspace_fault().  *@asp
+ * belongs to (aspace_of()), then aspace_fault(), which classifies it
+ * not-present or permission by asking the table under the aspace's lock
+ * (RISC-V's cause does not say; walking the table here, unlocked, would
+ * race with another CPU changing it and freeing its table pages).  *@asp
  * gets the aspace (NULL when there is none: FAULT_NO_VAREA).  Inline: it
  * is on every fault's path.
  */
@@ -291,13 +294,12 @@ static inline enum fault_result aspace_fault_mmu(uintptr_t addr, enum fault_acce
                                                  int user, uintptr_t pc, struct aspace **asp)
 {
 	struct aspace *as = aspace_of(addr);
-	struct fault f = { .addr = addr, .pc = pc, .access = access, .user = user };
+	struct fault f = { .addr = addr, .pc = pc, .access = access,
+	                   .kind = FAULT_KIND_FROM_TABLE, .user = user };
 
 	*asp = as;
 	if (!as)
 		return FAULT_NO_VAREA;
-	f.kind = pt_query(as->pt, addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
-	         FAULT_NOT_PRESENT : FAULT_PERMISSION;
 	return aspace_fault(as, &f);
 }
 

@@ -15,7 +15,13 @@
 #include <stdint.h>
 
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
-enum fault_kind { FAULT_NOT_PRESENT, FAULT_PERMISSION };
+
+/*
+ * Not present or a permission fault.  FAULT_KIND_FROM_TABLE lets the
+ * dispatcher tell from the table, under the aspace's lock (RISC-V's
+ * cause does not say, and the table may be changing on another CPU).
+ */
+enum fault_kind { FAULT_NOT_PRESENT, FAULT_PERMISSION, FAULT_KIND_FROM_TABLE };
 
 /* One page fault, arch-neutral (the arch trap code decodes it). */
 struct fault {
