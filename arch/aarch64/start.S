@@ -2,7 +2,8 @@
  * aarch64 entry, per the Linux arm64 boot protocol
  * (Documentation/arch/arm64/booting.rst): x0 = physical address of the
  * device tree, MMU off, entered at EL2 or non-secure EL1 on the boot CPU;
- * the other CPUs wait in the firmware (PSCI CPU_ON starts them, later).
+ * the other CPUs wait in the firmware until the boot CPU starts them
+ * (aarch64_secondary_entry below, arch/aarch64/smp.c).
  *
  * The image starts with the arm64 Image header so QEMU -kernel and U-Boot
  * booti load it like a Linux Image.

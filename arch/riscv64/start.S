@@ -1,8 +1,8 @@
 /*
  * riscv64 entry.  OpenSBI (fw_dynamic) enters here in S-mode on one hart
  * with a0 = hart id and a1 = physical address of the device tree; the MMU
- * is off.  The other harts stay stopped in the firmware (SBI HSM) until a
- * later SMP bring-up starts them.
+ * is off.  The other harts stay stopped in the firmware (SBI HSM) until the
+ * boot CPU starts them at riscv_secondary_entry (below; arch/riscv64/smp.c).
  *
  * The kernel is linked at its virtual address but starts at its physical
  * load address: until boot_mmu_early() has turned the MMU on, everything
