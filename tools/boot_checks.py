@@ -57,6 +57,43 @@ def check_cpus_online(qemu, n):
     return []
 
 
+def check_unstartable_cpu_reported(qemu):
+    """A device tree naming a CPU that never starts, and one the kernel
+    cannot use: both are reported, and the others come up anyway."""
+    import tempfile
+    riscv = 'riscv64' in ' '.join(qemu)
+    extra = ('cpu@7 { device_type = "cpu"; reg = <0x07>; status = "okay"; '
+             'compatible = "riscv"; mmu-type = "riscv,sv48"; };\n'
+             'cpu@9 { device_type = "cpu"; reg = <0x09>; status = "okay"; '
+             'compatible = "riscv"; mmu-type = "riscv,none"; };\n') if riscv else \
+            ('cpu@7 { device_type = "cpu"; reg = <0x07>; compatible = "arm,cortex-a57"; '
+             'enable-method = "psci"; };\n'
+             'cpu@9 { device_type = "cpu"; reg = <0x09>; compatible = "arm,cortex-a57"; };\n')
+    with tempfile.TemporaryDirectory() as d:
+        dtb, dtb2 = os.path.join(d, 'm.dtb'), os.path.join(d, 'm2.dtb')
+        subprocess.run(list(qemu) + ['-m', '256M', '-smp', '4', '-machine', f'dumpdtb={dtb}'],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+        dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', dtb],
+                             capture_output=True, text=True).stdout
+        dts += '&{/cpus} {\n' + extra + '};\n'
+        p = subprocess.run(['dtc', '-q', '-I', 'dts', '-O', 'dtb', '-o', dtb2],
+                           input=dts, capture_output=True, text=True)
+        if p.returncode:
+            return ['could not build the device tree: ' + p.stderr.strip()]
+        rc, out = boot(qemu, 'poweroff', extra=['-smp', '4', '-dtb', dtb2])
+    lines = [l for l in out.splitlines() if l.startswith('smp:')]
+    errors = []
+    if rc != 0:
+        errors.append(f'exit {rc}')
+    if not any(('0x7' in l) and ('cannot start' in l or 'did not come up' in l) for l in lines):
+        errors.append('the CPU that cannot start (id 7) is not reported')
+    if not any(l.startswith('smp: cpu@9: left alone') for l in lines):
+        errors.append('the CPU the kernel cannot use (cpu@9) is not reported')
+    if 'smp: 4 CPUs online' not in out:
+        errors.append('the four real CPUs did not all come up')
+    return errors + (lines if errors else [])
+
+
 def check_unknown_option(qemu):
     rc, out = boot(qemu, 'bogus=1 poweroff')
     if rc != 0 or "cmdline: unknown option 'bogus=1' ignored" not in out:
@@ -286,6 +323,7 @@ def main():
              '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1'])),
         ('one_cpu_online', lambda: check_cpus_online(qemu, 1)),
         ('three_cpus_online', lambda: check_cpus_online(qemu, 3)),
+        ('unstartable_cpu_reported', lambda: check_unstartable_cpu_reported(qemu)),
         ('unknown_option_reported', lambda: check_unknown_option(qemu)),
         ('failed_run_exits_nonzero', lambda: check_failed_run_exits_nonzero(qemu)),
         ('mmu_levels_as_built', lambda: check_mmu_levels(
