@@ -529,7 +529,7 @@ static void test_free_of_a_tail_frame_panics(void)
 
 static void test_free_outside_ram_panics(void)
 {
-	struct page fake = { .refcount = 1, .order = 0, .state = 3 };
+	struct page fake = { .refcount = 1, .order = 0, .state = 0 };   /* looks allocated */
 
 	fake_ram_setup();
 	EXPECT_PANIC(page_free(&fake, 0), "not a frame of RAM");
