@@ -83,7 +83,7 @@ static void *__attribute__((noinline)) kmalloc_slow(size_t size, unsigned flags)
 	return large_alloc(order_for(size), flags);
 }
 
-void *kmalloc(size_t size, unsigned flags)
+MM_FAST_PATH void *kmalloc(size_t size, unsigned flags)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CLASS))
 		return slab_alloc(class_of[(size - 1) >> 4], flags);
@@ -117,6 +117,12 @@ static void __attribute__((noreturn, noinline, cold)) not_heap(const void *p, co
 	panic("%s: %p is not a live kmalloc block", who, p);
 }
 
+/* kfree()'s not_heap(), by a tail call (MM_TAIL_PANIC). */
+static void MM_TAIL_PANIC kfree_not_heap(const void *p)
+{
+	not_heap(p, "kfree");
+}
+
 /* The frame heading the large block @p, checked. */
 static struct page *large_page(const void *p, const char *who)
 {
@@ -137,16 +143,16 @@ static void __attribute__((noinline)) kfree_large(void *p)
 	__atomic_fetch_sub(&large_pages, 1ull << order, __ATOMIC_RELAXED);
 }
 
-void kfree(void *p)
+MM_FAST_PATH void kfree(void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 
 	if (likely(a & PAGE_MASK)) {
 		struct slab *s = (struct slab *)(a & ~PAGE_MASK);
 
-		if (unlikely(s->magic != SLAB_MAGIC))
-			not_heap(p, "kfree");
-		slab_free(s->cache, s, p);
+		if (unlikely(!slab_is_live(s)))
+			return kfree_not_heap(p);
+		slab_free(s->cache, p);
 	} else if (p) {
 		kfree_large(p);
 	}
@@ -159,7 +165,7 @@ size_t ksize(const void *p)
 	if (a & PAGE_MASK) {
 		const struct slab *s = (const struct slab *)(a & ~PAGE_MASK);
 
-		if (s->magic != SLAB_MAGIC)
+		if (!slab_is_live(s))
 			not_heap(p, "ksize");
 		return s->cache->size;
 	}

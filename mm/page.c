@@ -1,6 +1,6 @@
 /*
- * The frame allocator: a binary buddy system per RAM range, an order-0
- * cache in front of it, and per-frame reference counts.  See mm/page.h for
+ * The frame allocator: a binary buddy system per RAM range, per-CPU
+ * caches of order-0 frames in front of it, and per-frame reference counts.  See mm/page.h for
  * the contract and mm/page_internal.h for the frame states.
  *
  * Buddy arithmetic is done on physical frame numbers, so a block of order
@@ -46,7 +46,7 @@ static void list_add_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 	b->page = p;
 	LIST_INSERT_HEAD(&pmm.free[order], b, link);
 	pmm.nblocks[order]++;
-	p->state = PG_FREE;
+	pg_set_state(p, PG_FREE);
 	p->order = (uint8_t)order;
 }
 
@@ -105,14 +105,14 @@ void buddy_free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 		if (bpfn - r->base_pfn >= r->npages)
 			break;   /* the buddy lies outside this range */
 		b = r->meta + (bpfn - r->base_pfn);
-		if (b->state != PG_FREE || b->order != order)
+		if (pg_state(b) != PG_FREE || b->order != order)
 			break;
 		list_del_locked(b, order);
 		if (b < p) {
-			p->state = PG_TAIL;
+			pg_set_state(p, PG_TAIL);
 			p = b;
 		} else {
-			b->state = PG_TAIL;
+			pg_set_state(b, PG_TAIL);
 		}
 		pfn &= ~(1ull << order);
 		order++;
@@ -120,46 +120,176 @@ void buddy_free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
 	list_add_locked(p, order);
 }
 
-/* ---- the order-0 cache (lock held) ---------------------------------------- */
+/* ---- the per-CPU caches ---------------------------------------------------- */
 
-/* Refill the empty cache from the lists; returns how many frames it holds. */
-static unsigned cache_refill_locked(void) REQUIRES(pmm.lock)
+struct pmm_pcp pmm_pcp[CPU_MAX];
+struct pcp_capability pmm_cpu;
+
+/*
+ * Fill @pc (empty) with up to PCP_BATCH frames from the lists; returns how
+ * many it holds now.  The buddy allocator hands out the lowest free block
+ * of each split first, so they go in oldest first.
+ */
+static unsigned long pcp_refill(struct pmm_pcp *pc) REQUIRES(pmm_cpu)
 {
-	spin_assert_held(&pmm.lock);
-	while (pmm.ncached < PCP_BATCH) {
+	unsigned long n = pcp_count(pc);
+
+	spin_lock(&pmm.lock);   /* interrupts are masked already */
+	while (n < PCP_BATCH) {
 		struct page *p = buddy_alloc_locked(0);
 
 		if (!p)
 			break;
-		p->state = PG_CACHED;
-		pmm.cache[pmm.ncached++] = p;
+		pg_set_state(p, PG_CACHED);
+		pc->slots[n++] = p;
 	}
-	return pmm.ncached;
+	pcp_set_count(pc, n);
+	spin_unlock(&pmm.lock);
+	return n;
 }
 
-static void cache_drain_locked(void) REQUIRES(pmm.lock)
+/* Give the @k oldest frames of @pc back to the lists (they merge there). */
+static void pcp_drain_oldest(struct pmm_pcp *pc, unsigned long k) REQUIRES(pmm_cpu)
 {
-	while (pmm.ncached)
-		buddy_free_locked(pmm.cache[--pmm.ncached], 0);
+	unsigned long n = pcp_count(pc);
+
+	spin_lock(&pmm.lock);
+	for (unsigned long i = 0; i < k; i++)
+		buddy_free_locked(pc->slots[i], 0);
+	/* Word by word: picolibc's memmove() goes byte by byte. */
+	for (unsigned long i = k; i < n; i++)
+		pc->slots[i - k] = pc->slots[i];
+	pcp_set_count(pc, n - k);
+	spin_unlock(&pmm.lock);
+}
+
+/* Pop a frame from this CPU's cache, refilling it when empty; NULL when none is left. */
+static struct page *pcp_alloc(void)
+{
+	unsigned long irq, n;
+	struct pmm_pcp *pc = pcp_enter(&irq);
+	struct page *p = NULL;
+
+	n = pcp_count(pc);
+	if (n || (n = pcp_refill(pc))) {
+		p = pc->slots[n - 1];
+		pcp_set_count(pc, n - 1);
+		p->refcount = 1;   /* nobody else can see the frame yet */
+		pg_set_state(p, PG_ALLOC);
+	}
+	pcp_exit(irq);
+	return p;
+}
+
+/* pcp_free() found the cache full: make room, then push. */
+static void __attribute__((noinline)) pcp_free_full(struct page *p)
+{
+	unsigned long irq;
+	struct pmm_pcp *pc = pcp_enter(&irq);
+
+	if (pcp_full(pc->top))
+		pcp_drain_oldest(pc, PCP_BATCH);
+	pg_set_state(p, PG_CACHED);
+	*pc->top = p;
+	pcp_set_top(pc, pc->top + 1);
+	pcp_exit(irq);
+}
+
+/* Push @p (order 0, checked, poisoned, refcount 0) on this CPU's cache. */
+static void pcp_free(struct page *p)
+{
+	unsigned long irq;
+	struct pmm_pcp *pc = pcp_enter(&irq);
+	struct page **top = pc->top;
+
+	if (unlikely(pcp_full(top))) {
+		pcp_exit(irq);
+		return pcp_free_full(p);
+	}
+	pg_set_state(p, PG_CACHED);
+	*top = p;
+	pcp_set_top(pc, top + 1);
+	pcp_exit(irq);
+}
+
+/*
+ * Give every frame of CPU @cpu's cache back to the lists: on that CPU
+ * (mm_each_cpu() through an every-CPU call), or from here while it is
+ * quiet (without one).
+ */
+static void pcp_drain_cpu(unsigned cpu, void *arg)
+{
+	unsigned long irq;
+	struct pmm_pcp *pc = pcp_enter_quiet(cpu, &irq);
+
+	(void)arg;
+	if (pcp_count(pc))
+		pcp_drain_oldest(pc, pcp_count(pc));
+	pcp_exit(irq);
+}
+
+/* ---- running on every CPU ---------------------------------------------------- */
+
+static int (*every_cpu_call)(void (*fn)(void *arg), void *arg);
+
+void mm_set_every_cpu_call(int (*run)(void (*fn)(void *arg), void *arg))
+{
+	__atomic_store_n(&every_cpu_call, run, __ATOMIC_RELEASE);
+}
+
+struct each_cpu {
+	void (*fn)(unsigned cpu, void *arg);
+	void *arg;
+};
+
+static void each_cpu_here(void *arg)
+{
+	struct each_cpu *e = arg;
+
+	e->fn(cpu_num(), e->arg);
+}
+
+void mm_each_cpu(void (*fn)(unsigned cpu, void *arg), void *arg)
+{
+	int (*run)(void (*)(void *), void *) = __atomic_load_n(&every_cpu_call, __ATOMIC_ACQUIRE);
+	struct each_cpu e = { fn, arg };
+
+	if (run) {
+		run(each_cpu_here, &e);
+		return;
+	}
+	/* No other CPU runs calls: each cache is reached from here. */
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++)
+		fn(cpu, arg);
 }
 
 /* ---- allocate and free ----------------------------------------------------- */
 
-/* Any block, cache or lists.  Returns the block's head (order set) or NULL. */
-static struct page *alloc_locked(unsigned order) REQUIRES(pmm.lock)
+/*
+ * A block of order 1 or more from the lists.  When none is free, this
+ * CPU's cached frames may merge into one: they go back first.  (Other
+ * CPUs' caches are out of reach here.)
+ */
+static struct page *buddy_alloc(unsigned order)
 {
+	unsigned long irq;
+	struct pmm_pcp *pc = pcp_enter(&irq);
 	struct page *p;
 
-	if (order > PAGE_MAX_ORDER)
-		return NULL;
-	if (order == 0)
-		return pmm.ncached || cache_refill_locked() ? pmm.cache[--pmm.ncached] : NULL;
+	spin_lock(&pmm.lock);
 	p = buddy_alloc_locked(order);
-	if (!p && pmm.ncached) {
-		/* Cached frames may merge into what is asked for. */
-		cache_drain_locked();
+	spin_unlock(&pmm.lock);
+	if (!p && pcp_count(pc)) {
+		pcp_drain_oldest(pc, pcp_count(pc));
+		spin_lock(&pmm.lock);
 		p = buddy_alloc_locked(order);
+		spin_unlock(&pmm.lock);
 	}
+	if (p) {
+		p->refcount = 1;
+		pg_set_state(p, PG_ALLOC);
+	}
+	pcp_exit(irq);
 	return p;
 }
 
@@ -167,17 +297,12 @@ static struct page *alloc_locked(unsigned order) REQUIRES(pmm.lock)
 static struct page *__attribute__((noinline)) alloc_slow(unsigned order, unsigned flags)
 {
 	struct page *p;
-	unsigned long irq;
 
 	if (alloc_fail_injected())
 		return NULL;
-	irq = spin_lock_irqsave(&pmm.lock);
-	p = alloc_locked(order);
-	if (p) {
-		p->state = PG_ALLOC;
-		p->refcount = 1;   /* nobody else can see the block yet */
-	}
-	spin_unlock_irqrestore(&pmm.lock, irq);
+	if (order > PAGE_MAX_ORDER)
+		return NULL;
+	p = order ? buddy_alloc(order) : pcp_alloc();
 	if (!p)
 		return NULL;
 	if (KDEBUG)
@@ -189,104 +314,116 @@ static struct page *__attribute__((noinline)) alloc_slow(unsigned order, unsigne
 }
 
 /*
- * The fast path is a cache hit for order 0 without zeroing, in a build
- * without poison: pop, mark, done.  Anything else goes the slow way.
+ * The fast path is a hit in this CPU's cache for order 0 without zeroing,
+ * in a build without poison: pop, mark, done.  Anything else goes the
+ * slow way (debug builds always do, for the failure injection and the
+ * poison check).
  */
-struct page *page_alloc(unsigned order, unsigned flags)
+MM_FAST_PATH struct page *page_alloc(unsigned order, unsigned flags)
 {
-	struct page *p;
 	unsigned long irq;
+	struct pmm_pcp *pc;
+	struct page **top, *p;
 
 	if (KDEBUG || (order | flags))
 		return alloc_slow(order, flags);
-	irq = spin_lock_irqsave(&pmm.lock);
-	if (unlikely(!pmm.ncached)) {
-		spin_unlock_irqrestore(&pmm.lock, irq);
+	pc = pcp_enter(&irq);
+	top = pc->top;
+	if (unlikely(top == pc->slots)) {
+		pcp_exit(irq);
 		return alloc_slow(0, 0);
 	}
-	p = pmm.cache[--pmm.ncached];
-	p->state = PG_ALLOC;
+	p = *--top;
+	pcp_set_top(pc, top);
 	p->refcount = 1;
-	spin_unlock_irqrestore(&pmm.lock, irq);
+	pg_set_state(p, PG_ALLOC);
+	pcp_exit(irq);
 	return p;
 }
 
-/* Free the allocated block @p of @order whose last reference is gone. */
-static void free_locked(struct page *p, unsigned order) REQUIRES(pmm.lock)
+/*
+ * Free the allocated block @p of @order, checked, whose last reference is
+ * gone: order 0 to this CPU's cache, the rest to the lists.
+ */
+static void free_checked(struct page *p, unsigned order)
 {
+	unsigned long irq;
+
 	p->refcount = 0;
 	if (KDEBUG)
 		pmm_poison(p, order);
-	if (order == 0 && pmm.ncached < PCP_MAX) {
-		p->state = PG_CACHED;
-		pmm.cache[pmm.ncached++] = p;
-		return;
-	}
+	if (order == 0)
+		return pcp_free(p);
+	irq = spin_lock_irqsave(&pmm.lock);
 	buddy_free_locked(p, order);
+	spin_unlock_irqrestore(&pmm.lock, irq);
 }
 
-/* page_free() found @p not freeable as @order: say why, drop the lock, panic. */
+/* page_free() found @p not freeable as @order: say why and panic. */
 static void __attribute__((noreturn, noinline, cold))
-bad_free(unsigned long irq, const struct page *p, unsigned order) REQUIRES(pmm.lock)
+bad_free(const struct page *p, unsigned order)
 {
 	unsigned long long pa = frame_pa(p);
 	unsigned refs = __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);
 
-	switch (p->state) {
+	switch (pg_state(p)) {
 	case PG_FREE:
 	case PG_CACHED:
-		BUG_LOCKED(irq, "page_free: double free of frame 0x%llx (already free)", pa);
+		panic("page_free: double free of frame 0x%llx (already free)", pa);
 	case PG_RESERVED:
-		BUG_LOCKED(irq, "page_free: frame 0x%llx is reserved (never released)", pa);
+		panic("page_free: frame 0x%llx is reserved (never released)", pa);
 	case PG_TAIL:
-		BUG_LOCKED(irq, "page_free: frame 0x%llx is not the head of a block", pa);
+		panic("page_free: frame 0x%llx is not the head of a block", pa);
 	}
 	if (p->order != order)
-		BUG_LOCKED(irq, "page_free: block 0x%llx has order %u, freed as order %u",
-		           pa, p->order, order);
-	BUG_LOCKED(irq, "page_free: block 0x%llx still has %u references (use page_put)",
-	           pa, refs);
+		panic("page_free: block 0x%llx has order %u, freed as order %u", pa, p->order, order);
+	panic("page_free: block 0x%llx still has %u references (use page_put)", pa, refs);
 }
 
-/* page_free() in full: every check, any order, poison. */
+/*
+ * page_free() in full: every check, any order, poison.  The checks need
+ * no lock: a block the caller owns alone changes only by its hand.  (Two
+ * CPUs freeing the same block at the same instant could both pass them;
+ * a double free after the first has returned is always caught.)
+ */
 static void __attribute__((noinline)) free_slow(struct page *p, unsigned order)
 {
-	unsigned long irq;
-
 	check_frame(p, "page_free");
-	irq = spin_lock_irqsave(&pmm.lock);
-	if (unlikely(p->state != PG_ALLOC || p->order != order ||
+	if (unlikely(pg_state(p) != PG_ALLOC || p->order != order ||
 	             __atomic_load_n(&p->refcount, __ATOMIC_RELAXED) != 1))
-		bad_free(irq, p, order);
-	free_locked(p, order);
-	spin_unlock_irqrestore(&pmm.lock, irq);
+		bad_free(p, order);
+	free_checked(p, order);
 }
 
 /*
  * The fast path: an order-0 frame of the first RAM range (the only one on
- * most machines, so the range check is one compare), exactly as
- * page_alloc() handed it out, into a cache with room.  Anything else, and
- * anything wrong, goes the slow way, which has the full checks.  (A
- * misaligned pointer into the metadata is left to the state check here;
+ * most machines, so the range check is one compare, against the copy of
+ * its bounds in the cache), exactly as page_alloc() handed it out, into
+ * this CPU's cache with room.  Anything
+ * else, and anything wrong, goes the slow way, which has the full checks.
+ * (A misaligned pointer into the metadata is left to the state check here;
  * the slow path and debug builds reject it outright.)
  */
-void page_free(struct page *p, unsigned order)
+MM_FAST_PATH void page_free(struct page *p, unsigned order)
 {
 	unsigned long irq;
+	struct pmm_pcp *pc;
+	struct page **top;
 
-	if (KDEBUG || order ||
-	    (uintptr_t)p - (uintptr_t)pmm_ram.ranges[0].meta >= pmm_ram.ranges[0].meta_bytes)
+	if (KDEBUG || order)
 		return free_slow(p, order);
-	irq = spin_lock_irqsave(&pmm.lock);
-	if (unlikely(p->state != PG_ALLOC || p->order || p->refcount != 1 ||
-	             pmm.ncached == PCP_MAX)) {
-		spin_unlock_irqrestore(&pmm.lock, irq);
-		return free_slow(p, order);
+	pc = pcp_enter(&irq);
+	top = pc->top;
+	if (unlikely((uintptr_t)p - pc->meta0 >= pc->meta0_bytes || !pg_is_fresh_order0(p) ||
+	             pcp_full(top))) {
+		pcp_exit(irq);
+		return free_slow(p, 0);
 	}
 	p->refcount = 0;
-	p->state = PG_CACHED;
-	pmm.cache[pmm.ncached++] = p;
-	spin_unlock_irqrestore(&pmm.lock, irq);
+	pg_set_state(p, PG_CACHED);
+	*top = p;
+	pcp_set_top(pc, top + 1);
+	pcp_exit(irq);
 }
 
 /* ---- reference counts ------------------------------------------------------ */
@@ -301,14 +438,13 @@ void page_get(struct page *p)
 		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_RELAXED);
 		panic("page_get: frame 0x%llx %s (%s)", (unsigned long long)frame_pa(p),
 		      old ? "refcount would overflow" : "has no reference",
-		      pmm_state_name(p->state));
+		      pmm_state_name(pg_state(p)));
 	}
 }
 
 void page_put(struct page *p)
 {
 	uint32_t old;
-	unsigned long irq;
 
 	check_frame(p, "page_put");
 	/* Release: our writes to the block happen before whoever frees it. */
@@ -318,16 +454,14 @@ void page_put(struct page *p)
 	if (unlikely(old == 0)) {
 		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
 		panic("page_put: refcount underflow on frame 0x%llx (%s)",
-		      (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+		      (unsigned long long)frame_pa(p), pmm_state_name(pg_state(p)));
 	}
-	irq = spin_lock_irqsave(&pmm.lock);
-	if (unlikely(p->state != PG_ALLOC)) {
+	if (unlikely(pg_state(p) != PG_ALLOC)) {
 		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
-		BUG_LOCKED(irq, "page_put: last reference to frame 0x%llx, which is %s",
-		           (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+		panic("page_put: last reference to frame 0x%llx, which is %s",
+		      (unsigned long long)frame_pa(p), pmm_state_name(pg_state(p)));
 	}
-	free_locked(p, p->order);
-	spin_unlock_irqrestore(&pmm.lock, irq);
+	free_checked(p, p->order);
 }
 
 unsigned page_refcount(const struct page *p)
@@ -339,9 +473,9 @@ unsigned page_refcount(const struct page *p)
 unsigned page_order(const struct page *p)
 {
 	check_frame(p, "page_order");
-	if (p->state != PG_ALLOC)
+	if (pg_state(p) != PG_ALLOC)
 		panic("page_order: frame 0x%llx is %s, not an allocated block",
-		      (unsigned long long)frame_pa(p), pmm_state_name(p->state));
+		      (unsigned long long)frame_pa(p), pmm_state_name(pg_state(p)));
 	return p->order;
 }
 
@@ -381,8 +515,5 @@ struct page *va_to_page(const void *va)
 
 void pmm_drain_cache(void)
 {
-	unsigned long irq = spin_lock_irqsave(&pmm.lock);
-
-	cache_drain_locked();
-	spin_unlock_irqrestore(&pmm.lock, irq);
+	mm_each_cpu(pcp_drain_cpu, NULL);
 }

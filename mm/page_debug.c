@@ -58,14 +58,24 @@ void pmm_poison_check(const struct page *p, unsigned order)
 
 /* ---- statistics ------------------------------------------------------- */
 
+/*
+ * The lock makes the lists and every move between them and a cache (a
+ * refill, a drain) one snapshot; the caches' counts are added in that
+ * snapshot, each a relaxed read, so a frame is counted once wherever it
+ * is.  What a CPU's cache changes meanwhile is an allocation or a free
+ * of its own.
+ */
 void pmm_stats(struct pmm_stats *st)
 {
 	unsigned long irq = spin_lock_irqsave(&pmm.lock);
+	uint64_t cached = 0;
 
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++)
+		cached += pcp_count_of(cpu);
 	st->total = pmm_ram.total;
 	st->reserved = pmm.reserved;
-	st->cached = pmm.ncached;
-	st->free = pmm.nfree + pmm.ncached;
+	st->cached = cached;
+	st->free = pmm.nfree + cached;
 	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
 		st->blocks[o] = pmm.nblocks[o];
 	st->meta_bytes = pmm_ram.total * sizeof(struct page);
@@ -159,7 +169,7 @@ static int check_metadata(struct tally *t) REQUIRES(pmm.lock)
 			unsigned long long pa = (r->base_pfn + f) << PAGE_SHIFT;
 			int rc;
 
-			switch (p->state) {
+			switch (pg_state(p)) {
 			case PG_RESERVED:
 				if (!p->refcount)
 					return corrupt("reserved frame 0x%llx lost its reference", pa);
@@ -219,21 +229,59 @@ static int check_lists(const struct tally *t) REQUIRES(pmm.lock)
 	return E_OK;
 }
 
-static int check_cache(const struct tally *t) REQUIRES(pmm.lock)
+/* Is @p in CPU @cpu's cache before slot @end? */
+static int cached_at(const struct pmm_pcp *pc, unsigned long end, const struct page *p)
+	REQUIRES(pmm_cpu)
 {
-	if (pmm.ncached > PCP_MAX || pmm.ncached != t->cached)
-		return corrupt("cache holds %lu frames, %llu frames are cached", pmm.ncached,
-		               (unsigned long long)t->cached);
-	for (unsigned long k = 0; k < pmm.ncached; k++) {
-		if (!is_frame(pmm.cache[k]) || pmm.cache[k]->state != PG_CACHED)
-			return corrupt("cache slot %lu holds %p, not a cached frame", k,
-			               (void *)pmm.cache[k]);
-		for (unsigned long j = 0; j < k; j++)
-			if (pmm.cache[j] == pmm.cache[k])
-				return corrupt("frame 0x%llx is cached twice",
-				               (unsigned long long)frame_pa(pmm.cache[k]));
+	for (unsigned long k = 0; k < end; k++)
+		if (pc->slots[k] == p)
+			return 1;
+	return 0;
+}
+
+/* Every CPU's cache holds CACHED frames, each once, as many as there are. */
+static int check_caches(const struct tally *t) REQUIRES(pmm_cpu)
+{
+	uint64_t total = 0;
+
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		const struct pmm_pcp *pc = &pmm_pcp[cpu];
+
+		if (!pc->top && !pmm_ram.nranges)
+			continue;   /* before the first pmm_init() */
+		if (pc->top < pc->slots || pcp_count(pc) > PCP_MAX)
+			return corrupt("CPU %u's cache top %p is outside its slots", cpu,
+			               (const void *)pc->top);
+		for (unsigned long k = 0; k < pcp_count(pc); k++) {
+			const struct page *p = pc->slots[k];
+
+			if (!is_frame(p) || pg_state(p) != PG_CACHED)
+				return corrupt("CPU %u's cache slot %lu holds %p, not a cached frame",
+				               cpu, k, (const void *)p);
+			for (unsigned other = 0; other <= cpu; other++)
+				if (cached_at(&pmm_pcp[other], other == cpu ? k : pcp_count(&pmm_pcp[other]),
+				              p))
+					return corrupt("frame 0x%llx is cached twice (CPUs %u and %u)",
+					               (unsigned long long)frame_pa(p), other, cpu);
+		}
+		total += pcp_count(pc);
 	}
+	if (total != t->cached)
+		return corrupt("the CPUs' caches hold %llu frames, %llu frames are cached",
+		               (unsigned long long)total, (unsigned long long)t->cached);
 	return E_OK;
+}
+
+/* The caches of every CPU, read from here: the caller says no CPU is using them. */
+static int check_caches_quiet(const struct tally *t)
+{
+	unsigned long irq;
+	int rc;
+
+	pcp_enter_quiet(0, &irq);
+	rc = check_caches(t);
+	pcp_exit(irq);
+	return rc;
 }
 
 int pmm_check(void)
@@ -245,7 +293,7 @@ int pmm_check(void)
 	if (!rc)
 		rc = check_lists(&t);
 	if (!rc)
-		rc = check_cache(&t);
+		rc = check_caches_quiet(&t);
 	if (!rc && (t.free != pmm.nfree || t.reserved != pmm.reserved ||
 	            t.free + t.cached + t.reserved + t.used != pmm_ram.total))
 		rc = corrupt("counts: %llu free (says %llu), %llu reserved (says %llu), "

@@ -64,6 +64,14 @@ int pmm_init(const struct pmm_range_desc *ram, int n,
 
 	/* Nothing else uses the allocator yet, but its state is written
 	 * under its lock all the same, as everywhere (the analysis checks). */
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		struct pmm_pcp *pc = pcp_enter_quiet(cpu, &irq);
+
+		pcp_set_count(pc, 0);
+		pc->meta0 = (uintptr_t)pmm_ram.ranges[0].meta;
+		pc->meta0_bytes = pmm_ram.ranges[0].meta_bytes;
+		pcp_exit(irq);
+	}
 	memset(&pmm, 0, sizeof(pmm));
 	spin_init(&pmm.lock);
 	irq = spin_lock_irqsave(&pmm.lock);

@@ -32,30 +32,27 @@ void slab_check_poison(const struct kmem_cache *c, const void *obj)
 		      ((const unsigned char *)obj)[i]);
 }
 
-void slab_check_free_locked(struct kmem_cache *c, const struct slab *s, const void *obj,
-                            unsigned long irq) REQUIRES(c->lock)
+const char *slab_free_problem(struct kmem_cache *c, const struct kmem_cpu *kc, const void *obj)
+	REQUIRES(c->lock, heap_cpu)
 {
+	const struct slab *s = (const struct slab *)((uintptr_t)obj &
+	                                             ~((PAGE_SIZE << c->order) - 1));
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)s - c->first;
-	const char *why = NULL;
+	unsigned n = 0;
 
-	if (s->magic != SLAB_MAGIC || s->cache != c)
-		why = "not in a slab of this cache";
-	else if (off % c->size || off / c->size >= c->per_slab)
-		why = "not the start of an object";
-	else {
-		/* Bounded: a corrupt list must not hang the check. */
-		unsigned n = 0;
-
-		for (void *f = s->free; f && n <= c->per_slab; f = *(void **)f, n++)
-			if (f == obj) {
-				why = "already free (double free)";
-				break;
-			}
-	}
-	if (why) {
-		spin_unlock_irqrestore(&c->lock, irq);
-		panic("heap: freeing %p into \"%s\": %s", obj, c->name, why);
-	}
+	if (!slab_is_live(s) || s->cache != c)
+		return "not in a slab of this cache";
+	if (off % c->size || off / c->size >= c->per_slab)
+		return "not the start of an object";
+	/* Bounded: a corrupt list must not hang the check. */
+	for (void *f = s->free; f && n <= c->per_slab; f = *(void **)f, n++)
+		if (f == obj)
+			return "already free (double free)";
+	n = 0;
+	for (void *f = kc->head; f && n <= c->cpu_limit; f = *(void **)f, n++)
+		if (f == obj)
+			return "already free (double free, in this CPU's cache)";
+	return NULL;
 }
 
 /* ---- heap_check ------------------------------------------------------------ */
@@ -82,9 +79,9 @@ static int check_slab(const struct kmem_cache *c, const struct slab *s, int full
 
 	if ((base & (bytes - 1)) || !pg || page_refcount(pg) != 1)
 		return corrupt(c, "slab %p is not a block of frames of its own", (const void *)s);
-	if (s->magic != SLAB_MAGIC || s->cache != c)
-		return corrupt(c, "slab %p: bad header (magic 0x%x, cache %p)",
-		               (const void *)s, s->magic, (const void *)s->cache);
+	if (!slab_is_live(s) || s->cache != c)
+		return corrupt(c, "slab %p: bad header (self %p, cache %p)",
+		               (const void *)s, (const void *)s->self, (const void *)s->cache);
 	for (const char *f = s->free; f; f = *(char *const *)f) {
 		uintptr_t off = (uintptr_t)f - base - c->first;
 
@@ -106,7 +103,68 @@ static int check_slab(const struct kmem_cache *c, const struct slab *s, int full
 	return E_OK;
 }
 
-static int check_cache(struct kmem_cache *c)
+/* Is @obj on a CPU's cache of @c before it reaches @stop (or the end)? */
+static int kc_holds(const struct kmem_cache *c, unsigned cpu, const void *stop, const void *obj)
+	REQUIRES(heap_cpu)
+{
+	unsigned n = 0;
+
+	for (const void *f = c->cpu[cpu].head; f && f != stop && n <= c->cpu_limit;
+	     f = *(void *const *)f, n++)
+		if (f == obj)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every CPU's cache of @c: as many objects as its room says, each the
+ * start of an object of a live slab of @c that counts it in use, not free
+ * in its slab, on no other list; in debug builds still poisoned.
+ */
+static int check_cpu_caches(struct kmem_cache *c) REQUIRES(c->lock, heap_cpu)
+{
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++) {
+		const struct kmem_cpu *kc = &c->cpu[cpu];
+		unsigned long n = 0;
+
+		if (kc->room > c->cpu_limit)
+			return corrupt(c, "CPU %u's cache has room for %lu, more than its %u",
+			               cpu, kc->room, c->cpu_limit);
+		for (const char *f = kc->head; f; f = *(char *const *)f) {
+			const struct slab *s = (const struct slab *)((uintptr_t)f &
+			                                             ~((PAGE_SIZE << c->order) - 1));
+			uintptr_t off = (uintptr_t)f - (uintptr_t)s - c->first;
+
+			if (++n > c->cpu_limit - kc->room)
+				return corrupt(c, "CPU %u's cache holds more than the %lu objects it counts",
+				               cpu, c->cpu_limit - kc->room);
+			if ((uintptr_t)f < (uintptr_t)s + c->first || !slab_is_live(s) ||
+			    s->cache != c || off % c->size || off / c->size >= c->per_slab)
+				return corrupt(c, "CPU %u's cache holds %p, not an object of this cache",
+				               cpu, (const void *)f);
+			if (!s->inuse)
+				return corrupt(c, "CPU %u's cache holds %p of slab %p, which has none in use",
+				               cpu, (const void *)f, (const void *)s);
+			for (const char *g = s->free; g; g = *(char *const *)g)
+				if (g == f)
+					return corrupt(c, "%p is both in CPU %u's cache and free in its slab",
+					               (const void *)f, cpu);
+			for (unsigned other = 0; other <= cpu; other++)
+				if (kc_holds(c, other, other == cpu ? f : NULL, f))
+					return corrupt(c, "%p is cached twice (CPUs %u and %u)",
+					               (const void *)f, other, cpu);
+			if (KDEBUG && poison_broken_at(c, f))
+				return corrupt(c, "free object %p (CPU %u's cache) written at offset %zu",
+				               (const void *)f, cpu, poison_broken_at(c, f));
+		}
+		if (n != c->cpu_limit - kc->room)
+			return corrupt(c, "CPU %u's cache holds %lu objects, counts %lu", cpu, n,
+			               c->cpu_limit - kc->room);
+	}
+	return E_OK;
+}
+
+static int check_cache(struct kmem_cache *c) REQUIRES(heap_cpu)
 {
 	unsigned long irq = spin_lock_irqsave(&c->lock);
 	uint64_t slabs = 0, empty = 0;
@@ -129,19 +187,25 @@ static int check_cache(struct kmem_cache *c)
 		             (unsigned long long)slabs, (unsigned long long)c->nslabs);
 	if (!rc && empty > 1)
 		rc = corrupt(c, "%llu empty slabs kept", (unsigned long long)empty);
+	if (!rc)
+		rc = check_cpu_caches(c);
 	spin_unlock_irqrestore(&c->lock, irq);
 	return rc;
 }
 
+/* Every CPU's caches are read from here: no other CPU may be using the heap. */
 int heap_check(void)
 {
-	unsigned long irq = spin_lock_irqsave(&heap_caches_lock);
+	unsigned long irq, irq2;
 	struct kmem_cache *c;
 	int rc = E_OK;
 
+	kc_enter_cpu(0, &irq);
+	irq2 = spin_lock_irqsave(&heap_caches_lock);
 	TAILQ_FOREACH(c, &heap_caches, link)
 		if (!rc)
 			rc = check_cache(c);
-	spin_unlock_irqrestore(&heap_caches_lock, irq);
+	spin_unlock_irqrestore(&heap_caches_lock, irq2);
+	kc_exit(irq);
 	return rc;
 }

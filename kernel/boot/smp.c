@@ -20,6 +20,7 @@
 #include <lib/fdt.h>
 #include <mm/boot_mmu.h>
 #include <mm/kmap.h>
+#include <mm/page.h>
 
 #define START_TIMEOUT_US 1000000
 
@@ -132,6 +133,8 @@ unsigned smp_start(const struct fdt *fdt, unsigned max)
 	int cpus_node = fdt_path_offset(fdt, "/cpus");
 	unsigned online = 1;
 
+	/* Other CPUs will have frame and heap caches: mm drains them by calls. */
+	mm_set_every_cpu_call(smp_run_everywhere);
 	if (cpus_node < 0)
 		return online;
 	for (int n = fdt_first_child(fdt, cpus_node); n >= 0; n = fdt_next_sibling(fdt, n)) {

@@ -5,11 +5,13 @@
  * pmm_check() after each one.
  */
 #include <string.h>
+#include <arch/cpu.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include "testlib.h"
 #include <mm/heap.h>
 #include <mm/page.h>
+#include "fake_arch.h"
 #include "fake_ram.h"
 
 
@@ -416,7 +418,10 @@ static void test_stats_count_objects_slabs_and_pages(void)
 	EXPECT_EQ(f.seen, 1);
 	EXPECT_EQ(f.st.obj_size, 200);
 	EXPECT_EQ(f.st.objs_inuse, 100);
-	EXPECT_EQ(f.st.slabs, (100 + f.st.objs_per_slab - 1) / f.st.objs_per_slab);
+	/* The last refill of this CPU's cache took a few more from the slabs. */
+	EXPECT_LT(f.st.objs_cached, 32);
+	EXPECT_EQ(f.st.slabs, (100 + f.st.objs_cached + f.st.objs_per_slab - 1) /
+	                      f.st.objs_per_slab);
 	EXPECT_EQ(f.st.pages, f.st.slabs * f.st.pages_per_slab);
 	EXPECT_EQ(f.st.objs_total, f.st.slabs * f.st.objs_per_slab);
 	heap_stats(&hs);
@@ -444,7 +449,10 @@ static void test_empty_slabs_go_back_to_the_frame_allocator(void)
 		kmem_cache_free(c, objs[k]);
 	kmem_cache_stats(&*c, &st);
 	EXPECT_EQ(st.objs_inuse, 0);
-	EXPECT_LE(st.slabs, 1);   /* one empty slab kept for the next alloc */
+	/* One empty slab kept for the next alloc, and the slabs of the objects
+	 * this CPU's cache still holds. */
+	EXPECT_GT(st.objs_cached, 0);
+	EXPECT_LE(st.slabs, 1 + st.objs_cached);
 	heap_shrink();
 	kmem_cache_stats(c, &st);
 	EXPECT_EQ(st.slabs, 0);
@@ -533,6 +541,231 @@ static void test_check_finds_a_corrupt_free_list(void)
 	kfree(keep);
 }
 
+/* ---- per-CPU caches ---------------------------------------------------------
+ * The test plays CPUs 1-3 itself (fake_cpu_enter()) and always comes back
+ * to CPU 0; see tests/mm/page_host.c.
+ */
+
+#define NCPUS 4
+
+static unsigned hook_calls;
+
+static int run_as_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	unsigned self = cpu_num();
+
+	hook_calls++;
+	for (unsigned c = 0; c < NCPUS; c++) {
+		fake_cpu_enter(c);
+		fn(arg);
+	}
+	fake_cpu_enter(self);
+	return NCPUS;
+}
+
+static struct kmem_cache_stats stats_of(struct kmem_cache *c)
+{
+	struct kmem_cache_stats st;
+
+	kmem_cache_stats(c, &st);
+	return st;
+}
+
+static void test_an_object_freed_on_another_cpu_is_reused_there(void)
+{
+	struct kmem_cache *c;
+	void *o, *p;
+
+	fake_ram_setup();
+	c = kmem_cache_create("xcpu", 64, 0);
+	ASSERT_NOT_NULL(c);
+	fake_cpu_enter(1);
+	o = kmem_cache_alloc(c, 0);
+	ASSERT_NOT_NULL(o);
+	fake_cpu_enter(2);
+	kmem_cache_free(c, o);   /* into CPU 2's cache */
+	EXPECT_EQ(stats_of(c).objs_inuse, 0);
+	fake_cpu_enter(1);
+	p = kmem_cache_alloc(c, 0);
+	EXPECT_NE(p, o);         /* CPU 1 has its own */
+	kmem_cache_free(c, p);
+	fake_cpu_enter(2);
+	p = kmem_cache_alloc(c, 0);
+	EXPECT_EQ(p, o);         /* CPU 2 hands back what it was given */
+	kmem_cache_free(c, p);
+	fake_cpu_enter(0);
+	EXPECT_OK(kmem_cache_destroy(c));
+}
+
+static void test_stats_count_objects_cached_by_every_cpu(void)
+{
+	struct kmem_cache *c;
+	struct kmem_cache_stats st;
+	void *o[NCPUS][10];
+
+	fake_ram_setup();
+	c = kmem_cache_create("counted", 100, 0);
+	ASSERT_NOT_NULL(c);
+	for (unsigned cpu = 0; cpu < NCPUS; cpu++) {
+		fake_cpu_enter(cpu);
+		for (int i = 0; i < 10; i++)
+			ASSERT_NOT_NULL(o[cpu][i] = kmem_cache_alloc(c, 0));
+	}
+	st = stats_of(c);
+	EXPECT_EQ(st.objs_inuse, NCPUS * 10);
+	/* Each CPU's refill took more than it handed out. */
+	EXPECT_GT(st.objs_cached, 0);
+	EXPECT_EQ(st.objs_total, st.slabs * st.objs_per_slab);
+	for (unsigned cpu = 0; cpu < NCPUS; cpu++) {
+		fake_cpu_enter((cpu + 1) % NCPUS);   /* freed by the next CPU */
+		for (int i = 0; i < 10; i++)
+			kmem_cache_free(c, o[cpu][i]);
+	}
+	fake_cpu_enter(0);
+	st = stats_of(c);
+	EXPECT_EQ(st.objs_inuse, 0);
+	EXPECT_GE(st.objs_cached, NCPUS * 10);
+	EXPECT_OK(heap_check());
+	heap_shrink();
+	st = stats_of(c);
+	EXPECT_EQ(st.objs_cached, 0);
+	EXPECT_EQ(st.slabs, 0);
+	EXPECT_OK(kmem_cache_destroy(c));
+}
+
+/* kmalloc and kfree on every CPU; each CPU frees the previous one's. */
+static void churn_every_cpu(unsigned rounds)
+{
+	void *o[NCPUS][16];
+
+	for (unsigned r = 0; r < rounds; r++) {
+		for (unsigned cpu = 0; cpu < NCPUS; cpu++) {
+			fake_cpu_enter(cpu);
+			for (int i = 0; i < 16; i++)
+				o[cpu][i] = kmalloc((size_t)16 << ((r + (unsigned)i) % 7), 0);
+		}
+		for (unsigned cpu = 0; cpu < NCPUS; cpu++) {
+			fake_cpu_enter((cpu + 1) % NCPUS);
+			for (int i = 0; i < 16; i++)
+				kfree(o[cpu][i]);
+		}
+	}
+	fake_cpu_enter(0);
+}
+
+static void test_shrink_gives_back_every_cpus_objects_and_frames(void)
+{
+	uint64_t before;
+
+	fake_ram_setup();
+	heap_shrink();
+	before = pmm_free_frames();
+	churn_every_cpu(20);
+	EXPECT_OK(heap_check());
+	heap_shrink();
+	EXPECT_EQ(pmm_free_frames(), before);
+}
+
+static void test_each_cpu_gives_back_its_own_through_the_every_cpu_call(void)
+{
+	uint64_t before;
+
+	fake_ram_setup();
+	heap_shrink();
+	before = pmm_free_frames();
+	churn_every_cpu(20);
+	hook_calls = 0;
+	mm_set_every_cpu_call(run_as_each_cpu);
+	EXPECT_EQ(heap_free_frames_settled(), before);
+	mm_set_every_cpu_call(NULL);
+	EXPECT_EQ(hook_calls, 2);   /* the heap's objects, then the frames */
+}
+
+static void test_destroy_takes_back_objects_cached_by_every_cpu(void)
+{
+	struct kmem_cache *c;
+	void *o[NCPUS];
+	uint64_t before;
+
+	fake_ram_setup();
+	before = pmm_free_frames();
+	c = kmem_cache_create("spread", 512, 0);
+	ASSERT_NOT_NULL(c);
+	for (unsigned cpu = 0; cpu < NCPUS; cpu++) {
+		fake_cpu_enter(cpu);
+		o[cpu] = kmem_cache_alloc(c, 0);
+	}
+	for (unsigned cpu = 1; cpu < NCPUS; cpu++) {
+		fake_cpu_enter(cpu);
+		kmem_cache_free(c, o[cpu]);
+	}
+	fake_cpu_enter(0);
+	EXPECT_EQ(kmem_cache_destroy(c), E_BUSY);   /* CPU 0's is still in use */
+	kmem_cache_free(c, o[0]);
+	EXPECT_OK(kmem_cache_destroy(c));
+	heap_shrink();
+	EXPECT_EQ(pmm_free_frames(), before);
+}
+
+static void test_check_finds_an_object_cached_by_two_cpus(void)
+{
+	void **o, *keep, *again, *link;
+
+	fake_ram_setup();
+	fake_cpu_enter(1);
+	keep = kmalloc(64, 0);
+	o = kmalloc(64, 0);
+	ASSERT_NOT_NULL(o);
+	kfree(o);
+	link = *o;   /* its next in CPU 1's list */
+	fake_cpu_enter(2);
+	kfree(o);   /* the bug: not in this CPU's cache or its slab, so not seen here */
+	EXPECT_EQ(heap_check(), E_CORRUPT);
+	/* Repair: take the second copy back, give the first its link again. */
+	again = kmalloc(64, 0);
+	EXPECT_EQ(again, (void *)o);
+	*o = link;
+	EXPECT_OK(heap_check());
+	fake_cpu_enter(1);
+	kfree(keep);
+	fake_cpu_enter(0);
+}
+
+static void test_write_to_an_object_in_a_cpus_cache_is_caught(void)
+{
+	uint8_t *p, *keep;
+
+	fake_ram_setup();
+	fake_cpu_enter(3);
+	keep = kmalloc(128, 0);
+	p = kmalloc(128, 0);
+	ASSERT_NOT_NULL(p);
+	kfree(p);
+	p[77] = 1;   /* the bug */
+	EXPECT_EQ(heap_check(), E_CORRUPT);
+	EXPECT_PANIC(p = kmalloc(128, 0), "use after free");
+	EXPECT_TRUE(fake_irq_enabled());
+	kfree(p);
+	kfree(keep);
+	fake_cpu_enter(0);
+}
+
+static void test_double_free_in_this_cpus_cache_panics(void)
+{
+	void *p, *keep;
+
+	fake_ram_setup();
+	fake_cpu_enter(2);
+	keep = kmalloc(32, 0);
+	p = kmalloc(32, 0);
+	ASSERT_NOT_NULL(p);
+	kfree(p);
+	EXPECT_PANIC(kfree(p), "double free, in this CPU's cache");
+	EXPECT_TRUE(fake_irq_enabled());
+	kfree(keep);
+	fake_cpu_enter(0);
+}
+
 KTEST_SUITE(heap_host,
 	KTEST_CASE(test_every_size_class_fits_its_requests),
 	KTEST_CASE(test_kmalloc_alignment_by_size),
@@ -556,4 +789,12 @@ KTEST_SUITE(heap_host,
 	KTEST_CASE(test_heap_write_after_free_is_caught),
 	KTEST_CASE(test_kfree_of_a_non_heap_pointer_panics),
 	KTEST_CASE(test_free_into_the_wrong_cache_panics),
-	KTEST_CASE(test_check_finds_a_corrupt_free_list));
+	KTEST_CASE(test_check_finds_a_corrupt_free_list),
+	KTEST_CASE(test_an_object_freed_on_another_cpu_is_reused_there),
+	KTEST_CASE(test_stats_count_objects_cached_by_every_cpu),
+	KTEST_CASE(test_shrink_gives_back_every_cpus_objects_and_frames),
+	KTEST_CASE(test_each_cpu_gives_back_its_own_through_the_every_cpu_call),
+	KTEST_CASE(test_destroy_takes_back_objects_cached_by_every_cpu),
+	KTEST_CASE(test_check_finds_an_object_cached_by_two_cpus),
+	KTEST_CASE(test_write_to_an_object_in_a_cpus_cache_is_caught),
+	KTEST_CASE(test_double_free_in_this_cpus_cache_panics));

@@ -5,6 +5,7 @@
  * each one.
  */
 #include <string.h>
+#include <arch/cpu.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include "testlib.h"
@@ -529,7 +530,7 @@ static void test_free_of_a_tail_frame_panics(void)
 
 static void test_free_outside_ram_panics(void)
 {
-	struct page fake = { .refcount = 1, .order = 0, .state = 3 };
+	struct page fake = { .refcount = 1, .order = 0, .state = 0 };   /* looks allocated */
 
 	fake_ram_setup();
 	EXPECT_PANIC(page_free(&fake, 0), "not a frame of RAM");
@@ -752,6 +753,259 @@ static void test_random_operations_match_a_model(void)
 	expect_same_blocks(&st, &before);
 }
 
+/* ---- per-CPU caches ---------------------------------------------------------
+ * The test plays CPUs 1-3 itself (fake_cpu_enter()) and always comes back
+ * to CPU 0.  Without an every-CPU call set, a drain reaches every CPU's
+ * cache from the caller; with run_as_each_cpu() set, each CPU drains its
+ * own, as in the kernel.
+ */
+
+#define NCPUS 4
+
+static unsigned hook_calls;
+
+/* An every-CPU call for one thread: be each CPU in turn. */
+static int run_as_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	unsigned self = cpu_num();
+
+	hook_calls++;
+	for (unsigned c = 0; c < NCPUS; c++) {
+		fake_cpu_enter(c);
+		fn(arg);
+	}
+	fake_cpu_enter(self);
+	return NCPUS;
+}
+
+static uint64_t cached_now(void)
+{
+	struct pmm_stats st;
+
+	pmm_stats(&st);
+	return st.cached;
+}
+
+static void test_a_frame_freed_on_a_cpu_comes_back_on_that_cpu_only(void)
+{
+	struct page *p, *q;
+	paddr_t pa;
+
+	fake_ram_setup();
+	fake_cpu_enter(1);
+	p = page_alloc(0, 0);
+	ASSERT_NOT_NULL(p);
+	pa = page_to_pa(p);
+	page_free(p, 0);
+	fake_cpu_enter(2);
+	q = page_alloc(0, 0);   /* CPU 2 fills its own cache from the lists */
+	EXPECT_NOT_NULL(q);
+	EXPECT_NE(page_to_pa(q), pa);
+	page_free(q, 0);
+	fake_cpu_enter(1);
+	p = page_alloc(0, 0);   /* the last one in, the first out */
+	EXPECT_EQ_U(page_to_pa(p), pa);
+	page_free(p, 0);
+	fake_cpu_enter(0);
+}
+
+static void test_frames_allocated_on_one_cpu_are_freed_on_another(void)
+{
+	struct page *p[200];
+	uint64_t before;
+
+	fake_ram_setup();
+	before = pmm_free_frames();
+	fake_cpu_enter(1);
+	for (int i = 0; i < 200; i++)
+		p[i] = page_alloc(0, 0);
+	fake_cpu_enter(2);
+	EXPECT_EQ(pmm_free_frames(), before - 200);
+	for (int i = 0; i < 200; i++) {
+		ASSERT_NOT_NULL(p[i]);
+		page_free(p[i], 0);   /* CPU 2's cache fills and gives batches back */
+	}
+	EXPECT_EQ(pmm_free_frames(), before);
+	EXPECT_LE(cached_now(), 2 * 64);   /* two caches at most full */
+	EXPECT_OK(pmm_check());
+	/* And the other way round, through page_put(). */
+	for (int i = 0; i < 200; i++)
+		p[i] = page_alloc(0, 0);
+	fake_cpu_enter(3);
+	for (int i = 0; i < 200; i++) {
+		ASSERT_NOT_NULL(p[i]);
+		page_put(p[i]);
+	}
+	fake_cpu_enter(0);
+	EXPECT_EQ(pmm_free_frames(), before);
+}
+
+static void test_free_count_is_exact_with_frames_in_every_cpus_cache(void)
+{
+	static struct page *held[512];
+	uint64_t rng = 0x9e3779b97f4a7c15ull, before;
+	unsigned n = 0;
+	struct pmm_stats st;
+
+	fake_ram_setup();
+	before = pmm_free_frames();
+	for (int step = 0; step < 20000; step++) {
+		uint64_t r = tl_rand(&rng);
+
+		fake_cpu_enter((unsigned)(r % NCPUS));
+		if ((r >> 8) % 100 < 55 && n < 512) {
+			held[n] = page_alloc(0, 0);
+			ASSERT_NOT_NULL(held[n]);
+			n++;
+		} else if (n) {
+			unsigned i = (unsigned)((r >> 16) % n);
+
+			page_free(held[i], 0);
+			held[i] = held[--n];
+		}
+		pmm_stats(&st);
+		ASSERT_EQ(st.free, before - n);
+		if (step % 4000 == 0)
+			ASSERT_OK(pmm_check());
+	}
+	fake_cpu_enter(0);
+	EXPECT_GT(cached_now(), 0);
+	while (n)
+		page_free(held[--n], 0);
+	EXPECT_EQ(pmm_free_frames(), before);
+}
+
+/* Leave frames in the caches of CPUs 0 .. NCPUS - 1 (20 or more each); returns how many. */
+static uint64_t fill_every_cache(void)
+{
+	struct page *p[20];
+
+	for (unsigned c = 0; c < NCPUS; c++) {
+		fake_cpu_enter(c);
+		for (int i = 0; i < 20; i++)
+			p[i] = page_alloc(0, 0);
+		for (int i = 0; i < 20; i++)
+			if (p[i])
+				page_free(p[i], 0);
+	}
+	fake_cpu_enter(0);
+	return cached_now();
+}
+
+static void test_drain_gives_back_every_cpus_frames(void)
+{
+	struct pmm_stats before, st;
+
+	fake_ram_setup();
+	before = stats();
+	EXPECT_GE(fill_every_cache(), NCPUS * 20);
+	pmm_stats(&st);
+	EXPECT_EQ(st.free, before.free);
+	pmm_drain_cache();
+	pmm_stats(&st);
+	EXPECT_EQ(st.cached, 0);
+	expect_same_blocks(&st, &before);   /* everything merged back */
+}
+
+static void test_each_cpu_drains_its_own_cache_through_the_every_cpu_call(void)
+{
+	struct pmm_stats before, st;
+
+	fake_ram_setup();
+	before = stats();
+	fill_every_cache();
+	hook_calls = 0;
+	mm_set_every_cpu_call(run_as_each_cpu);
+	pmm_drain_cache();
+	mm_set_every_cpu_call(NULL);
+	EXPECT_EQ(hook_calls, 1);
+	pmm_stats(&st);
+	EXPECT_EQ(st.cached, 0);
+	expect_same_blocks(&st, &before);
+}
+
+static void test_frames_in_another_cpus_cache_wait_for_a_drain(void)
+{
+	struct page *p[10], *head, *rest;
+	uint64_t n, more;
+
+	fake_ram_setup();
+	fake_cpu_enter(2);
+	for (int i = 0; i < 10; i++)
+		p[i] = page_alloc(0, 0);
+	fake_cpu_enter(1);
+	head = alloc_all_order0(&n);   /* CPU 2's cache holds what is left */
+	fake_cpu_enter(2);
+	for (int i = 0; i < 10; i++) {
+		ASSERT_NOT_NULL(p[i]);
+		page_free(p[i], 0);
+	}
+	fake_cpu_enter(1);
+	EXPECT_NULL(page_alloc(0, 0));   /* out of this CPU's reach ... */
+	EXPECT_EQ(pmm_free_frames(), cached_now());   /* ... and still free */
+	EXPECT_GE(cached_now(), 10);
+	pmm_drain_cache();
+	rest = alloc_all_order0(&more);   /* on the lists now: CPU 1 takes them */
+	EXPECT_GE(more, 10);
+	EXPECT_EQ(pmm_free_frames(), 0);
+	free_chain(rest);
+	free_chain(head);
+	fake_cpu_enter(0);
+}
+
+static void test_double_free_on_another_cpu_panics(void)
+{
+	struct page *p;
+
+	fake_ram_setup();
+	fake_cpu_enter(1);
+	p = page_alloc(0, 0);
+	ASSERT_NOT_NULL(p);
+	page_free(p, 0);
+	fake_cpu_enter(2);
+	EXPECT_PANIC(page_free(p, 0), "double free");
+	EXPECT_TRUE(fake_irq_enabled());
+	fake_cpu_enter(0);
+}
+
+static void test_write_after_free_in_a_cpus_cache_is_caught(void)
+{
+	struct page *p;
+
+	fake_ram_setup();
+	fake_cpu_enter(3);
+	p = page_alloc(0, 0);
+	ASSERT_NOT_NULL(p);
+	page_free(p, 0);
+	((uint8_t *)page_to_va(p))[4000] = 7;
+	EXPECT_PANIC(page_alloc(0, 0), "use after free");
+	EXPECT_TRUE(fake_irq_enabled());
+	page_free(p, 0);   /* handed out before the check: give it back */
+	fake_cpu_enter(0);
+}
+
+static void test_check_finds_a_frame_marked_cached_that_no_cache_holds(void)
+{
+	struct page *p, *q;
+	struct page saved;
+
+	fake_ram_setup();
+	fake_cpu_enter(2);
+	q = page_alloc(0, 0);
+	p = page_alloc(0, 0);
+	ASSERT_NOT_NULL(q);
+	ASSERT_NOT_NULL(p);
+	page_free(q, 0);   /* q is what a cached frame looks like */
+	fake_cpu_enter(0);
+	saved = *p;
+	p->refcount = 0;
+	p->state = q->state;
+	EXPECT_EQ(pmm_check(), E_CORRUPT);   /* the caches hold one frame fewer */
+	*p = saved;
+	EXPECT_OK(pmm_check());
+	page_free(p, 0);
+}
+
 KTEST_SUITE(page_host,
 	KTEST_CASE(test_init_rejects_bad_ranges),
 	KTEST_CASE(test_init_reports_early_alloc_failure),
@@ -787,4 +1041,13 @@ KTEST_SUITE(page_host,
 	KTEST_CASE(test_check_finds_corruption),
 	KTEST_CASE(test_buddies_do_not_merge_across_ranges),
 	KTEST_CASE(test_conversions_round_trip),
-	KTEST_CASE(test_random_operations_match_a_model));
+	KTEST_CASE(test_random_operations_match_a_model),
+	KTEST_CASE(test_a_frame_freed_on_a_cpu_comes_back_on_that_cpu_only),
+	KTEST_CASE(test_frames_allocated_on_one_cpu_are_freed_on_another),
+	KTEST_CASE(test_free_count_is_exact_with_frames_in_every_cpus_cache),
+	KTEST_CASE(test_drain_gives_back_every_cpus_frames),
+	KTEST_CASE(test_each_cpu_drains_its_own_cache_through_the_every_cpu_call),
+	KTEST_CASE(test_frames_in_another_cpus_cache_wait_for_a_drain),
+	KTEST_CASE(test_double_free_on_another_cpu_panics),
+	KTEST_CASE(test_write_after_free_in_a_cpus_cache_is_caught),
+	KTEST_CASE(test_check_finds_a_frame_marked_cached_that_no_cache_holds));

@@ -14,9 +14,16 @@
  * Alignment: kmalloc memory is aligned to 16 bytes, to 64 from the
  * 64-byte class up, and to a page (at least) when larger than 1024 bytes.
  *
- * Every function may be called with or without interrupts masked.  Locks,
- * in the order they nest: the list of caches, one cache, the frame
- * allocator.
+ * Each CPU keeps a small cache of free objects of every cache (up to 8
+ * KiB of them, at most 32): kmalloc/kfree and kmem_cache_alloc/free of a
+ * CPU use its own without a lock, and move batches to and from the
+ * slabs under the cache's lock.  Objects in those caches are free to
+ * statistics (objs_cached) and checks, and in use to their slabs.
+ *
+ * Every function may be called with or without interrupts masked, except
+ * the ones that wait for every CPU (heap_shrink(), heap_free_frames_settled(),
+ * kmem_cache_destroy()).  Locks, in the order they nest: the list of
+ * caches, one cache, the frame allocator.
  *
  * Debug builds (KDEBUG=1) poison free objects, check the poison when
  * handing them out again (a write after free panics with its address), and
@@ -62,7 +69,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 /*
  * Destroy @c, giving its slabs back.  Refuses with E_BUSY, leaving the
  * cache as it was, while any object of it is still allocated, and with
- * E_PERM for the heap's own caches.  Returns E_OK once destroyed.
+ * E_PERM for the heap's own caches.  Returns E_OK once destroyed.  Every
+ * CPU gives its cached objects of @c back first, so this waits for every
+ * CPU like heap_shrink().
  */
 int kmem_cache_destroy(struct kmem_cache *c) __attribute__((warn_unused_result));
 
@@ -127,6 +136,7 @@ struct kmem_cache_stats {
 	unsigned pages_per_slab;
 	uint64_t slabs;
 	uint64_t objs_inuse;     /* allocated objects */
+	uint64_t objs_cached;    /* free objects in the CPUs' caches (not in use) */
 	uint64_t objs_total;     /* objects the slabs have room for */
 	uint64_t pages;          /* frames the slabs take */
 };
@@ -150,21 +160,30 @@ struct heap_stats {
 
 void heap_stats(struct heap_stats *st);
 
-/* Give the frames of every slab with no object in use back to the allocator. */
+/*
+ * Give every CPU's cached objects back to their slabs (each CPU its own,
+ * through mm_each_cpu(), so this waits for every CPU: call it where a
+ * fiber may wait, as pmm_drain_cache()), then the frames of every slab
+ * with no object in use back to the frame allocator.
+ */
 void heap_shrink(void);
 
 /*
- * Free frames once the heap's empty slabs and the frame cache are given
- * back (heap_shrink(), pmm_drain_cache()): a count that means the same at
- * any two points, so tests and the self-test invariants compare it.
+ * Free frames once the heap's empty slabs and the CPUs' frame caches are
+ * given back (heap_shrink(), pmm_drain_cache()): a count that means the
+ * same at any two points, so tests and the self-test invariants compare
+ * it.  Waits for every CPU, like heap_shrink().
  */
 uint64_t heap_free_frames_settled(void);
 
 /*
  * Check every cache: slab headers, free lists (no loops, objects on their
- * boundaries), counts, the frames behind each slab; in debug builds the
- * poison of free objects too.  Prints the first problem.  Returns E_OK or
- * E_CORRUPT.
+ * boundaries), counts, the frames behind each slab, every CPU's cache of
+ * it (its count, each object a free one of this cache, none on two
+ * lists); in debug builds the poison of free objects too.  Prints the
+ * first problem.  Returns E_OK or E_CORRUPT.  Reads the other CPUs'
+ * caches: call it when no other CPU uses the heap (the self-test runner
+ * checks between cases).
  */
 int heap_check(void);
 

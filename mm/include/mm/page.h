@@ -19,8 +19,14 @@
  * check it on allocation, so a write after free is reported with its
  * address when the block is next handed out.
  *
- * Locking: one IRQ-safe spinlock inside the allocator; every function here
- * may be called with or without interrupts masked, from any CPU.
+ * Order-0 frames go through a cache per CPU: page_alloc(0, ..) and
+ * page_free(.., 0) use their own CPU's without a lock; a cache refills
+ * from and drains to the buddy lists in batches.  Cached frames count as
+ * free everywhere (pmm_free_frames(), pmm_stats()).
+ *
+ * Locking: one IRQ-safe spinlock inside the allocator behind the per-CPU
+ * caches; every function here may be called with or without interrupts
+ * masked, from any CPU, except pmm_drain_cache() (see there).
  */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
@@ -46,7 +52,7 @@ struct page {
 	uint8_t order;       /* order of that block (heads only) */
 	uint8_t state;       /* free, cached, allocated, part of a block, reserved */
 	uint16_t owner;      /* the allocating layer's own use, see page_owner() */
-};
+} __attribute__((aligned(8)));   /* page_free() reads it as one word */
 
 _Static_assert(sizeof(struct page) <= 8, "at most 8 bytes of metadata per frame");
 
@@ -173,7 +179,7 @@ struct pmm_stats {
 	uint64_t total;        /* frames of RAM in all ranges */
 	uint64_t reserved;     /* frames never released (image, firmware, ...) */
 	uint64_t free;         /* free frames, cached ones included */
-	uint64_t cached;       /* of which in the order-0 cache */
+	uint64_t cached;       /* of which in the CPUs' order-0 caches */
 	uint64_t blocks[PAGE_MAX_ORDER + 1];   /* free blocks per order */
 	uint64_t meta_bytes;   /* bytes of struct page metadata in all */
 	unsigned nranges;
@@ -187,18 +193,43 @@ void pmm_stats(struct pmm_stats *st);
 uint64_t pmm_free_frames(void);
 
 /*
- * Give every frame in the order-0 cache back to the buddy lists, where it
- * can merge with its buddies.  For tests that look at whole blocks, and
- * for callers that need large blocks more than speed.
+ * Give every frame in every CPU's order-0 cache back to the buddy lists,
+ * where it can merge with its buddies.  For tests that look at whole
+ * blocks, and for callers that need large blocks more than speed.  Each
+ * CPU drains its own cache, through mm_set_every_cpu_call()'s call (so
+ * this waits for every CPU: call it where a fiber may wait, never from an
+ * interrupt handler, with a lock held or from inside such a call); with
+ * no call set, the caches are drained from here, which is right only
+ * while no other CPU runs the frame allocator (one CPU, the host tests).
  */
 void pmm_drain_cache(void);
+
+/* ---- every CPU ---------------------------------------------------------- */
+
+/*
+ * How mm reaches every CPU's caches: @run(fn, arg) runs fn(arg) on every
+ * online CPU, this one included, and returns when all have (the kernel
+ * passes smp_run_everywhere() once it can call other CPUs).  Until one is
+ * set, mm_each_cpu() reaches every CPU's caches from the calling CPU.
+ */
+void mm_set_every_cpu_call(int (*run)(void (*fn)(void *arg), void *arg));
+
+/*
+ * Run fn(cpu, @arg) for every CPU's caches: on each CPU for its own
+ * (cpu == cpu_num()) through the call above, else from here for every
+ * CPU number in turn.  For the frame allocator and the heap: @fn masks
+ * interrupts itself.  Waits for every CPU, like pmm_drain_cache().
+ */
+void mm_each_cpu(void (*fn)(unsigned cpu, void *arg), void *arg);
 
 /*
  * Check every invariant of the allocator: each free block is a free,
  * aligned head of the right order inside one range, its frames are its
- * own, the lists and the cache hold exactly the free frames, the counts
- * add up.  Prints the first problem found.  Returns E_OK or E_CORRUPT.
- * Walks all metadata: for tests and debugging, not hot paths.
+ * own, the lists and the CPUs' caches hold exactly the free frames, the
+ * counts add up.  Prints the first problem found.  Returns E_OK or
+ * E_CORRUPT.  Walks all metadata and every CPU's cache: for tests and
+ * debugging, not hot paths, at a time when no other CPU allocates or
+ * frees frames (the self-test runner checks between cases).
  */
 int pmm_check(void);
 
