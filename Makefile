@@ -5,7 +5,7 @@
 #   make test                        host tests, then every QEMU board's self-tests
 #   make bench                       instruction counts per operation, both arches
 #   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
-#   make tsan-test                   the host stress suites (*_smp_host) under ThreadSanitizer (in make test)
+#   make tsan-test                   the stress suites (*_smp_host, *_smp_both) under ThreadSanitizer (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
@@ -240,8 +240,9 @@ tsa-check: $(HOSTB)/tsa.ok
 # The host stress suites under ThreadSanitizer: lib/, mm/, the fake arch
 # and the test library built again with -fsanitize=thread (it cannot be
 # combined with AddressSanitizer), with only the suites of files named
-# tests/<module>/<name>_smp_host.c, which run several CPUs as threads
-# (they run in the AddressSanitizer build too, as every *_host.c does).
+# tests/<module>/<name>_smp_host.c or <name>_smp_both.c, which run several
+# CPUs as threads (they run in the AddressSanitizer build too, as every
+# *_host.c and *_both.c does; a *_smp_both.c also runs in the kernel).
 # Reports go to $(TSANB)/report.<pid>; a case during which one came
 # fails with the report as its diagnostics (tests/testlib/host/tsan_report.c),
 # and the binary exits 66.  A crash leaves the KTAP log incomplete (an
@@ -250,7 +251,7 @@ tsa-check: $(HOSTB)/tsa.ok
 TSANB       := build/host-tsan
 TSAN_CC     ?= gcc
 TSAN_CFLAGS := $(filter-out -fsanitize=address$(COMMA)undefined,$(HOST_CFLAGS)) -fsanitize=thread
-TSAN_SUITES := $(wildcard tests/*/*_smp_host.c)
+TSAN_SUITES := $(wildcard tests/*/*_smp_host.c tests/*/*_smp_both.c)
 TSAN_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c tests/testlib/*.c tests/testlib/host/*.c) \
                $(TSAN_SUITES)
 TSAN_OBJS   := $(patsubst %.c,$(TSANB)/obj/%.o,$(TSAN_SRCS))

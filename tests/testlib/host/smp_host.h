@@ -1,5 +1,6 @@
 /*
- * Several CPUs on the host, for the stress suites (tests/<module>/<name>_smp_host.c):
+ * Several CPUs on the host, for the stress suites
+ * (tests/<module>/<name>_smp_host.c and <name>_smp_both.c):
  * each CPU other than the case's own is a POSIX thread that enters it
  * (fake_cpu_enter()) and runs one call.  The calls are the kernel's
  * (<boot/smp.h>: smp_call_start(), smp_call_wait(), smp_run_everywhere(),

@@ -2,12 +2,34 @@
  * The memory subsystem with every CPU at once: faults on one aspace from
  * several CPUs, unmap and protect racing accesses on another CPU (TLB
  * shootdown), fork while other CPUs write, a copy-on-write sibling
- * destroyed while the other faults on the shared backup, ASID rollover
- * with every CPU switching aspaces, aspaces made and destroyed across
- * CPUs.  Other CPUs run their part through smp calls on their idle
- * fibers; user memory is reached with copy_to_user / copy_from_user, whose
- * faults go through each CPU's trap code.  The runner's invariants (frames
- * back to the baseline, the kernel table audit) follow every case.
+ * destroyed while the other faults on the shared backup, parent and child
+ * writing their shared pages at once, ASID rollover with every CPU
+ * switching aspaces, aspaces made and destroyed across CPUs.  Other CPUs
+ * run their part through smp calls (<boot/smp.h>); user memory is reached
+ * with copy_to_user / copy_from_user, whose faults go through each CPU's
+ * fault path.  Every aspace is checked (aspace_check, pt_audit) before it
+ * goes.
+ *
+ * In the kernel (QEMU, boot with SMP=4) the calls run on the other CPUs'
+ * idle fibers, faults come through each CPU's trap code, and the runner's
+ * invariants (frames back to the baseline, the kernel table audit) follow
+ * every case.  Cases skip on one CPU.
+ *
+ * On the host, lib/ and mm/ run with their real spinlocks over the fake
+ * arch, with POSIX threads as CPUs (tests/testlib/host/smp_host.h), 4 per
+ * case, from fresh fake RAM; fx_teardown() checks that every frame came
+ * back.  ThreadSanitizer watches it there (make tsan-test builds every
+ * *_smp_both.c and *_smp_host.c suite with -fsanitize=thread; the
+ * AddressSanitizer build runs it too).  The fake MMU has no TLB to go
+ * stale (it walks the tables on every access; a flush waits for the CPUs
+ * it names to finish the access under way), so whether the right TLB
+ * entries are invalidated on the right CPUs is for the kernel run to
+ * show; the host shows data races and lock discipline, and the
+ * invariants after concurrent operations.
+ *
+ * What differs between the two is in the helpers just below (begin(),
+ * end(), relax(), data_frames()) and one round count (SHARED_ROUNDS);
+ * the scenarios are the same code.
  */
 #include <string.h>
 #include <arch/cpu.h>
@@ -16,9 +38,102 @@
 #include <lib/ktest.h>
 #include <mm/asid.h>
 #include <mm/aspace.h>
+#include <mm/pt.h>
 #include <mm/usercopy.h>
 
-#define RW    (MMU_READ | MMU_WRITE)
+#if KTEST_HOST
+#include "aspace_fixture.h"
+#include "smp_host.h"
+
+#define NCPUS 4   /* every case, whatever it needs (begin()) */
+#define SHARED_ROUNDS 8   /* test_parent_and_child_write_shared_pages_at_once */
+
+/* Fresh fake RAM and tables, NCPUS CPUs online. */
+static void begin(unsigned need)
+{
+	(void)need;
+	fx_setup_big(4);
+	smp_host_up(NCPUS);
+}
+
+/* Back to one CPU; fx_teardown() checks the tables and that every frame came back. */
+static void end(void)
+{
+	smp_host_down();
+	fx_teardown();
+}
+
+/* In spin-waits: let another thread run (the host may have fewer cores than CPUs). */
+static void relax(void)
+{
+	smp_host_relax();
+}
+
+/* Frames holding data since begin(): the fixture tells them from tables and slabs. */
+static uint64_t data_frames(struct aspace *as)
+{
+	(void)as;
+	return fx_data_frames();
+}
+
+#else /* the kernel */
+#include <arch/smp.h>
+#include <mm/heap.h>
+#include <mm/kmap.h>
+
+#define RW (MMU_READ | MMU_WRITE)
+/*
+ * test_parent_and_child_write_shared_pages_at_once: two rounds, one for
+ * each side destroyed first.  On riscv64 every copy-on-write fault there
+ * is an SBI remote fence to CPUs that are busy, and under QEMU on a
+ * loaded host a round can take seconds (8 rounds doubled the suite).
+ */
+#define SHARED_ROUNDS 2
+
+static uint64_t free_at_begin, heap_at_begin, kernel_tables_at_begin;
+
+static uint64_t heap_frames(void)
+{
+	struct heap_stats st;
+
+	heap_stats(&st);
+	return st.slab_pages + st.large_pages;
+}
+
+/* Skip unless @need CPUs are online; note the frame counts data_frames() starts from. */
+static void begin(unsigned need)
+{
+	if (smp_online() < need)
+		ktest_skip(need > 2 ? "needs 4 CPUs (boot with SMP=4)" :
+		                      "needs more than one CPU (boot with SMP=4)");
+	free_at_begin = heap_free_frames_settled();
+	heap_at_begin = heap_frames();
+	kernel_tables_at_begin = kernel_pt.table_pages;
+}
+
+/* Nothing: the runner checks its invariants after the case. */
+static void end(void)
+{
+}
+
+static void relax(void)
+{
+	arch_cpu_relax();
+}
+
+/*
+ * Frames holding data since begin(), with @as the only user aspace alive:
+ * frames in use since then minus slab pages and table pages.
+ */
+static uint64_t data_frames(struct aspace *as)
+{
+	uint64_t used = free_at_begin - heap_free_frames_settled();
+
+	return used - (heap_frames() - heap_at_begin) - as->pt->table_pages -
+	       (kernel_pt.table_pages - kernel_tables_at_begin);
+}
+#endif
+
 #define BASE  0x20000000ul
 #define PAGES_PER_CPU 64
 
@@ -34,12 +149,6 @@ static uint64_t resident(struct aspace *as)
 	return aspace_query(as, BASE, &q) ? ~0ull : q.resident;
 }
 
-static void need_cpus(void)
-{
-	if (smp_online() < 2)
-		ktest_skip("needs more than one CPU (boot with SMP=4)");
-}
-
 static struct aspace *new_user(uint64_t pages)
 {
 	struct aspace *as = NULL;
@@ -50,12 +159,20 @@ static struct aspace *new_user(uint64_t pages)
 	return as;
 }
 
+/* The checks every aspace gets before it goes. */
+static void check_destroy(struct aspace *as)
+{
+	EXPECT_OK(aspace_check(as));
+	EXPECT_OK(pt_audit(as->pt));
+	aspace_destroy(as);
+}
+
 /* Every CPU waits here until all @n have arrived. */
 static void meet(int *count, int n)
 {
 	__atomic_fetch_add(count, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < n)
-		;
+		relax();
 }
 
 /* ---- many CPUs, one aspace ---------------------------------------------------- */
@@ -93,14 +210,15 @@ static void fault_own_pages(void *arg)
 
 static void test_cpus_fault_disjoint_pages_of_one_aspace(void)
 {
-	need_cpus();
+	begin(2);
 	struct shared_as s = { .as = new_user(CPU_MAX * PAGES_PER_CPU), .n = (int)smp_online() };
 
 	EXPECT_EQ(smp_run_everywhere(fault_own_pages, &s), s.n);
 	EXPECT_EQ(s.errors, 0);
 	EXPECT_EQ_U(resident(s.as), (uint64_t)s.n * PAGES_PER_CPU);
-	EXPECT_OK(aspace_check(s.as));
-	aspace_destroy(s.as);
+	EXPECT_EQ_U(data_frames(s.as), (uint64_t)s.n * PAGES_PER_CPU);
+	check_destroy(s.as);
+	end();
 }
 
 /* Every CPU writes its own word of the same untouched pages at once. */
@@ -121,13 +239,14 @@ static void fault_same_pages(void *arg)
 
 static void test_cpus_fault_the_same_page_at_once(void)
 {
-	need_cpus();
+	begin(2);
 	struct shared_as s = { .as = new_user(PAGES_PER_CPU), .n = (int)smp_online() };
 
 	smp_run_everywhere(fault_same_pages, &s);
 	EXPECT_EQ(s.errors, 0);
 	/* One frame per page, whoever faulted first, holding every CPU's word. */
 	EXPECT_EQ_U(resident(s.as), PAGES_PER_CPU);
+	EXPECT_EQ_U(data_frames(s.as), PAGES_PER_CPU);
 	aspace_switch(s.as);
 	for (uint64_t p = 0; p < PAGES_PER_CPU; p++)
 		for (int c = 0; c < s.n; c++) {
@@ -137,8 +256,8 @@ static void test_cpus_fault_the_same_page_at_once(void)
 			EXPECT_EQ_U(v, p << 8 | (unsigned)c);
 		}
 	aspace_switch(NULL);
-	EXPECT_OK(aspace_check(s.as));
-	aspace_destroy(s.as);
+	check_destroy(s.as);
+	end();
 }
 
 /* ---- shootdown: a change on one CPU, an access on another ------------------- */
@@ -154,6 +273,15 @@ struct race {
 	int bad_value;
 };
 
+/*
+ * Each case races RACE_ROUNDS times, from a fresh aspace each, so the
+ * change meets the other CPU at many points of its access and fault
+ * paths (a race ThreadSanitizer reports needs the two to meet).  Before
+ * each change the other CPU has accessed the page RACE_BEFORE times, so
+ * its TLB holds the entry.
+ */
+#define RACE_ROUNDS 32
+#define RACE_BEFORE 100
 #define RACE_AFTER 200
 
 /* Access page 0 in a loop; after the change, every access must fault. */
@@ -184,9 +312,8 @@ static void access_loop(void *arg)
 	aspace_switch(NULL);
 }
 
-static void race_change(int write, int protect)
+static void race_once(int write, int protect)
 {
-	need_cpus();
 	struct race r = { .as = new_user(1), .write = write };
 	struct smp_call call;
 	uint64_t v = 0x5eed;
@@ -195,9 +322,8 @@ static void race_change(int write, int protect)
 	ASSERT_OK(copy_to_user(at(0), &v, sizeof(v)));
 	aspace_switch(NULL);
 	ASSERT_OK(smp_call_start(1, &call, access_loop, &r));
-	/* Let the other CPU's TLB hold the entry for a while. */
-	while (__atomic_load_n(&r.started, __ATOMIC_ACQUIRE) < 500)
-		;
+	while (__atomic_load_n(&r.started, __ATOMIC_ACQUIRE) < RACE_BEFORE)
+		relax();
 	if (protect)
 		EXPECT_OK(aspace_protect(r.as, at(0), PAGE_SIZE, MMU_READ));
 	else
@@ -207,8 +333,15 @@ static void race_change(int write, int protect)
 	EXPECT_EQ(r.after, RACE_AFTER);
 	EXPECT_EQ(r.wrong, 0);
 	EXPECT_EQ(r.bad_value, 0);
-	EXPECT_OK(aspace_check(r.as));
-	aspace_destroy(r.as);
+	check_destroy(r.as);
+}
+
+static void race_change(int write, int protect)
+{
+	begin(2);
+	for (int round = 0; round < RACE_ROUNDS && ktest_ok(); round++)
+		race_once(write, protect);
+	end();
 }
 
 static void test_unmap_while_another_cpu_reads_then_it_faults(void)
@@ -244,7 +377,7 @@ static void write_counts(void *arg)
 
 	aspace_switch(f->as);
 	while (!__atomic_load_n(&f->go, __ATOMIC_ACQUIRE))
-		;
+		relax();
 	for (uint64_t n = 1; !__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE); n++) {
 		for (uint64_t p = first; p < first + PAGES_PER_CPU; p++)
 			if (copy_to_user(at(p), &n, sizeof(n)))
@@ -254,36 +387,40 @@ static void write_counts(void *arg)
 	aspace_switch(NULL);
 }
 
+/* Wait until CPU @c has written @n rounds. */
+static void wait_written(struct fork_race *f, unsigned c, uint64_t n)
+{
+	while (__atomic_load_n(&f->written[c], __ATOMIC_ACQUIRE) < n)
+		relax();
+}
+
 static void test_fork_while_other_cpus_write(void)
 {
-	need_cpus();
+	begin(2);
 	unsigned n = smp_online();
 	struct fork_race f = { .as = new_user((uint64_t)n * PAGES_PER_CPU) };
 	struct smp_call calls[CPU_MAX];
 	struct aspace *child = NULL;
 	uint64_t before[CPU_MAX], after[CPU_MAX];
+	int rc;
 
 	for (unsigned c = 1; c < n; c++)
-		ASSERT_OK(smp_call_start(c, &calls[c], write_counts, &f));
+		EXPECT_OK(smp_call_start(c, &calls[c], write_counts, &f));
 	__atomic_store_n(&f.go, 1, __ATOMIC_RELEASE);
 	for (unsigned c = 1; c < n; c++)
-		while (__atomic_load_n(&f.written[c], __ATOMIC_ACQUIRE) < 3)
-			;
+		wait_written(&f, c, 3);
 	for (unsigned c = 1; c < n; c++)
 		before[c] = __atomic_load_n(&f.written[c], __ATOMIC_ACQUIRE);
-	EXPECT_OK(aspace_fork(f.as, &child));
+	rc = aspace_fork(f.as, &child);
 	for (unsigned c = 1; c < n; c++)
 		after[c] = __atomic_load_n(&f.written[c], __ATOMIC_ACQUIRE) + 1;
 	/* The writers go on in the parent; the child must not see it. */
-	for (unsigned c = 1; c < n; c++) {
-		uint64_t target = after[c] + 3;
-
-		while (__atomic_load_n(&f.written[c], __ATOMIC_ACQUIRE) < target)
-			;
-	}
+	for (unsigned c = 1; c < n; c++)
+		wait_written(&f, c, after[c] + 3);
 	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
 	for (unsigned c = 1; c < n; c++)
 		smp_call_wait(&calls[c]);
+	EXPECT_OK(rc);
 	EXPECT_EQ(f.errors, 0);
 	ASSERT_NOT_NULL(child);
 
@@ -302,10 +439,9 @@ static void test_fork_while_other_cpus_write(void)
 			EXPECT_LE(v, after[c]);
 		}
 	aspace_switch(NULL);
-	EXPECT_OK(aspace_check(f.as));
-	EXPECT_OK(aspace_check(child));
-	aspace_destroy(child);
-	aspace_destroy(f.as);
+	check_destroy(child);
+	check_destroy(f.as);
+	end();
 }
 
 /* ---- a COW sibling destroyed while the other faults ------------------------ */
@@ -317,7 +453,7 @@ struct sibling {
 	int errors;
 };
 
-/* Read every page (from the shared backup), then write every page. */
+/* Read every page (from the shared backup), then write every other page. */
 static void touch_child(void *arg)
 {
 	struct sibling *s = arg;
@@ -338,7 +474,7 @@ static void touch_child(void *arg)
 
 static void test_destroy_cow_sibling_while_the_other_faults(void)
 {
-	need_cpus();
+	begin(2);
 	for (int round = 0; round < 8; round++) {
 		struct sibling s = { .pages = 256 };
 		struct aspace *parent = new_user(s.pages);
@@ -354,8 +490,8 @@ static void test_destroy_cow_sibling_while_the_other_faults(void)
 		ASSERT_OK(aspace_fork(parent, &s.as));
 		ASSERT_OK(smp_call_start(1, &call, touch_child, &s));
 		while (!__atomic_load_n(&s.started, __ATOMIC_ACQUIRE))
-			;
-		aspace_destroy(parent);
+			relax();
+		check_destroy(parent);
 		smp_call_wait(&call);
 		EXPECT_EQ(s.errors, 0);
 		aspace_switch(s.as);
@@ -366,9 +502,116 @@ static void test_destroy_cow_sibling_while_the_other_faults(void)
 			EXPECT_EQ_U(v, p % 2 ? p + 1000 : p + 1);
 		}
 		aspace_switch(NULL);
-		EXPECT_OK(aspace_check(s.as));
-		aspace_destroy(s.as);
+		check_destroy(s.as);
 	}
+	end();
+}
+
+/* ---- both sides of a fork write at once ----------------------------------- */
+
+/*
+ * Parent and child take their copies of the shared pages at the same
+ * time on different CPUs (copies, take-overs and the backup's collapse,
+ * all under the hierarchy's lock), while another CPU reads both.  The
+ * writers write word 0 of each page; the reader reads word 1, which no
+ * one writes after the fork (a read of a word another CPU writes at the
+ * same time would be the test's own race).
+ */
+#define SHARED_PAGES 128
+#define PARENT_MARK 0x1000000ull
+#define CHILD_MARK  0x2000000ull
+
+struct both_sides {
+	struct aspace *parent, *child;
+	int stop;
+	int errors;
+};
+
+/* CPUs 1 and 2 write every other page of the parent, CPU 3 every page of the child. */
+static void write_side(void *arg)
+{
+	struct both_sides *b = arg;
+	unsigned me = cpu_num();
+	int child = me == 3;
+	uint64_t mark = child ? CHILD_MARK : PARENT_MARK;
+
+	aspace_switch(child ? b->child : b->parent);
+	for (uint64_t i = 0; i < SHARED_PAGES; i++) {
+		uint64_t p = child ? SHARED_PAGES - 1 - i : i, v = 0;
+
+		if (!child && p % 2 != me - 1)
+			continue;
+		if (copy_from_user(&v, at(p), sizeof(v)) || v != p + 1)
+			__atomic_fetch_add(&b->errors, 1, __ATOMIC_RELAXED);
+		v = mark + p;
+		if (copy_to_user(at(p), &v, sizeof(v)))
+			__atomic_fetch_add(&b->errors, 1, __ATOMIC_RELAXED);
+	}
+	aspace_switch(NULL);
+}
+
+/* Word 1 of every page of @as still holds its value from before the fork. */
+static int check_side(struct aspace *as)
+{
+	int bad = 0;
+
+	aspace_switch(as);
+	for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+		uint64_t v = 0;
+
+		if (copy_from_user(&v, at(p) + 8, sizeof(v)) || v != ~p)
+			bad++;
+	}
+	aspace_switch(NULL);
+	return bad;
+}
+
+static void test_parent_and_child_write_shared_pages_at_once(void)
+{
+	begin(4);
+	for (int round = 0; round < SHARED_ROUNDS && ktest_ok(); round++) {
+		struct both_sides b = { .parent = new_user(SHARED_PAGES) };
+		struct smp_call calls[CPU_MAX];
+
+		aspace_switch(b.parent);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v[2] = { p + 1, ~p };
+
+			ASSERT_OK(copy_to_user(at(p), v, sizeof(v)));
+		}
+		aspace_switch(NULL);
+		ASSERT_OK(aspace_fork(b.parent, &b.child));
+		for (unsigned c = 1; c < 4; c++)
+			EXPECT_OK(smp_call_start(c, &calls[c], write_side, &b));
+		for (int i = 0; i < 4; i++) {
+			b.errors += check_side(b.parent);
+			b.errors += check_side(b.child);
+		}
+		for (unsigned c = 1; c < 4; c++)
+			smp_call_wait(&calls[c]);
+		EXPECT_EQ(b.errors, 0);
+		aspace_switch(b.parent);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v[2] = { 0, 0 };
+
+			EXPECT_OK(copy_from_user(v, at(p), sizeof(v)));
+			EXPECT_EQ_U(v[0], PARENT_MARK + p);
+			EXPECT_EQ_U(v[1], ~p);
+		}
+		aspace_switch(b.child);
+		for (uint64_t p = 0; p < SHARED_PAGES; p++) {
+			uint64_t v[2] = { 0, 0 };
+
+			EXPECT_OK(copy_from_user(v, at(p), sizeof(v)));
+			EXPECT_EQ_U(v[0], CHILD_MARK + p);
+			EXPECT_EQ_U(v[1], ~p);
+		}
+		aspace_switch(NULL);
+		/* Alternate which side goes first: the backup collapses into the other. */
+		check_destroy(round % 2 ? b.parent : b.child);
+		check_destroy(round % 2 ? b.child : b.parent);
+	}
+	end();
 }
 
 /* ---- ASIDs and aspace churn ------------------------------------------------------- */
@@ -416,13 +659,16 @@ static void switch_among_aspaces(void *arg)
 out:
 	aspace_switch(NULL);
 	for (int i = 0; i < SPACES_PER_CPU; i++)
-		if (as[i])
+		if (as[i]) {
+			if (aspace_check(as[i]) || pt_audit(as[i]->pt))
+				__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
 			aspace_destroy(as[i]);
+		}
 }
 
 static void test_asid_rollover_with_every_cpu_switching(void)
 {
-	need_cpus();
+	begin(2);
 	struct churn c = { 0 };
 	uint64_t rollovers = asid_rollovers();
 
@@ -432,6 +678,8 @@ static void test_asid_rollover_with_every_cpu_switching(void)
 	EXPECT_EQ(c.failures, 0);
 	EXPECT_EQ(c.errors, 0);
 	EXPECT_GE(asid_rollovers() - rollovers, ROUNDS);
+	EXPECT_EQ_U(asid_in_use(), 0);
+	end();
 }
 
 #define CHURN_TOTAL 1000
@@ -462,13 +710,14 @@ static void create_destroy(void *arg)
 
 static void test_thousand_aspaces_made_and_destroyed_across_cpus(void)
 {
-	need_cpus();
+	begin(2);
 	struct churn c = { 0 };
 
 	smp_run_everywhere(create_destroy, &c);
 	EXPECT_EQ(c.failures, 0);
 	EXPECT_EQ(c.errors, 0);
 	EXPECT_EQ_U(asid_in_use(), 0);
+	end();
 }
 
 KTEST_SUITE(mm_smp,
@@ -479,5 +728,6 @@ KTEST_SUITE(mm_smp,
 	KTEST_CASE(test_protect_read_only_while_another_cpu_writes),
 	KTEST_CASE(test_fork_while_other_cpus_write),
 	KTEST_CASE(test_destroy_cow_sibling_while_the_other_faults),
+	KTEST_CASE(test_parent_and_child_write_shared_pages_at_once),
 	KTEST_CASE(test_asid_rollover_with_every_cpu_switching),
 	KTEST_CASE(test_thousand_aspaces_made_and_destroyed_across_cpus));
