@@ -325,11 +325,11 @@ bench-locks-boot: $(B)/Image
 	   echo "| lock + unlock, uncontended | insns |"; echo "|---|---|"; \
 	   grep '^bench: arch=' $$log | awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
 	     print "| " v["op"] " | " v["insns"] " |" }'; echo; fi; \
-	   echo "| CPUs | kind | run | acquisitions | insns / acq | min share ‰ | max share ‰ | worst wait | overtaken |"; \
+	   echo "| CPUs | kind | run | acquisitions | insns / acq | min share ‰ | max share ‰ | worst wait | excess wait |"; \
 	   echo "|---|---|---|---|---|---|---|---|---|"; \
 	   grep -o 'spinlock-bench: arch=.*' $$log | awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
 	     print "| " v["cpus"] " | " v["kind"] " | " v["run"] " | " v["acq"] " | " v["insns_per_acq"] " | " v["min_share"] " | " \
-	       v["max_share"] " | " v["worst_wait"] " | " v["overtaken"] " |" }'; echo; } >> build/bench-locks.md
+	       v["max_share"] " | " v["worst_wait"] " | " v["excess_wait"] " |" }'; echo; } >> build/bench-locks.md
 
 clean:
 	rm -rf build
