@@ -12,12 +12,12 @@ static void test_lock_records_this_cpu(void)
 
 	EXPECT_FALSE(spin_is_held(&l));
 	spin_lock(&l);
-	EXPECT_EQ_U(l.owner, spin_owner_self());
-	EXPECT_EQ_U(l.owner, (unsigned long)this_cpu());
+	EXPECT_EQ_U(spin_owner(&l), spin_self());
+	EXPECT_EQ_U(spin_owner(&l), (unsigned long)this_cpu());
 	EXPECT_TRUE(spin_is_held(&l));
 	EXPECT_TRUE(spin_is_held_by_me(&l));
 	spin_unlock(&l);
-	EXPECT_EQ_U(l.owner, 0);
+	EXPECT_EQ_U(spin_owner(&l), 0);
 	EXPECT_FALSE(spin_is_held_by_me(&l));
 }
 
@@ -55,6 +55,9 @@ static void test_recursive_take_panics(void) NO_THREAD_SAFETY_ANALYSIS
 
 	spin_lock(&l);
 	EXPECT_PANIC(spin_lock(&l), "taken again by CPU");
+	/* A ticket lock has taken its ticket by then: the lock is lost. */
+	if (SPINLOCK_KIND == SPINLOCK_TICKET)
+		return;
 	/* The failed take changed nothing: the holder still holds it. */
 	EXPECT_TRUE(spin_is_held_by_me(&l));
 	spin_unlock(&l);

@@ -1,20 +1,13 @@
 /*
- * Spinlocks: a test-and-test-and-set lock on one word that names its
- * holder.
+ * Spinlocks: the kernel's lock, one of the kinds of <lib/spinlock_kinds.h>
+ * (test-and-test-and-set, ticket, MCS), chosen by SPINLOCK_KIND below.
+ * Why this one: docs/architecture.md, "Locking", which has the figures;
+ * the uncontended path is what the allocators pay on every call.
  *
- * Test-and-set rather than a ticket lock because the uncontended path is
- * what the allocators pay on every call (one compare-and-swap to take,
- * one release store to drop); fairness under contention can come if
- * measurements ask for it.
- *
- * The word is 0 when the lock is free and otherwise names the CPU that
- * holds it (spin_owner_self()), written by the same compare-and-swap that
- * takes the lock, so it is never stale and never another CPU's guess.  A
- * swap would be one instruction cheaper on riscv64, but a waiter's swap
- * would overwrite the holder's name.  Knowing the holder gives two checks
+ * Whatever the kind, the lock names its holder, which gives two checks
  * for free: spin_assert_held() asks "held by this CPU", in every build,
  * and a CPU taking a lock it already holds panics instead of spinning
- * for ever (checked on the contended path only).
+ * for ever.
  *
  * Data touched from interrupt handlers must be locked with the _irqsave
  * forms, so an interrupt on the CPU holding the lock cannot spin on it
@@ -27,7 +20,36 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <lib/panic.h>
+#include <lib/spinlock_kinds.h>
 #include <lib/thread_annotations.h>
+
+#define SPINLOCK_TAS    1
+#define SPINLOCK_TICKET 2
+#define SPINLOCK_MCS    3
+
+/* The kernel's kind (a build may say otherwise with -DSPINLOCK_KIND=...). */
+#ifndef SPINLOCK_KIND
+#define SPINLOCK_KIND SPINLOCK_TAS
+#endif
+
+#if SPINLOCK_KIND == SPINLOCK_TAS
+#define SPIN_KIND_(op) spin_tas_##op
+#define SPIN_KIND_T_ struct spin_tas
+#define SPIN_KIND_INIT_ SPIN_TAS_INIT
+#define SPINLOCK_KIND_NAME "tas"
+#elif SPINLOCK_KIND == SPINLOCK_TICKET
+#define SPIN_KIND_(op) spin_ticket_##op
+#define SPIN_KIND_T_ struct spin_ticket
+#define SPIN_KIND_INIT_ SPIN_TICKET_INIT
+#define SPINLOCK_KIND_NAME "ticket"
+#elif SPINLOCK_KIND == SPINLOCK_MCS
+#define SPIN_KIND_(op) spin_mcs_##op
+#define SPIN_KIND_T_ struct spin_mcs
+#define SPIN_KIND_INIT_ SPIN_MCS_INIT
+#define SPINLOCK_KIND_NAME "mcs"
+#else
+#error "SPINLOCK_KIND: SPINLOCK_TAS, SPINLOCK_TICKET or SPINLOCK_MCS"
+#endif
 
 /*
  * A capability for the thread-safety analysis (lib/thread_annotations.h):
@@ -35,68 +57,56 @@
  * make tsa-check holds them to it.
  */
 struct CAPABILITY("spinlock") spinlock {
-	unsigned long owner;   /* 0: free; else spin_owner_self() of the holder */
+	SPIN_KIND_T_ k;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT { SPIN_KIND_INIT_ }
 
 /*
- * This CPU's name in a lock word: its struct cpu's address, never 0 and
- * different for every CPU.  The address rather than cpu_num() + 1: it is
- * what the per-CPU register holds (tp - CPU_OFF_TLS, TPIDR_EL1), so
- * naming the CPU costs no load.
+ * The kind's lock in @l, its only member.  A cast rather than &l->k,
+ * which makes GCC 12 schedule some callers one instruction worse
+ * (aspace_lock() on aarch64).
  */
-static inline unsigned long spin_owner_self(void)
-{
-	return (unsigned long)this_cpu();
-}
-
-/* The cold halves of the checks below (lib/spinlock.c): say what is wrong, panic. */
-void spin_panic_recursive(const struct spinlock *l) __attribute__((noreturn, cold));
-void spin_panic_not_held(const struct spinlock *l, const char *who, const char *what)
-	__attribute__((noreturn, cold));
+#define SPIN_K_(l) ((SPIN_KIND_T_ *)(void *)(l))
+#define SPIN_KC_(l) ((const SPIN_KIND_T_ *)(const void *)(l))
 
 /* Make @l unlocked (for locks not set up with SPINLOCK_INIT). */
 static inline void spin_init(struct spinlock *l)
 {
-	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+	SPIN_KIND_(init)(SPIN_K_(l));
 }
 
 /*
  * Take @l, spinning while another CPU holds it; panics if this CPU holds
- * it already.  Acquire ordering.  All inline: a call out to a contended
- * path would make every lock holder a non-leaf function, which costs more
- * than the loop.
+ * it already.  Acquire ordering.
  */
 static inline void spin_lock(struct spinlock *l)
 	ACQUIRE(*l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
 {
-	unsigned long me = spin_owner_self();
-	unsigned long seen = 0;
-
-	while (__builtin_expect(!__atomic_compare_exchange_n(&l->owner, &seen, me, 1,
-	                                                     __ATOMIC_ACQUIRE,
-	                                                     __ATOMIC_RELAXED), 0)) {
-		/* Wait with plain loads: they keep the line shared. */
-		while ((seen = __atomic_load_n(&l->owner, __ATOMIC_RELAXED)))
-			if (seen == me)
-				spin_panic_recursive(l);
-	}
+	SPIN_KIND_(lock)(SPIN_K_(l));
 }
 
 /* Drop @l, which this CPU holds.  Release ordering. */
 static inline void spin_unlock(struct spinlock *l)
 	RELEASE(*l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
 {
-	if (KDEBUG && __atomic_load_n(&l->owner, __ATOMIC_RELAXED) != spin_owner_self())
-		spin_panic_not_held(l, "spin_unlock", "the lock");
-	__atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);
+	SPIN_KIND_(unlock)(SPIN_K_(l));
 }
 
-/* Nonzero while some CPU holds @l. */
+/*
+ * Who holds @l: spin_self() of the holding CPU (its struct cpu's
+ * address), or 0 when none does.  Another CPU's answer may be stale by
+ * the time it is read.
+ */
+static inline unsigned long spin_owner(const struct spinlock *l)
+{
+	return SPIN_KIND_(owner)(SPIN_KC_(l));
+}
+
+/* Nonzero while some CPU holds @l (or is being handed it). */
 static inline int spin_is_held(const struct spinlock *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) != 0;
+	return SPIN_KIND_(is_held)(SPIN_KC_(l));
 }
 
 /*
@@ -105,7 +115,7 @@ static inline int spin_is_held(const struct spinlock *l)
  */
 static inline int spin_is_held_by_me(const struct spinlock *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == spin_owner_self();
+	return SPIN_KIND_(held_by_me)(SPIN_KC_(l));
 }
 
 /*
@@ -120,7 +130,7 @@ static inline void spin_assert_held_at(const struct spinlock *l, const char *who
                                        const char *what) ASSERT_CAPABILITY(*l)
 {
 	if (__builtin_expect(!spin_is_held_by_me(l), 0))
-		spin_panic_not_held(l, who, what);
+		spin_panic_not_held(l, spin_owner(l), who, what);
 }
 
 /*
