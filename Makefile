@@ -166,7 +166,10 @@ host_layer_inc   = $(strip $(if $(filter lib/%,$(1)),$(HOST_INC_LIB),\
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer -DKTEST_HOST=1 -DKDEBUG=1
-HOST_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c) $(HOST_TESTS)
+# kernel/boot/smp_call.c is the one kernel file the host builds: the calls
+# built on smp_call_start()/wait(), which tests/testlib/host/smp_host.c
+# provides there with threads as CPUs.
+HOST_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c) kernel/boot/smp_call.c $(HOST_TESTS)
 HOST_OBJS   := $(patsubst %.c,$(HOSTB)/obj/%.o,$(HOST_SRCS))
 HOST_DTS    := $(wildcard tests/lib/fdt/*.dts)
 HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
@@ -252,7 +255,7 @@ TSANB       := build/host-tsan
 TSAN_CC     ?= gcc
 TSAN_CFLAGS := $(filter-out -fsanitize=address$(COMMA)undefined,$(HOST_CFLAGS)) -fsanitize=thread
 TSAN_SUITES := $(wildcard tests/*/*_smp_host.c tests/*/*_smp_both.c)
-TSAN_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c tests/testlib/*.c tests/testlib/host/*.c) \
+TSAN_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c tests/testlib/*.c tests/testlib/host/*.c) kernel/boot/smp_call.c \
                $(TSAN_SUITES)
 TSAN_OBJS   := $(patsubst %.c,$(TSANB)/obj/%.o,$(TSAN_SRCS))
 TSAN_RUN    := TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \

@@ -79,31 +79,6 @@ void smp_call_wait(struct smp_call *call)
 		smp_host_relax();
 }
 
-int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg)
-{
-	struct smp_call call;
-	int rc = smp_call_start(cpu, &call, fn, arg);
-
-	if (!rc)
-		smp_call_wait(&call);
-	return rc;
-}
-
-int smp_run_everywhere(void (*fn)(void *arg), void *arg)
-{
-	struct smp_call calls[CPU_MAX];
-	unsigned self = cpu_num(), n = 0;
-
-	for (unsigned i = 0; i < cpu_count; i++)
-		if (i != self && smp_call_start(i, &calls[i], fn, arg) == E_OK)
-			n++;
-	fn(arg);
-	for (unsigned i = 0; i < cpu_count; i++)
-		if (i != self)
-			smp_call_wait(&calls[i]);
-	return (int)n + 1;
-}
-
 void smp_host_up(unsigned n)
 {
 	if (!n || n > CPU_MAX)
