@@ -381,6 +381,9 @@ bench-locks-boot: $(B)/Image
 	     print "| " v["cpus"] " | " v["kind"] " | " v["run"] " | " v["acq"] " | " v["insns_per_acq"] " | " v["min_share"] " | " \
 	       v["max_share"] " | " v["worst_wait"] " | " v["excess_wait"] " |" }'; echo; } >> build/bench-locks.md
 
+# User programs and their differential test against Linux (qemu-user).
+include user/user.mk
+
 clean:
 	rm -rf build
 

@@ -1,0 +1,81 @@
+# User programs (docs/testing.md, "User programs"): the runtime in user/
+# (start file, system-call layer, stdio over write, self-check helpers) and
+# the test programs tests/user/progs/<name>.c, built for both arches as
+# static ELF executables at a fixed address (user/user.ld):
+#   build/user/<arch>/<name>.elf
+#   build/user/<arch>/user_progs.S   every program embedded (.incbin), page
+#                                    aligned, with user_prog_table/_count and
+#                                    the runs of tests/user/runs.txt
+#   build/user/<arch>/user_progs.o   the same, assembled for the kernel's link
+# make user-linux runs every run of tests/user/runs.txt under qemu-user
+# (Linux's side of the differential test); make fuzz-user runs sysfuzz with
+# random seeds for FUZZ_TIME seconds.
+
+USERB        := build/user
+USER_ARCHES  := riscv64 aarch64
+USER_PROGS   := $(sort $(basename $(notdir $(wildcard tests/user/progs/*.c))))
+USER_LIB     := $(wildcard user/lib/*.c)
+USER_HDRS    := $(wildcard user/include/*.h user/*/usys_arch.h)
+USER_CC_riscv64     := riscv64-unknown-elf-gcc
+USER_CC_aarch64     := aarch64-linux-gnu-gcc
+USER_QEMU_riscv64   := qemu-riscv64
+USER_QEMU_aarch64   := qemu-aarch64
+USER_ARCHFLAGS_riscv64 := -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
+USER_ARCHFLAGS_aarch64 := -march=armv8-a -mno-outline-atomics
+USER_LDARCH_riscv64 := -Wl,--no-relax
+USER_LDARCH_aarch64 :=
+# -fno-delete-null-pointer-checks and <utest.h>'s ut_hide(): the programs
+# touch NULL and kernel addresses on purpose.
+USER_CFLAGS  := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) -fno-pie -fno-stack-protector \
+                -fno-delete-null-pointer-checks -fno-common -ffunction-sections -Iuser/include
+USER_LDFLAGS := --specs=picolibc.specs -nostartfiles -static -no-pie -Wl,--gc-sections \
+                -Wl,-z,max-page-size=4096 -Wl,--build-id=none -T user/user.ld
+USER_ELFS    := $(foreach a,$(USER_ARCHES),$(foreach p,$(USER_PROGS),$(USERB)/$(a)/$(p).elf))
+USER_RUNS    := tests/user/runs.txt
+
+USER_OBJS    := $(foreach a,$(USER_ARCHES),$(patsubst %.c,$(USERB)/$(a)/obj/%.o,$(USER_LIB) \
+                  $(wildcard tests/user/progs/*.c)) $(USERB)/$(a)/obj/user/$(a)/crt0.o)
+.SECONDARY: $(USER_OBJS)
+.PHONY: user user-linux fuzz-user
+user: $(USER_ELFS) $(foreach a,$(USER_ARCHES),$(USERB)/$(a)/user_progs.o)
+
+# Objects and programs of one arch ($(1)).
+define USER_ARCH_RULES
+$(USERB)/$(1)/obj/%.o: %.c $(USER_HDRS) | $(SETUP)
+	@mkdir -p $$(@D)
+	@echo "  UCC     $$< ($(1))"
+	$(Q)$(USER_CC_$(1)) $(USER_CFLAGS) $(USER_ARCHFLAGS_$(1)) -Iuser/$(1) -c $$< -o $$@
+
+$(USERB)/$(1)/obj/%.o: %.S | $(SETUP)
+	@mkdir -p $$(@D)
+	@echo "  UAS     $$< ($(1))"
+	$(Q)$(USER_CC_$(1)) $(USER_CFLAGS) $(USER_ARCHFLAGS_$(1)) -c $$< -o $$@
+
+$(USERB)/$(1)/%.elf: $(USERB)/$(1)/obj/tests/user/progs/%.o $(USERB)/$(1)/obj/user/$(1)/crt0.o \
+                     $(patsubst %.c,$(USERB)/$(1)/obj/%.o,$(USER_LIB)) user/user.ld
+	@echo "  ULD     $$@"
+	$(Q)$(USER_CC_$(1)) $(USER_ARCHFLAGS_$(1)) $(USER_LDFLAGS) $(USER_LDARCH_$(1)) \
+	  $$(filter %.o,$$^) -Wl,--start-group -lc -lgcc -Wl,--end-group -o $$@.tmp
+	$(Q)$(PYTHON) tools/user_diff.py check-elf $$@.tmp
+	@mv $$@.tmp $$@
+
+$(USERB)/$(1)/user_progs.S: $(foreach p,$(USER_PROGS),$(USERB)/$(1)/$(p).elf) $(USER_RUNS) tools/user_diff.py
+	$(Q)$(PYTHON) tools/user_diff.py embed --runs $(USER_RUNS) $(foreach p,$(USER_PROGS),$(USERB)/$(1)/$(p).elf) > $$@
+
+$(USERB)/$(1)/user_progs.o: $(USERB)/$(1)/user_progs.S
+	$(Q)$(USER_CC_$(1)) $(USER_ARCHFLAGS_$(1)) -c $$< -o $$@
+endef
+$(foreach a,$(USER_ARCHES),$(eval $(call USER_ARCH_RULES,$(a))))
+
+# Linux's side: every run of tests/user/runs.txt under qemu-user, both
+# arches; the KTAP log is build/user/linux.log (in make test).
+user-linux: $(USER_ELFS)
+	@$(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log; \
+	  $(PYTHON) tools/ktap.py --label user-linux $(USERB)/linux.log
+
+# sysfuzz under qemu-user with random seeds for FUZZ_TIME seconds; a run
+# whose self-check fails or that dies is printed with its seed.
+fuzz-user: $(USER_ELFS)
+	$(PYTHON) tools/user_diff.py fuzz --time $(FUZZ_TIME)
+
+-include $(foreach a,$(USER_ARCHES),$(wildcard $(USERB)/$(a)/obj/*/*.d $(USERB)/$(a)/obj/*/*/*.d $(USERB)/$(a)/obj/*/*/*/*.d))
