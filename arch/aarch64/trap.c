@@ -4,10 +4,12 @@
  * instruction abort ISS in D19.2.37.x: DFSC/IFSC, WnR).
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/trap_frame.h>
 #include <arch/trap.h>
+#include <arch/user.h>
 
 #include <arch/sysreg.h>
 #include "irqchip.h"
@@ -75,14 +77,17 @@ void aarch64_trap(struct trap_frame *tf, unsigned long kind)
 	};
 
 	this_cpu()->traps++;
-	if ((kind & 0xf) == 1 && aarch64_irq())
+	if ((kind & 0xf) == 1 && aarch64_irq()) {
+		if (kind == 0x21)
+			trap_user_irq(tf);
 		return;
+	}
 	if ((kind & 0xf) == 1 || (kind & 0xf) == 2) {
 		ti.kind = TRAP_INTERRUPT;
 		ti.desc = (kind & 0xf) == 1 ? "IRQ" : "FIQ";
 	} else if ((kind & 0xf) == 3) {
 		ti.desc = "SError";
-	} else if (kind != 0x00) {
+	} else if (kind != 0x00 && kind != 0x20) {
 		ti.desc = kind == 0x10 ? "exception on SP_EL0" : "exception from a lower EL";
 	} else {
 		switch (ESR_EC(esr)) {
@@ -164,4 +169,40 @@ void arch_frame_dump(const struct trap_frame *tf)
 	printf(" spsr %08lx esr %08lx (EC 0x%02lx) far %016lx\n",
 	       (unsigned long)tf->spsr, (unsigned long)tf->esr,
 	       (unsigned long)ESR_EC(tf->esr), (unsigned long)tf->far);
+}
+
+/* ---- user mode (<arch/user.h>) ---------------------------------------------- */
+
+void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->elr = pc;
+	tf->sp = sp;
+	tf->spsr = 0;   /* EL0t, DAIF clear: interrupts on */
+	tf->fpcr = sysreg_read(fpcr);
+}
+
+unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[8];
+}
+
+unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i)
+{
+	return i < 6 ? tf->x[i] : 0;
+}
+
+void arch_syscall_return(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[0] = result;   /* ELR_EL1 already points after the SVC */
+}
+
+void arch_syscall_set_result(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[0] = result;
+}
+
+uintptr_t arch_frame_user_sp(const struct trap_frame *tf)
+{
+	return tf->sp;
 }

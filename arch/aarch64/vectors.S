@@ -1,7 +1,10 @@
 /*
  * aarch64 exception vectors (VBAR_EL1; Arm ARM D1.10.2): 16 entries of
- * 0x80 bytes.  Kernel-mode exceptions taken on SP_EL1 are handled; any
- * other group is reported as unexpected.  Entry saves the full integer
+ * 0x80 bytes.  Kernel-mode exceptions taken on SP_EL1 and exceptions from
+ * EL0 (AArch64) are handled; any other group is reported as unexpected.
+ * From EL0 the frame goes on the process thread's kernel stack (SP_EL1,
+ * which the return to EL0 leaves at its top) and also holds SP_EL0 and
+ * TPIDR_EL0, the user's.  Entry saves the full integer
  * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
  *
  * Overflow-safe: this CPU's struct cpu (TPIDR_EL1 points at it,
@@ -36,13 +39,14 @@
 	b	trap_low_stack
 	.endm
 
-	/* From a lower EL, SP_EL0 is that EL's stack pointer: no check. */
+	/* From EL0, SP_EL1 is the top of the process thread's kernel stack
+	 * (set by the return to EL0), SP_EL0 the user's: no check. */
 	.macro	ventry_lower kind
 	.balign	0x80
 	sub	sp, sp, #TF_SIZE
 	stp	x0, x1, [sp, #TF_X(0)]
 	mov	x1, #\kind
-	b	trap_common
+	b	trap_common_user
 	.endm
 
 	.text
@@ -57,6 +61,14 @@ aarch64_vectors:
 	ventry_lower 0x20; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
 	/* Lower EL, AArch32 */
 	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
+
+trap_common_user:                        /* the same, from EL0 */
+	stp	x2, x3, [sp, #TF_X(2)]
+	mrs	x2, sp_el0
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
+	mrs	x2, tpidr_el0
+	str	x2, [sp, #TF_TPIDR0]
+	b	trap_save
 
 trap_common:                             /* sp = the frame; x0, x1 saved; x1 = kind */
 	stp	x2, x3, [sp, #TF_X(2)]
@@ -111,7 +123,8 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	add	x0, sp, #16
 	bl	aarch64_trap
 	add	sp, sp, #16
-
+	.globl	aarch64_trap_return
+aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 	add	x2, sp, #TF_Q(0)
 	ldp	q0, q1, [x2, #0x000]
 	ldp	q2, q3, [x2, #0x020]
@@ -149,11 +162,35 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	ldp	x24, x25, [sp, #TF_X(24)]
 	ldp	x26, x27, [sp, #TF_X(26)]
 	ldp	x28, x29, [sp, #TF_X(28)]
+	ldr	x0, [sp, #TF_SPSR]
+	tst	x0, #0xf
+	b.eq	to_user                           /* M[3:0] = 0: EL0t */
 	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the interrupted sp */
 	mov	x1, sp
 	mov	sp, x0                            /* the frame may be on another stack */
 	ldp	x0, x1, [x1, #TF_X(0)]            /* below sp now: exceptions are masked */
 	eret
+
+/* Back to EL0: the next trap from it puts its frame where this one is. */
+to_user:
+	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the user's sp */
+	msr	sp_el0, x0
+	ldr	x0, [sp, #TF_TPIDR0]
+	msr	tpidr_el0, x0
+	ldp	x0, x1, [sp, #TF_X(0)]
+	add	sp, sp, #TF_SIZE
+	eret
+
+/*
+ * Enter EL0 through the frame at x0 (arch_user_enter()): the frame lies
+ * at the top of the thread's kernel stack, where every later trap from
+ * EL0 saves its own.
+ */
+	.globl	arch_user_enter
+arch_user_enter:
+	msr	daifset, #2
+	mov	sp, x0
+	b	aarch64_trap_return
 
 /*
  * sp is below the stack limit: x0 = this CPU's struct cpu, x1 = the

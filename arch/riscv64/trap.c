@@ -4,11 +4,13 @@
  * register (scause) values after trap").
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/trap_frame.h>
 #include <arch/trap.h>
+#include <arch/user.h>
 #include "riscv_internal.h"
 
 void riscv_trap_entry(void);
@@ -56,8 +58,11 @@ void riscv_trap(struct trap_frame *tf)
 	};
 
 	this_cpu()->traps++;
-	if ((tf->scause & SCAUSE_INTERRUPT) && riscv_interrupt(code))
+	if ((tf->scause & SCAUSE_INTERRUPT) && riscv_interrupt(code)) {
+		if (arch_frame_from_user(tf))
+			trap_user_irq(tf);
 		return;
+	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		ti.kind = TRAP_INTERRUPT;
 		ti.desc = code == 1 ? "supervisor software interrupt" :
@@ -122,4 +127,45 @@ void arch_frame_dump(const struct trap_frame *tf)
 	printf(" sstatus %016lx scause %016lx stval %016lx\n",
 	       (unsigned long)tf->sstatus, (unsigned long)tf->scause,
 	       (unsigned long)tf->stval);
+}
+
+/* ---- user mode (<arch/user.h>) ---------------------------------------------- */
+
+void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
+{
+	unsigned long st = csr_read(sstatus);
+
+	memset(tf, 0, sizeof(*tf));
+	tf->x[0] = pc;
+	tf->x[2] = sp;
+	/* U-mode (SPP 0), interrupts on after sret (SPIE), no user access
+	 * from S-mode (SUM 0), FP state initial. */
+	st &= ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS);
+	tf->sstatus = st | SSTATUS_SPIE | (1UL << 13);
+}
+
+unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[17];
+}
+
+unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i)
+{
+	return i < 6 ? tf->x[10 + i] : 0;
+}
+
+void arch_syscall_return(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[10] = result;
+	tf->x[0] += 4;   /* ecall has no compressed form */
+}
+
+void arch_syscall_set_result(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[10] = result;
+}
+
+uintptr_t arch_frame_user_sp(const struct trap_frame *tf)
+{
+	return tf->x[2];
 }

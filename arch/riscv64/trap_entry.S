@@ -1,12 +1,15 @@
 /*
- * riscv64 trap entry (stvec, direct mode).  Kernel-mode traps only for
- * now: the frame goes on the current stack.  Saves every integer register
+ * riscv64 trap entry (stvec, direct mode).  A kernel-mode trap puts its
+ * frame on the current stack; one from user mode on the running process
+ * thread's kernel stack (sscratch tells them apart, below).  Saves every integer register
  * and the caller-saved FP registers (the C handler preserves the others by
  * the ABI), calls riscv_trap(frame), restores and returns with sret.
  *
  * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
  * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
- * on the boot stack).  When sp is below it, saving the frame could fault
+ * on the boot stack); in user mode it holds ~tp instead (the kernel's tp
+ * inverted: positive, where kernel addresses and 0 are not), which one
+ * more instruction (bgtz) checks.  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are
  * saved; the frame then goes on the emergency stack instead.  Fast path
@@ -14,6 +17,9 @@
  */
 #include <arch/cpu.h>
 #include <arch/trap_frame.h>
+
+#define SSTATUS_SPP      (1 << 8)
+#define SSTATUS_SIE_BIT  (1 << 1)
 
 #define SAVE_X(n)    sd x##n, TF_X(n)(sp)
 #define LOAD_X(n)    ld x##n, TF_X(n)(sp)
@@ -23,6 +29,7 @@
 	.globl riscv_trap_entry
 riscv_trap_entry:
 	csrrw	t0, sscratch, t0         /* t0 = the stack limit, sscratch = t0 */
+	bgtz	t0, trap_from_user       /* in user mode sscratch holds ~tp: positive */
 	bltu	sp, t0, trap_low_stack
 	csrrw	t0, sscratch, t0
 	addi	sp, sp, -TF_SIZE
@@ -30,7 +37,9 @@ riscv_trap_entry:
 	addi	t0, sp, TF_SIZE
 	sd	t0, TF_X(2)(sp)
 trap_save:                               /* sp = the frame; x2 and x5 saved */
-	SAVE_X(1);  SAVE_X(3);  SAVE_X(4);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(4)
+trap_save_tp:                            /* x4 saved too; tp is the kernel's */
+	SAVE_X(1);  SAVE_X(3);  SAVE_X(6);  SAVE_X(7)
 	SAVE_X(8);  SAVE_X(9);  SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13)
 	SAVE_X(14); SAVE_X(15); SAVE_X(16); SAVE_X(17); SAVE_X(18); SAVE_X(19)
 	SAVE_X(20); SAVE_X(21); SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25)
@@ -63,7 +72,21 @@ trap_save:                               /* sp = the frame; x2 and x5 saved */
 	addi	a0, sp, 16
 	call	riscv_trap
 	addi	sp, sp, 16
-
+	.globl	riscv_trap_return
+riscv_trap_return:                       /* sp = a frame; interrupts masked */
+	ld	t0, TF_SSTATUS(sp)
+	andi	t0, t0, SSTATUS_SPP
+	bnez	t0, 1f
+	/* Back to user mode: the kernel's stack limit waits in the struct
+	 * cpu, the next trap from user mode puts its frame where this one
+	 * is, and sscratch says "user" (~tp, positive). */
+	csrr	t0, sscratch
+	sd	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
+	addi	t0, sp, TF_SIZE
+	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
+	not	t0, tp
+	csrw	sscratch, t0
+1:
 	fld	f0, TF_F(0)(sp);   fld f1, TF_F(1)(sp);   fld f2, TF_F(2)(sp)
 	fld	f3, TF_F(3)(sp);   fld f4, TF_F(4)(sp);   fld f5, TF_F(5)(sp)
 	fld	f6, TF_F(6)(sp);   fld f7, TF_F(7)(sp);   fld f10, TF_F(8)(sp)
@@ -84,6 +107,38 @@ trap_save:                               /* sp = the frame; x2 and x5 saved */
 	LOAD_X(26); LOAD_X(27); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
 	LOAD_X(2)
 	sret
+
+/*
+ * From user mode: t0 = ~(the kernel's tp), sscratch = the user's t0.  No
+ * user register is trusted: the frame goes below this CPU's user_ksp
+ * (the running process thread's kernel stack), and tp becomes the
+ * kernel's before anything else needs it.
+ */
+trap_from_user:
+	not	t0, t0
+	sd	sp, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(t0)
+	ld	sp, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(t0)
+	addi	sp, sp, -TF_SIZE
+	SAVE_X(4)
+	mv	tp, t0
+	ld	t0, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(tp)
+	sd	t0, TF_X(2)(sp)                  /* the user's sp */
+	csrr	t0, sscratch
+	SAVE_X(5)                        /* t0 is x5: the user's t0 */
+	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
+	csrw	sscratch, t0
+	j	trap_save_tp
+
+/*
+ * Enter user mode through the frame at a0 (arch_user_enter()): the
+ * frame lies at the top of the thread's kernel stack, where every later
+ * trap from user mode saves its own.
+ */
+	.globl	arch_user_enter
+arch_user_enter:
+	csrc	sstatus, SSTATUS_SIE_BIT
+	mv	sp, a0
+	j	riscv_trap_return
 
 /*
  * sp is below the stack limit: t0 = the limit, sscratch = the interrupted

@@ -19,7 +19,7 @@
 #define CPU_MAX        8          /* CPUs the kernel can run on */
 #define CPU_TLS_SIZE   64         /* picolibc TLS per CPU (the link checks it fits) */
 
-/* Offsets for assembly (checked against the struct in arch/<arch>/arch.c). */
+/* Offsets for assembly (checked against the struct below). */
 #define CPU_OFF_STACK_LIMIT    0
 #define CPU_OFF_TRAP_STACK_TOP 8
 #define CPU_OFF_SCRATCH        16
@@ -28,6 +28,7 @@
 #define CPU_OFF_BOOT_IROOT     48
 #define CPU_OFF_BOOT_VOFF      56
 #define CPU_OFF_HWID           64
+#define CPU_OFF_USER_KSP       72
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
 
@@ -52,6 +53,10 @@ struct cpu {
 	uint64_t boot_iroot;        /* physical boot identity table */
 	uintptr_t boot_voff;        /* link address - load address */
 	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
+	/* Trap entry from user mode (assembly): where the frame goes, the top
+	 * of the running process thread's kernel stack; set on every return
+	 * to user mode (kernel/proc/). */
+	uintptr_t user_ksp;
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
@@ -69,6 +74,16 @@ struct cpu {
 } __attribute__((aligned(CPU_STRUCT_SIZE)));
 
 extern struct cpu cpus[CPU_MAX];
+
+/* The assembly's offsets. */
+_Static_assert(__builtin_offsetof(struct cpu, stack_limit) == CPU_OFF_STACK_LIMIT, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, trap_stack_top) == CPU_OFF_TRAP_STACK_TOP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, boot_sp) == CPU_OFF_BOOT_SP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, hwid) == CPU_OFF_HWID, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, user_ksp) == CPU_OFF_USER_KSP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, tls) == CPU_OFF_TLS, "cpu layout");
+_Static_assert(sizeof(struct cpu) == CPU_STRUCT_SIZE, "cpu layout");
 
 /* A set of CPUs by number: bit n is cpus[n]. */
 typedef uint64_t cpumask_t;

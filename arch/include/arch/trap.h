@@ -36,12 +36,22 @@ struct trap_info {
 };
 
 /*
- * Called by the arch handler for every trap taken from kernel mode.
+ * Called by the arch handler for every trap it does not handle itself.
  * Returns when the trap was handled (the frame may have been changed to
- * resume elsewhere); an unexpected trap is reported and either ends the
- * running self-test case or stops the machine with a failure status.
+ * resume elsewhere).  An unexpected trap in kernel mode is reported and
+ * either ends the running self-test case or stops the machine with a
+ * failure status; from user mode (arch_frame_from_user()), system calls
+ * and faults go to the process code, which may end the process instead
+ * of returning.
  */
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
+
+/*
+ * Called by the arch handler after it handled an interrupt (a tick, an
+ * IPI) taken in user mode, just before returning there: the kernel may
+ * run other fibers first (preemption of user programs).
+ */
+void trap_user_irq(struct trap_frame *tf);
 
 /*
  * Arm a one-shot catcher for the next trap of @kind: when it comes, it is

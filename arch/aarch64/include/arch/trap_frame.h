@@ -10,8 +10,9 @@
 #define TF_FAR     (35 * 8)
 #define TF_FPSR    (36 * 8)
 #define TF_FPCR    (37 * 8)
-#define TF_Q(n)    (38 * 8 + (n) * 16)   /* q0..q31 */
-#define TF_SIZE    (38 * 8 + 32 * 16)    /* multiple of 16 */
+#define TF_TPIDR0  (38 * 8)              /* the user's TPIDR_EL0 (traps from EL0) */
+#define TF_Q(n)    (40 * 8 + (n) * 16)   /* q0..q31 */
+#define TF_SIZE    (40 * 8 + 32 * 16)    /* multiple of 16 */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -25,6 +26,8 @@ struct trap_frame {
 	uint64_t far;
 	uint64_t fpsr;
 	uint64_t fpcr;
+	uint64_t tpidr_el0;  /* from EL0 only: the user's thread pointer */
+	uint64_t pad;
 	__uint128_t q[32];   /* all of them: AAPCS64 keeps only d8-d15's low halves */
 };
 

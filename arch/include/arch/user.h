@@ -1,0 +1,60 @@
+/*
+ * User mode (U-mode on riscv64, EL0 on aarch64): entering it, and the
+ * registers of a system call.
+ *
+ * A process thread is a kernel fiber.  It enters user mode once, through
+ * a trap frame it built near the top of its kernel stack; from then on
+ * every trap from user mode saves its frame at that same place (the
+ * arch keeps where, struct cpu's user_ksp, up to date on each return),
+ * is handled on that stack, and returns to user mode by restoring it.
+ * Traps from user mode reach trap_dispatch() like the kernel's, with
+ * arch_frame_from_user() true; the kernel's hooks for them are in
+ * <arch/trap.h>.
+ *
+ * System calls follow Linux's generic ABI, the same on both arches
+ * (asm-generic/unistd.h numbers; riscv64: number in a7, arguments in
+ * a0-a5, result in a0, `ecall`; arm64: x8, x0-x5, x0, `svc #0`).
+ */
+#ifndef ARCH_USER_H
+#define ARCH_USER_H
+
+#include <stdint.h>
+
+struct trap_frame;
+
+/*
+ * Fill @tf so that entering user mode through it starts at @pc with the
+ * stack pointer @sp, every other register zero, interrupts enabled and
+ * floating point usable.
+ */
+void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp);
+
+/*
+ * Enter user mode through @tf (interrupts are masked first).  @tf must
+ * lie at the top of the running fiber's stack, with nothing of the
+ * caller's above it that it still needs: the caller's frames are
+ * abandoned.  Never returns.
+ */
+void arch_user_enter(struct trap_frame *tf) __attribute__((noreturn));
+
+/* The system call in a frame from user mode: its number and arguments 0-5. */
+unsigned long arch_syscall_nr(const struct trap_frame *tf);
+unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i);
+
+/*
+ * Finish a system call: store its result and resume after the
+ * instruction that made it.
+ */
+void arch_syscall_return(struct trap_frame *tf, unsigned long result);
+
+/*
+ * The child's frame for a fork: a copy of the parent's @tf, made after
+ * arch_syscall_return() stored the child's pid; store 0 as the child's
+ * result instead.
+ */
+void arch_syscall_set_result(struct trap_frame *tf, unsigned long result);
+
+/* The user stack pointer saved in a frame from user mode. */
+uintptr_t arch_frame_user_sp(const struct trap_frame *tf);
+
+#endif
