@@ -104,6 +104,22 @@ void aspace_assert_held(const struct aspace *as) ASSERT_CAPABILITY(as->lock);
 int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only)
 	REQUIRES(as->lock);
 
+/*
+ * aspace_unmap() with the lock held (the range checked): E_OK, or E_NOMEM
+ * when a varea around the range could not be split (nothing changed).
+ */
+int aspace_unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock);
+
+/*
+ * Map the fresh anonymous object @obj (its offsets become the addresses)
+ * at [addr, addr + size) with @perms and VAREA_* @flags (checked by the
+ * caller): with MAP_FIXED replacing what is there, else where nothing
+ * is (E_EXIST).  Merges with its neighbours.  The object's reference
+ * goes to the varea on success.  E_OK, E_EXIST, E_NOMEM.
+ */
+int aspace_map_anon_locked(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms,
+                           unsigned flags, struct mem_obj *obj) REQUIRES(as->lock);
+
 /* E_OK, or the error for a bad range of @as (size 0, alignment, wrap, outside). */
 int aspace_check_range(const struct aspace *as, uintptr_t addr, uint64_t size);
 

@@ -279,6 +279,14 @@ int aspace_map(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align
 	return rc;
 }
 
+int aspace_map_anon_locked(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms,
+                           unsigned flags, struct mem_obj *obj)
+{
+	struct map_req r = { addr, size, PAGE_SIZE, perms, flags, obj, 0, 1 };
+
+	return map_locked(as, &r);
+}
+
 /*
  * Map @r (checked) with its freshly created object @r->obj, NULL when
  * creating it failed (E_NOMEM); the object is dropped when the map fails.
@@ -347,7 +355,7 @@ static void cut_head(struct aspace *as, struct varea *va, uintptr_t at) REQUIRES
  * Vareas across an end of the range shrink, which needs no memory; only
  * a varea around the whole range is split (at the range's end) first.
  */
-static int unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock)
+int aspace_unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock)
 {
 	uintptr_t end = addr + size;
 	struct varea *va = vtree_first_after(as, addr), *upper = NULL, *next;
@@ -392,7 +400,7 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
 	if (rc)
 		return rc;
 	irq = aspace_lock(as);
-	rc = unmap_locked(as, addr, size);
+	rc = aspace_unmap_locked(as, addr, size);
 	aspace_unlock(as, irq);
 	return rc;
 }

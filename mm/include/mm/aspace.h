@@ -216,6 +216,36 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->
 int aspace_protect(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms)
 	EXCLUDES(as->lock);
 
+/* aspace_remap() flags */
+#define REMAP_MAYMOVE   (1u << 0)    /* may move when it cannot grow in place */
+#define REMAP_FIXED     (1u << 1)    /* move to *new_addr (needs REMAP_MAYMOVE) */
+
+/*
+ * mremap: resize the mapping [old, old + old_size), which must lie in
+ * one varea, to @new_size bytes.  Shrinking unmaps the tail.  Growing
+ * stays in place when the varea ends there and the pages above are free;
+ * otherwise, with REMAP_MAYMOVE, the range moves (its pages with it, none
+ * copied) to the lowest free range, or with REMAP_FIXED to *@new_addr,
+ * unmapping what was there.  The growth is fresh zero memory with the
+ * varea's permissions.  Returns E_OK and *@new_addr; E_ALIGN, E_INVAL
+ * (size 0, bad flags, the kernel aspace, REMAP_FIXED ranges that
+ * overlap), E_NOENT (the range is not inside one varea), E_NOMEM (cannot
+ * grow in place and may not move, no free range, no memory), or the
+ * range errors of aspace_unmap(); nothing changed then.
+ */
+int aspace_remap(struct aspace *as, uintptr_t old, uint64_t old_size, uint64_t new_size,
+                 unsigned flags, uintptr_t *new_addr) EXCLUDES(as->lock);
+
+/*
+ * madvise(MADV_DONTNEED): the anonymous memory in [addr, addr + size)
+ * reads zero from now on (its pages are freed when nothing else holds
+ * them); physical mappings are left alone.  Returns E_OK, E_NOENT when
+ * parts of the range are not mapped (the mapped parts are done anyway),
+ * the range errors of aspace_unmap(), or E_NOMEM (then some of the range
+ * may be done).
+ */
+int aspace_discard(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->lock);
+
 /* The varea containing @addr, or NULL (the caller holds the lock). */
 struct varea *aspace_find_locked(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 
