@@ -73,7 +73,8 @@ KERNEL_TESTS := $(filter-out %_host.c tests/fuzz/%,$(wildcard tests/*/*.c)) $(wi
 HOST_TESTS   := $(wildcard tests/*/*_host.c tests/*/*_both.c tests/testlib/*.c tests/testlib/host/*.c)
 
 SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c kernel/*/*.c) $(KERNEL_TESTS)
-OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS)))
+# The user programs, embedded (user/user.mk).
+OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS))) build/user/$(ARCH)/user_progs.o
 
 .PHONY: fuzz all run debug test host-test boot-test tools-test tsa-check tsan-test clean help setup bench bench-boot
 all: $(B)/Image

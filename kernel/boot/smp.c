@@ -80,7 +80,11 @@ void smp_secondary_main(struct cpu *c)
 		struct smp_call *call = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
 
 		if (!call) {
-			arch_cpu_idle();
+			/* Fibers started here (user processes) run between calls. */
+			if (fiber_runnable())
+				fiber_yield();
+			else
+				arch_cpu_idle();
 			continue;
 		}
 		unsigned from = call->from;

@@ -255,6 +255,11 @@ const char *fiber_name(const struct fiber *f)
 	return f->name;
 }
 
+int fiber_runnable(void)
+{
+	return !TAILQ_EMPTY(&run_queue);
+}
+
 void fiber_yield(void)
 {
 	struct fiber *next = TAILQ_FIRST(&run_queue);

@@ -98,6 +98,9 @@ const char *fiber_name(const struct fiber *f);
  */
 void fiber_yield(void);
 
+/* Whether another fiber of this CPU is waiting to run. */
+int fiber_runnable(void);
+
 /*
  * Wait until @f has ended, then free it and return its result: what its
  * entry returned or what it passed to fiber_exit(), or FIBER_FAILED when

@@ -9,17 +9,20 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include <mm/pt.h>
+#include <proc/proc.h>
 
 void ktest_case_begin(const char *case_name);
 int ktest_check_invariants(const char *case_name);
 
 static uint64_t free_before;
+static unsigned procs_before;
 static uint64_t tables_before;
 
 void ktest_case_begin(const char *case_name)
 {
 	(void)case_name;
 	free_before = heap_free_frames_settled();
+	procs_before = proc_count();
 	tables_before = kernel_pt.table_pages;
 }
 
@@ -40,6 +43,11 @@ int ktest_check_invariants(const char *case_name)
 		ktest_log("invariant: kernel table pages %llu before, %llu after",
 		          (unsigned long long)tables_before,
 		          (unsigned long long)kernel_pt.table_pages);
+		broken++;
+	}
+	if (proc_count() != procs_before) {
+		ktest_log("invariant: %u processes before, %u after (not reaped)",
+		          procs_before, proc_count());
 		broken++;
 	}
 	if (pmm_check()) {

@@ -14,6 +14,8 @@
 #include <arch/trap.h>
 #include <mm/aspace.h>
 #include <mm/usercopy.h>
+#include <lib/panic.h>
+#include <proc/proc.h>
 
 static const char *const kind_names[] = {
 	[TRAP_BREAKPOINT] = "breakpoint", [TRAP_ILLEGAL] = "illegal instruction",
@@ -151,10 +153,88 @@ static void report_fault(const struct trap_frame *tf, const struct trap_info *ti
 	print_varea("above", n.above);
 }
 
+/* ---- traps from user mode ------------------------------------------------------ */
+
+/* The signal Linux sends for a trap a process cannot survive. */
+static int signal_of(const struct trap_info *ti)
+{
+	switch (ti->kind) {
+	case TRAP_ILLEGAL: return SIGILL;
+	case TRAP_BREAKPOINT: return SIGTRAP;
+	case TRAP_ALIGNMENT: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGILL: return "SIGILL";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGBUS: return "SIGBUS";
+	default: return "SIGSEGV";
+	}
+}
+
+/*
+ * A trap from user mode: a system call, a fault the dispatcher resolves,
+ * or the end of the process with the signal Linux would send it and the
+ * report a kernel fault gets (without the kernel backtrace).
+ */
+static void user_trap(struct trap_frame *tf, const struct trap_info *ti)
+{
+	struct proc *p = proc_current();
+	enum fault_result fr = FAULT_NO_VAREA;
+	struct aspace *as = NULL;
+
+	if (!p) {
+		report(tf, ti);
+		panic("trap from user mode on cpu %u with no process", cpu_num());
+	}
+	if (ti->kind == TRAP_SYSCALL) {
+		syscall_dispatch(tf);
+		proc_return(p);
+		return;
+	}
+	if (ti->kind == TRAP_PAGE_FAULT) {
+		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access), 1, ti->pc, &as);
+		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
+			proc_return(p);
+			return;
+		}
+	}
+	int sig = signal_of(ti);
+
+	if (fr == FAULT_STACK_GUARD)
+		printf("stack overflow in process %s (pid %d): guard page 0x%lx, pc 0x%lx\n",
+		       p->name, p->pid, (unsigned long)(ti->addr & ~(uintptr_t)PAGE_MASK),
+		       (unsigned long)ti->pc);
+	printf("process %s (pid %d) killed by %s: %s (%s) at pc 0x%lx, address 0x%lx\n",
+	       p->name, p->pid, signal_name(sig), ti->desc, trap_kind_str(ti->kind),
+	       (unsigned long)ti->pc, (unsigned long)ti->addr);
+	if (ti->kind == TRAP_PAGE_FAULT)
+		report_fault(tf, ti, fr, as);
+	arch_frame_dump(tf);
+	proc_exit(p, W_SIGNALED(sig));
+}
+
+void trap_user_irq(struct trap_frame *tf)
+{
+	struct proc *p = proc_current();
+
+	if (p)
+		proc_yield(p);   /* a spinning program gives the CPU up at every tick */
+}
+
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 {
 	enum fault_result fr = FAULT_NO_VAREA;
 	struct aspace *as = NULL;
+
+	if (arch_frame_from_user(tf)) {
+		user_trap(tf, ti);
+		return;
+	}
 
 	if (ti->kind == TRAP_PAGE_FAULT) {
 		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access),

@@ -1,0 +1,426 @@
+/*
+ * System calls from user mode: Linux's generic ABI (numbers from
+ * include/uapi/asm-generic/unistd.h, errno values from
+ * asm-generic/errno-base.h and errno.h, flags from
+ * asm-generic/mman-common.h, mman.h and linux/mman.h), so a static
+ * program built for Linux runs unchanged.  Each call checks every
+ * argument the way Linux does, in Linux's order where the order decides
+ * which error comes back; a bad pointer is EFAULT, never a kernel fault.
+ *
+ * Where this kernel differs on purpose (W^X: PROT_WRITE|PROT_EXEC is
+ * EACCES; no files: a mapping that is not anonymous is EBADF), the
+ * differences are listed in tests/user/divergences.txt.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <arch/arch.h>
+#include <arch/user.h>
+#include <exec/fiber.h>
+#include <lib/err.h>
+#include <mm/aspace.h>
+#include <mm/usercopy.h>
+#include <proc/proc.h>
+
+/* Linux's generic system-call numbers. */
+enum {
+	NR_write = 64, NR_exit = 93, NR_exit_group = 94, NR_sched_yield = 124,
+	NR_getpid = 172, NR_getppid = 173, NR_gettid = 178, NR_brk = 214,
+	NR_munmap = 215, NR_mremap = 216, NR_clone = 220, NR_mmap = 222,
+	NR_mprotect = 226, NR_madvise = 233, NR_wait4 = 260,
+};
+
+/* errno values. */
+enum {
+	EPERM = 1, ENOENT = 2, EBADF = 9, ECHILD = 10, ENOMEM = 12, EACCES = 13,
+	EFAULT = 14, EEXIST = 17, EINVAL = 22, ENOSYS = 38,
+};
+
+#define PROT_READ     0x1
+#define PROT_WRITE    0x2
+#define PROT_EXEC     0x4
+#define PROT_SEM      0x8
+#define LX_MAP_SHARED    0x01
+#define LX_MAP_PRIVATE   0x02
+#define LX_MAP_TYPE      0x0f
+#define LX_MAP_FIXED     0x10
+#define LX_MAP_ANONYMOUS 0x20
+#define LX_MAP_POPULATE  0x008000
+#define LX_MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE   1
+#define MREMAP_FIXED     2
+#define MREMAP_DONTUNMAP 4
+#define MADV_NORMAL   0
+#define MADV_RANDOM   1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define WNOHANG       1
+#define WUNTRACED     2
+#define WCONTINUED    8
+#define WALL_BITS     0xe0000000ul   /* __WNOTHREAD, __WALL, __WCLONE */
+
+typedef long (*sys_fn)(struct proc *p, struct trap_frame *tf, const unsigned long *a);
+
+static unsigned long page_up(unsigned long x)
+{
+	return (x + PAGE_MASK) & ~(unsigned long)PAGE_MASK;
+}
+
+/* The user range the process may use (Linux's TASK_SIZE). */
+static unsigned long task_size(const struct proc *p)
+{
+	return p->as->end;
+}
+
+/* ---- process ------------------------------------------------------------------ */
+
+static long sys_write(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long fd = a[0], buf = a[1], n = a[2], done = 0;
+	char chunk[256];
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	while (done < n) {
+		size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+
+		if (copy_from_user(chunk, buf + done, k))
+			return done ? (long)done : -EFAULT;
+		proc_output(p, chunk, k);
+		done += k;
+	}
+	return (long)done;
+}
+
+static long sys_exit(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	proc_exit(p, W_EXITED((int)a[0]));
+}
+
+static long sys_getpid(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	return p->pid;
+}
+
+static long sys_getppid(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	return p->parent ? p->parent->pid : 0;
+}
+
+static long sys_sched_yield(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	proc_yield(p);
+	return 0;
+}
+
+/* clone(flags, newsp, parent_tid, tls, child_tid): fork semantics only. */
+static long sys_clone(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	struct proc *child;
+	int rc;
+
+	if (a[0] != SIGCHLD || a[1])
+		return -EINVAL;   /* threads and other signals are not supported */
+	/* The parent's result goes into the frame first: the child's copy
+	 * then differs in the result only. */
+	rc = proc_fork(p, tf, &child);
+	if (rc)
+		return -ENOMEM;
+	return child->pid;
+}
+
+static long sys_wait4(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	long pid = (int)a[0];
+	unsigned long ustatus = a[1], options = a[2], rusage = a[3];
+	int wstatus, rc;
+
+	if (options & ~(unsigned long)(WNOHANG | WUNTRACED | WCONTINUED | WALL_BITS))
+		return -EINVAL;
+	if (pid == 0)
+		pid = -1;         /* the caller's process group: all its children are in it */
+	if (pid < -1)
+		return -ECHILD;   /* another process group: none of its children */
+	rc = proc_wait_child(p, (int)pid, options & WNOHANG, &wstatus);
+	if (rc == E_NOENT)
+		return -ECHILD;
+	if (rc > 0) {
+		if (ustatus && copy_to_user(ustatus, &wstatus, sizeof(wstatus)))
+			return -EFAULT;
+		if (rusage) {
+			static const char zero[144];   /* struct rusage on 64-bit Linux */
+
+			if (copy_to_user(rusage, zero, sizeof(zero)))
+				return -EFAULT;
+		}
+	}
+	return rc;
+}
+
+/* ---- memory ----------------------------------------------------------------- */
+
+/*
+ * brk(addr): Linux's rules: 0 or an address outside [start, limit)
+ * returns the current break unchanged; otherwise the break moves there,
+ * pages mapped or unmapped on page boundaries, and the new break comes
+ * back (the old one when memory ran out).
+ */
+static long sys_brk(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long want = a[0], old_top = page_up(p->brk), new_top = page_up(want);
+	int rc = E_OK;
+
+	if (want < p->brk_start || want > p->brk_limit)
+		return (long)p->brk;
+	if (new_top > old_top)
+		rc = aspace_protect(p->as, old_top, new_top - old_top, MMU_READ | MMU_WRITE);
+	else if (new_top < old_top) {
+		/* Given back: fresh reserved range (its pages go now). */
+		rc = aspace_discard(p->as, new_top, old_top - new_top);
+		if (rc == E_OK)
+			rc = aspace_protect(p->as, new_top, old_top - new_top, 0);
+	}
+	if (rc == E_OK)
+		p->brk = want;
+	return (long)p->brk;
+}
+
+static unsigned prot_perms(unsigned long prot)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0;
+	return MMU_READ | (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
+}
+
+/* mmap(addr, length, prot, flags, fd, offset): anonymous memory only. */
+static long sys_mmap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long addr = a[0], len = a[1], prot = a[2], flags = a[3], off = a[5];
+	unsigned vflags = flags & LX_MAP_POPULATE ? VAREA_POPULATE : 0;
+	uintptr_t where;
+	int rc;
+
+	if (off & PAGE_MASK)
+		return -EINVAL;
+	if (!(flags & LX_MAP_ANONYMOUS))
+		return -EBADF;              /* no files */
+	if (!len)
+		return -EINVAL;
+	if (flags & LX_MAP_FIXED_NOREPLACE)
+		flags |= LX_MAP_FIXED;
+	len = page_up(len);
+	if (!len)
+		return -ENOMEM;
+	if (flags & LX_MAP_FIXED) {
+		if (addr & PAGE_MASK)
+			return -EINVAL;
+		if (len > task_size(p) || addr > task_size(p) - len)
+			return -ENOMEM;
+	}
+	switch (flags & LX_MAP_TYPE) {
+	case LX_MAP_PRIVATE:
+		break;
+	case LX_MAP_SHARED:
+		return -EINVAL;             /* shared memory objects: not yet */
+	default:
+		return -EINVAL;
+	}
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;             /* W^X */
+	if (flags & LX_MAP_FIXED_NOREPLACE) {
+		where = addr;
+		rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+		if (rc == E_EXIST || rc == E_RANGE)
+			return -EEXIST;
+	} else if (flags & LX_MAP_FIXED) {
+		where = addr;
+		rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags | MAP_FIXED);
+	} else {
+		/* A hint is taken when the range is free, as Linux does. */
+		where = page_up(addr);
+		rc = E_EXIST;
+		if (where && where >= p->as->base && len <= task_size(p) &&
+		    where <= task_size(p) - len)
+			rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+		if (rc == E_EXIST || rc == E_RANGE) {
+			where = 0;
+			rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+		}
+	}
+	if (rc == E_NOMEM || rc == E_RANGE || rc == E_OVERFLOW)
+		return -ENOMEM;
+	if (rc)
+		return -EINVAL;
+	return (long)where;
+}
+
+static long sys_munmap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long addr = a[0], len = a[1];
+
+	if ((addr & PAGE_MASK) || !len || len > task_size(p) || addr > task_size(p) - len)
+		return -EINVAL;
+	len = page_up(len);
+	if (addr < p->as->base) {
+		/* Page 0 is never mapped: only what lies above it goes. */
+		if (addr + len <= p->as->base)
+			return 0;
+		len -= p->as->base - addr;
+		addr = p->as->base;
+	}
+	return aspace_unmap(p->as, addr, len) ? -ENOMEM : 0;
+}
+
+static long sys_mprotect(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long addr = a[0], len = a[1], prot = a[2];
+	int rc;
+
+	if (addr & PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = page_up(len);
+	if (!len || addr + len <= addr)
+		return -ENOMEM;
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;             /* W^X */
+	if (addr < p->as->base || addr + len > task_size(p))
+		return -ENOMEM;
+	rc = aspace_protect(p->as, addr, len, prot_perms(prot));
+	if (rc == E_NOENT || rc == E_RANGE)
+		return -ENOMEM;
+	if (rc == E_NOMEM)
+		return -ENOMEM;
+	return rc ? -EINVAL : 0;
+}
+
+static long sys_madvise(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long addr = a[0], len = a[1], advice = a[2];
+	int rc;
+
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (addr & PAGE_MASK)
+		return -EINVAL;
+	len = page_up(a[1]);
+	if ((a[1] && !len) || addr + len < addr)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (addr < p->as->base || addr + len > task_size(p))
+		return -ENOMEM;
+	if (advice != MADV_DONTNEED) {
+		struct aspace_query q;
+
+		/* Hints: nothing to do, but a hole is still ENOMEM. */
+		for (unsigned long at = addr; at < addr + len;) {
+			if (aspace_query(p->as, at, &q))
+				return -ENOMEM;
+			at = q.start + q.size;
+		}
+		return 0;
+	}
+	rc = aspace_discard(p->as, addr, len);
+	return rc == E_OK ? 0 : -ENOMEM;
+}
+
+static long sys_mremap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	unsigned long old = a[0], old_len = a[1], new_len = a[2], flags = a[3];
+	uintptr_t where = a[4];
+	unsigned rflags = 0;
+	int rc;
+
+	if (flags & ~(unsigned long)(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP)
+		return -EINVAL;             /* not supported */
+	if (old & PAGE_MASK)
+		return -EINVAL;
+	old_len = page_up(old_len);
+	new_len = page_up(new_len);
+	if (!new_len)
+		return -EINVAL;
+	if (flags & MREMAP_FIXED) {
+		if (where & PAGE_MASK)
+			return -EINVAL;
+		if (new_len > task_size(p) || where > task_size(p) - new_len)
+			return -EINVAL;
+		if (where < old + old_len && old < where + new_len)
+			return -EINVAL;
+		rflags = REMAP_MAYMOVE | REMAP_FIXED;
+	} else if (flags & MREMAP_MAYMOVE) {
+		rflags = REMAP_MAYMOVE;
+	}
+	if (!(flags & MREMAP_FIXED) && old_len >= new_len) {
+		/* Shrinking unmaps the tail, mapped or not. */
+		if (old_len > new_len) {
+			unsigned long un[2] = { old + new_len, old_len - new_len };
+
+			if (sys_munmap(p, tf, un))
+				return -EINVAL;
+		}
+		return (long)old;
+	}
+	if (!old_len)
+		return -EINVAL;             /* only shared mappings can be duplicated */
+	rc = aspace_remap(p->as, old, old_len, new_len, rflags, &where);
+	if (rc == E_NOENT || rc == E_RANGE || rc == E_OVERFLOW)
+		return -EFAULT;
+	if (rc == E_NOMEM)
+		return -ENOMEM;
+	if (rc)
+		return -EINVAL;
+	return (long)where;
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static const sys_fn table[] = {
+	[NR_write] = sys_write,
+	[NR_exit] = sys_exit,
+	[NR_exit_group] = sys_exit,
+	[NR_sched_yield] = sys_sched_yield,
+	[NR_getpid] = sys_getpid,
+	[NR_getppid] = sys_getppid,
+	[NR_gettid] = sys_getpid,
+	[NR_brk] = sys_brk,
+	[NR_munmap] = sys_munmap,
+	[NR_mremap] = sys_mremap,
+	[NR_clone] = sys_clone,
+	[NR_mmap] = sys_mmap,
+	[NR_mprotect] = sys_mprotect,
+	[NR_madvise] = sys_madvise,
+	[NR_wait4] = sys_wait4,
+};
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	struct proc *p = proc_current();
+	unsigned long nr = arch_syscall_nr(tf), a[6];
+	long ret = -ENOSYS;
+
+	for (unsigned i = 0; i < 6; i++)
+		a[i] = arch_syscall_arg(tf, i);
+	if (nr < sizeof(table) / sizeof(table[0]) && table[nr]) {
+		if (nr == NR_clone)
+			arch_syscall_return(tf, 0);   /* the child resumes after the call too */
+		ret = table[nr](p, tf, a);
+		if (nr == NR_clone) {
+			arch_syscall_set_result(tf, (unsigned long)ret);
+			return;
+		}
+	}
+	arch_syscall_return(tf, (unsigned long)ret);
+}

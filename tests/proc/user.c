@@ -1,0 +1,258 @@
+/*
+ * User programs in user mode: every run of tests/user/runs.txt (embedded
+ * with the programs), spread over every CPU, with its output printed for
+ * tools/user_diff.py to compare with the same run under Linux; then the
+ * kernel's own view: preemption of a spinning program, kills, a bad image
+ * refused, every CPU used, every process reaped, and the invariants after
+ * each process (aspace_check and the table audit, run as it exits).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <boot/smp.h>
+#include <exec/fiber.h>
+#include <lib/err.h>
+#include <lib/ktest.h>
+#include <mm/heap.h>
+#include <proc/proc.h>
+
+extern const char *const user_run_table[];
+extern const unsigned long user_run_count;
+
+#define ARGS_MAX 16
+
+struct run {
+	char buf[256];
+	char *argv[ARGS_MAX + 1];
+	const struct user_prog *prog;
+	struct session *s;
+	int status;
+};
+
+/* Split "name arg ..." into @r's argv; its program, or NULL. */
+static const struct user_prog *parse(struct run *r, const char *line)
+{
+	int n = 0;
+
+	snprintf(r->buf, sizeof(r->buf), "%s", line);
+	for (char *w = strtok(r->buf, " "); w && n < ARGS_MAX; w = strtok(NULL, " "))
+		r->argv[n++] = w;
+	r->argv[n] = NULL;
+	return n ? user_prog_find(r->argv[0]) : NULL;
+}
+
+static void print_status(int status)
+{
+	if (status & 0x7f)
+		printf("signal %d\n", status & 0x7f);
+	else
+		printf("exited %d\n", (status >> 8) & 0xff);
+}
+
+/* The run's output, framed for tools/user_diff.py. */
+static void print_run(const struct run *r)
+{
+	const struct session *s = r->s;
+	size_t at = 0;
+
+	printf("# user: run");
+	for (int i = 0; r->argv[i]; i++)
+		printf(" %s", r->argv[i]);
+	printf("\n");
+	while (at < s->out_len) {
+		const char *nl = memchr(s->out + at, '\n', s->out_len - at);
+		size_t n = nl ? (size_t)(nl - (s->out + at)) : s->out_len - at;
+
+		printf("# user| %.*s\n", (int)n, s->out + at);
+		at += n + 1;
+	}
+	printf("# user: exit %s status=", r->argv[0]);
+	print_status(r->status);
+}
+
+/* Online CPUs, in order. */
+static unsigned online_cpus(unsigned *list)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			list[n++] = i;
+	return n;
+}
+
+/*
+ * Every run, as many at once as there are CPUs (one session per CPU),
+ * printed in order.  Each must end with status 0: its own checks passed
+ * (the comparison with Linux is tools/user_diff.py's).
+ */
+static void test_runs(void)
+{
+	static struct run runs[CPU_MAX];
+	unsigned list[CPU_MAX], ncpu = online_cpus(list);
+
+	proc_check_on_exit = 1;
+	for (unsigned long i = 0; i < user_run_count; i += ncpu) {
+		unsigned batch = user_run_count - i < ncpu ? (unsigned)(user_run_count - i) : ncpu;
+
+		for (unsigned k = 0; k < batch; k++) {
+			struct run *r = &runs[k];
+
+			r->s = NULL;
+			r->prog = parse(r, user_run_table[i + k]);
+			EXPECT_NOT_NULL(r->prog);
+			if (r->prog)
+				EXPECT_OK(proc_spawn(r->prog, r->argv, NULL, list[k], 0, &r->s));
+		}
+		for (unsigned k = 0; k < batch; k++) {
+			struct run *r = &runs[k];
+
+			if (!r->s)
+				continue;
+			r->status = proc_session_wait(r->s);
+			print_run(r);
+			if (r->s->out_lost)
+				ktest_log("%s: output lost (no memory)", r->argv[0]);
+			EXPECT_EQ(r->s->check_failures, 0);
+			EXPECT_EQ(r->status, 0);
+			proc_session_free(r->s);
+		}
+	}
+	proc_check_on_exit = 0;
+	EXPECT_EQ(proc_count(), 0);
+}
+
+static const struct user_prog *prog(const char *name)
+{
+	const struct user_prog *p = user_prog_find(name);
+
+	if (!p)
+		ktest_skip("program not embedded");
+	return p;
+}
+
+/*
+ * A program that never makes a system call still gives the CPU up at
+ * every tick: the test fiber, on the same CPU, gets to run again, and
+ * kills it.
+ */
+static void test_preempt_and_kill(void)
+{
+	const struct user_prog *p = prog("spin");
+	char *argv[] = { "spin", NULL };
+	struct session *s;
+	uint64_t t0 = cpus[cpu_num()].ticks;
+
+	ASSERT_OK(proc_spawn(p, argv, NULL, cpu_num(), 0, &s));
+	/* Without preemption the first yield would never come back. */
+	while (cpus[cpu_num()].ticks < t0 + 3)
+		fiber_yield();
+	EXPECT_FALSE(__atomic_load_n(&s->done, __ATOMIC_ACQUIRE));
+	EXPECT_GT(s->first->user_entries, 1);
+	proc_kill(s->first, SIGKILL);
+	EXPECT_EQ(proc_session_wait(s), W_SIGNALED(SIGKILL));
+	proc_session_free(s);
+}
+
+/* The same from another CPU: the kill lands at that CPU's next tick. */
+static void test_kill_elsewhere(void)
+{
+	const struct user_prog *p = prog("spin");
+	char *argv[] = { "spin", NULL };
+	unsigned list[CPU_MAX], n = online_cpus(list);
+	struct session *s;
+
+	if (n < 2)
+		ktest_skip("one CPU");
+	ASSERT_OK(proc_spawn(p, argv, NULL, list[n - 1], 0, &s));
+	while (__atomic_load_n(&s->first->user_entries, __ATOMIC_RELAXED) < 2)
+		fiber_yield();
+	proc_kill(s->first, SIGKILL);
+	EXPECT_EQ(proc_session_wait(s), W_SIGNALED(SIGKILL));
+	proc_session_free(s);
+}
+
+/* Every CPU runs a process: each one's count of entries to user mode grows. */
+static void test_every_cpu(void)
+{
+	const struct user_prog *p = prog("spin");
+	char *argv[] = { "spin", NULL };
+	unsigned list[CPU_MAX], n = online_cpus(list);
+	struct session *s[CPU_MAX];
+
+	for (unsigned k = 0; k < n; k++)
+		ASSERT_OK(proc_spawn(p, argv, NULL, list[k], 0, &s[k]));
+	for (unsigned k = 0; k < n; k++) {
+		while (__atomic_load_n(&s[k]->first->user_entries, __ATOMIC_RELAXED) < 2)
+			fiber_yield();
+		EXPECT_EQ(s[k]->cpu, list[k]);
+		proc_kill(s[k]->first, SIGKILL);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		EXPECT_EQ(proc_session_wait(s[k]), W_SIGNALED(SIGKILL));
+		proc_session_free(s[k]);
+	}
+}
+
+/* A copy of a real program's image, to break in one place. */
+static unsigned char *image_copy(const struct user_prog *p, struct user_prog *out)
+{
+	size_t size = (size_t)(p->end - p->start);
+	unsigned char *img = kmalloc(size, 0);
+
+	if (!img)
+		return NULL;
+	memcpy(img, p->start, size);
+	*out = (struct user_prog){ "broken", img, img + size };
+	return img;
+}
+
+/* Images the loader must refuse, each with its error and nothing left behind. */
+static void test_bad_images(void)
+{
+	const struct user_prog *good = prog("spin");
+	char *argv[] = { "broken", NULL };
+	struct user_prog bad;
+	struct session *s = NULL;
+	unsigned char *img = image_copy(good, &bad);
+	uint64_t phoff;
+	uint16_t phnum;
+
+	ASSERT_NOT_NULL(img);
+	memcpy(&phoff, img + 32, 8);
+	memcpy(&phnum, img + 56, 2);
+
+	img[0] = 0;                                  /* not ELF */
+	EXPECT_EQ(proc_spawn(&bad, argv, NULL, cpu_num(), 0, &s), E_INVAL);
+	img[0] = 0x7f;
+	img[18] ^= 1;                                /* another machine */
+	EXPECT_EQ(proc_spawn(&bad, argv, NULL, cpu_num(), 0, &s), E_INVAL);
+	img[18] ^= 1;
+	bad.end = bad.start + 40;                    /* truncated */
+	EXPECT_EQ(proc_spawn(&bad, argv, NULL, cpu_num(), 0, &s), E_INVAL);
+	bad.end = img + (good->end - good->start);
+	for (unsigned i = 0; i < phnum; i++) {       /* a writable and executable segment */
+		uint32_t type, flags;
+
+		memcpy(&type, img + phoff + 56 * i, 4);
+		memcpy(&flags, img + phoff + 56 * i + 4, 4);
+		if (type == 1 && (flags & 1)) {
+			flags |= 2;
+			memcpy(img + phoff + 56 * i + 4, &flags, 4);
+			break;
+		}
+	}
+	EXPECT_EQ(proc_spawn(&bad, argv, NULL, cpu_num(), 0, &s), E_PERM);
+	EXPECT_EQ(proc_spawn(good, argv, NULL, CPU_MAX, 0, &s), E_NOENT);
+	EXPECT_NULL(s);
+	EXPECT_EQ(proc_count(), 0);
+	kfree(img);
+}
+
+KTEST_SUITE(user,
+	KTEST_CASE(test_runs),
+	KTEST_CASE(test_preempt_and_kill),
+	KTEST_CASE(test_kill_elsewhere),
+	KTEST_CASE(test_every_cpu),
+	KTEST_CASE(test_bad_images),
+);
