@@ -1,7 +1,9 @@
 /* The serial console under picolibc's stdio (see kernel/drivers/console.h). */
 #include <stdio.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include <drivers/console.h>
+#include <lib/spinlock.h>
 #include <lib/err.h>
 #include <mm/boot_mmu.h>
 #include <lib/fdt.h>
@@ -110,6 +112,44 @@ size_t console_capture_stop(void)
 	return capture.len;
 }
 
+/*
+ * Output goes to the UART a whole line at a time: each CPU gathers its
+ * characters until a newline (or a full buffer, or a flush: before
+ * reading input, fflush()), then writes the line under out_lock, so the
+ * lines of CPUs printing at once (reports from processes on several
+ * CPUs) do not mix.  The line prefix is added under the lock too.
+ */
+#define LINE_MAX 160
+
+static struct {
+	char buf[LINE_MAX];
+	unsigned len;
+} lines[CPU_MAX];
+
+static struct spinlock out_lock = SPINLOCK_INIT;   /* the UART and at_line_start */
+
+static void flush_line(void)
+{
+	unsigned cpu = cpu_num();
+	unsigned n = lines[cpu].len;
+
+	if (!n)
+		return;
+	unsigned long irq = spin_lock_irqsave(&out_lock);
+
+	for (unsigned i = 0; i < n; i++) {
+		char c = lines[cpu].buf[i];
+
+		if (at_line_start && line_prefix)
+			for (const char *p = line_prefix; *p; p++)
+				raw_putc(*p);
+		raw_putc(c);
+		at_line_start = c == '\n';
+	}
+	lines[cpu].len = 0;
+	spin_unlock_irqrestore(&out_lock, irq);
+}
+
 void console_putc(char c)
 {
 	if (capture.buf) {
@@ -120,15 +160,16 @@ void console_putc(char c)
 		capture.len++;
 		return;
 	}
-	if (at_line_start && line_prefix)
-		for (const char *p = line_prefix; *p; p++)
-			raw_putc(*p);
-	raw_putc(c);
-	at_line_start = c == '\n';
+	unsigned cpu = cpu_num();
+
+	lines[cpu].buf[lines[cpu].len++] = c;
+	if (c == '\n' || lines[cpu].len == LINE_MAX)
+		flush_line();
 }
 
 int console_getc_nowait(void)
 {
+	flush_line();   /* a prompt before the input */
 	if (!console.drv)
 		return -1;
 	return console.drv->get_char(&console);
@@ -160,7 +201,14 @@ static int stdio_get(FILE *f)
 	return c;
 }
 
-static FILE console_file = FDEV_SETUP_STREAM(stdio_put, stdio_get, NULL, _FDEV_SETUP_RW);
+static int stdio_flush(FILE *f)
+{
+	(void)f;
+	flush_line();
+	return 0;
+}
+
+static FILE console_file = FDEV_SETUP_STREAM(stdio_put, stdio_get, stdio_flush, _FDEV_SETUP_RW);
 FILE *const stdin = &console_file;
 FILE *const stdout = &console_file;
 FILE *const stderr = &console_file;
