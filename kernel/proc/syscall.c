@@ -271,6 +271,17 @@ static long sys_munmap(struct proc *p, struct trap_frame *tf, const unsigned lon
 	return aspace_unmap(p->as, addr, len) ? -ENOMEM : 0;
 }
 
+/* How much of [addr, addr + len) is mapped without a hole from addr on. */
+static unsigned long mapped_prefix(struct proc *p, unsigned long addr, unsigned long len)
+{
+	struct aspace_query q;
+	unsigned long at = addr;
+
+	while (at < addr + len && aspace_query(p->as, at, &q) == E_OK)
+		at = q.start + q.size;
+	return (at < addr + len ? at : addr + len) - addr;
+}
+
 static long sys_mprotect(struct proc *p, struct trap_frame *tf, const unsigned long *a)
 {
 	unsigned long addr = a[0], len = a[1], prot = a[2];
@@ -289,12 +300,15 @@ static long sys_mprotect(struct proc *p, struct trap_frame *tf, const unsigned l
 		return -EACCES;             /* W^X */
 	if (addr < p->as->base || addr + len > task_size(p))
 		return -ENOMEM;
-	rc = aspace_protect(p->as, addr, len, prot_perms(prot));
-	if (rc == E_NOENT || rc == E_RANGE)
+	/* Linux changes the mapped pages up to the first hole, then says
+	 * ENOMEM: the covered prefix is changed here too. */
+	unsigned long covered = mapped_prefix(p, addr, len);
+	if (!covered)
 		return -ENOMEM;
-	if (rc == E_NOMEM)
-		return -ENOMEM;
-	return rc ? -EINVAL : 0;
+	rc = aspace_protect(p->as, addr, covered, prot_perms(prot));
+	if (rc)
+		return rc == E_NOMEM || rc == E_NOENT || rc == E_RANGE ? -ENOMEM : -EINVAL;
+	return covered < len ? -ENOMEM : 0;
 }
 
 static long sys_madvise(struct proc *p, struct trap_frame *tf, const unsigned long *a)
@@ -319,15 +333,8 @@ static long sys_madvise(struct proc *p, struct trap_frame *tf, const unsigned lo
 	if (addr < p->as->base || addr + len > task_size(p))
 		return -ENOMEM;
 	if (advice != MADV_DONTNEED) {
-		struct aspace_query q;
-
 		/* Hints: nothing to do, but a hole is still ENOMEM. */
-		for (unsigned long at = addr; at < addr + len;) {
-			if (aspace_query(p->as, at, &q))
-				return -ENOMEM;
-			at = q.start + q.size;
-		}
-		return 0;
+		return mapped_prefix(p, addr, len) < len ? -ENOMEM : 0;
 	}
 	rc = aspace_discard(p->as, addr, len);
 	return rc == E_OK ? 0 : -ENOMEM;

@@ -249,7 +249,7 @@ static void test_bad_images(void)
 	kfree(img);
 }
 
-KTEST_SUITE(user,
+KTEST_SUITE(proc,
 	KTEST_CASE(test_runs),
 	KTEST_CASE(test_preempt_and_kill),
 	KTEST_CASE(test_kill_elsewhere),
