@@ -138,3 +138,9 @@ void arch_test_illegal(void)
 {
 	__asm__ volatile("udf #0");
 }
+
+void arch_insn_counter_user(int allow)
+{
+	sysreg_write(pmuserenr_el0, allow ? 1UL << 3 : 0);   /* ER: event counters readable */
+	isb();
+}

@@ -92,3 +92,11 @@ void arch_test_illegal(void)
 {
 	__asm__ volatile("unimp");
 }
+
+void arch_insn_counter_user(int allow)
+{
+	if (allow)
+		csr_set(scounteren, 1UL << 2);    /* IR */
+	else
+		csr_clear(scounteren, 1UL << 2);
+}

@@ -111,6 +111,14 @@ int arch_insn_counter_init(void);
 uint64_t arch_insn_count(void);
 
 /*
+ * Let user mode read that counter on this CPU (riscv64: scounteren.IR,
+ * so `rdinstret` works in U-mode; aarch64: PMUSERENR_EL0.ER, so EL0 may
+ * read PMEVCNTR0_EL0), or stop letting it.  For user-mode benchmarks
+ * only: a counter readable from user mode is a timing source.
+ */
+void arch_insn_counter_user(int allow);
+
+/*
  * Clear / copy one 4 KiB page (page-aligned) with the fastest routine the
  * CPU offers: aarch64 DC ZVA and LDP/STP pairs, riscv64 unrolled 8-byte
  * stores and loads.  Every page the kernel clears or copies goes here.
