@@ -12,6 +12,8 @@ static const char **value_slot(struct cmdline *c, const char *key, int *is_list)
 		return &c->ktest;
 	if (!strcmp(key, "bench"))
 		return &c->bench;
+	if (!strcmp(key, "urun"))
+		return &c->urun;
 	*is_list = 0;
 	if (!strcmp(key, "mmu"))
 		return &c->mmu;

@@ -42,6 +42,14 @@ static void test_suite_list_and_bench(void)
 	EXPECT_EQ(c.poweroff, 0);
 }
 
+static void test_user_runs(void)
+{
+	ASSERT_OK(parse("ktest=proc urun=sysfuzz:7:300,start:one poweroff"));
+	EXPECT_STREQ(c.urun, "sysfuzz:7:300,start:one");
+	EXPECT_EQ(c.unknown, 0);
+	EXPECT_STREQ(out, "");
+}
+
 static void test_empty_line(void)
 {
 	ASSERT_OK(parse(""));
@@ -201,6 +209,7 @@ static void test_find_agrees_with_parse(void)
 KTEST_SUITE(cmdline,
 	KTEST_CASE(test_ktest_and_poweroff),
 	KTEST_CASE(test_suite_list_and_bench),
+	KTEST_CASE(test_user_runs),
 	KTEST_CASE(test_empty_line),
 	KTEST_CASE(test_unknown_options_counted_not_fatal),
 	KTEST_CASE(test_mmu_option),

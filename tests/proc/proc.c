@@ -11,6 +11,8 @@
 #include <arch/cpu.h>
 #include <boot/smp.h>
 #include <exec/fiber.h>
+#include <boot/boot.h>
+#include <lib/cmdline.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include <mm/heap.h>
@@ -82,24 +84,24 @@ static unsigned online_cpus(unsigned *list)
 }
 
 /*
- * Every run, as many at once as there are CPUs (one session per CPU),
- * printed in order.  Each must end with status 0: its own checks passed
- * (the comparison with Linux is tools/user_diff.py's).
+ * Runs ("name arg ..." each), as many at once as there are CPUs (one
+ * session per CPU), printed in order.  Each must end with status 0: its
+ * own checks passed (the comparison with Linux is tools/user_diff.py's).
  */
-static void test_runs(void)
+static void run_all(const char *const *lines, unsigned long count)
 {
 	static struct run runs[CPU_MAX];
 	unsigned list[CPU_MAX], ncpu = online_cpus(list);
 
 	proc_check_on_exit = 1;
-	for (unsigned long i = 0; i < user_run_count; i += ncpu) {
-		unsigned batch = user_run_count - i < ncpu ? (unsigned)(user_run_count - i) : ncpu;
+	for (unsigned long i = 0; i < count; i += ncpu) {
+		unsigned batch = count - i < ncpu ? (unsigned)(count - i) : ncpu;
 
 		for (unsigned k = 0; k < batch; k++) {
 			struct run *r = &runs[k];
 
 			r->s = NULL;
-			r->prog = parse(r, user_run_table[i + k]);
+			r->prog = parse(r, lines[i + k]);
 			EXPECT_NOT_NULL(r->prog);
 			if (r->prog)
 				EXPECT_OK(proc_spawn(r->prog, r->argv, NULL, list[k], 0, &r->s));
@@ -120,6 +122,35 @@ static void test_runs(void)
 	}
 	proc_check_on_exit = 0;
 	EXPECT_EQ(proc_count(), 0);
+}
+
+/* Every run of tests/user/runs.txt. */
+static void test_runs(void)
+{
+	run_all((const char *const *)user_run_table, user_run_count);
+}
+
+/*
+ * The runs the command line names (urun=prog:arg:arg,prog...: make
+ * fuzz-user's seeds for sysfuzz); skipped without it.
+ */
+static void test_cmdline_runs(void)
+{
+	static char value[1024], lines_buf[1024];
+	static const char *lines[64];
+	unsigned long n = 0;
+	char *save = NULL;
+
+	if (cmdline_find(boot_cmdline, "urun", value, sizeof(value)) <= 0)
+		ktest_skip("no urun= on the command line");
+	snprintf(lines_buf, sizeof(lines_buf), "%s", value);
+	for (char *w = strtok_r(lines_buf, ",", &save); w && n < 64; w = strtok_r(NULL, ",", &save)) {
+		for (char *c = w; *c; c++)
+			if (*c == ':')
+				*c = ' ';
+		lines[n++] = w;
+	}
+	run_all(lines, n);
 }
 
 static const struct user_prog *prog(const char *name)
@@ -251,6 +282,7 @@ static void test_bad_images(void)
 
 KTEST_SUITE(proc,
 	KTEST_CASE(test_runs),
+	KTEST_CASE(test_cmdline_runs),
 	KTEST_CASE(test_preempt_and_kill),
 	KTEST_CASE(test_kill_elsewhere),
 	KTEST_CASE(test_every_cpu),

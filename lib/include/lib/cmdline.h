@@ -6,6 +6,9 @@
  *   ktest=all | ktest=<suite>[,<suite>...]   run self-tests at boot
  *   poweroff                                  power off after them
  *   bench=all | bench=<case>[,<case>...]      run benchmarks
+ *   urun=<prog>[:<arg>...][,...]              user programs for the proc
+ *                                             suite's test_cmdline_runs
+ *                                             (make fuzz-user)
  *   mmu=sv39 | mmu=sv48                       riscv64: 3- or 4-level tables
  *                                             (read before the MMU is on,
  *                                             mm/boot/boot_mmu.c)
@@ -21,6 +24,7 @@
 struct cmdline {
 	const char *ktest;       /* NULL when absent */
 	const char *bench;
+	const char *urun;        /* user programs to run: "prog:arg:arg,prog" */
 	const char *mmu;         /* the depth itself is chosen in boot_mmu.c */
 	int poweroff;
 	int unknown;             /* how many words were not understood */
