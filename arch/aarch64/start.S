@@ -113,6 +113,9 @@ at_el1:
 	msr	tpidr_el1, x0
 	add	x0, x0, #CPU_OFF_TLS
 	bl	_set_tls                 /* picolibc's thread-local errno */
+	mrs	x0, tpidr_el0            /* kept for trap entry from EL0 */
+	mrs	x1, tpidr_el1
+	str	x0, [x1, #CPU_OFF_KERNEL_TP]
 
 	mrs	x2, mpidr_el1            /* the CPU's id: Aff3..Aff0 */
 	and	x0, x2, #0xffffff
@@ -183,6 +186,8 @@ aarch64_secondary_entry:
 	msr	tpidr_el1, x20
 	add	x0, x20, #CPU_OFF_TLS
 	bl	_set_tls
+	mrs	x0, tpidr_el0            /* kept for trap entry from EL0 */
+	str	x0, [x20, #CPU_OFF_KERNEL_TP]
 	mov	x29, xzr
 	mov	x30, xzr
 	mov	x0, x20

@@ -4,7 +4,8 @@
  * EL0 (AArch64) are handled; any other group is reported as unexpected.
  * From EL0 the frame goes on the process thread's kernel stack (SP_EL1,
  * which the return to EL0 leaves at its top) and also holds SP_EL0 and
- * TPIDR_EL0, the user's.  Entry saves the full integer
+ * TPIDR_EL0, the user's (TPIDR_EL0 is also the kernel's TLS pointer,
+ * picolibc's: entry from EL0 puts the kernel's back).  Entry saves the full integer
  * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
  *
  * Overflow-safe: this CPU's struct cpu (TPIDR_EL1 points at it,
@@ -68,6 +69,9 @@ trap_common_user:                        /* the same, from EL0 */
 	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
 	mrs	x2, tpidr_el0
 	str	x2, [sp, #TF_TPIDR0]
+	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
+	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
+	msr	tpidr_el0, x2
 	b	trap_save
 
 trap_common:                             /* sp = the frame; x0, x1 saved; x1 = kind */

@@ -6,6 +6,7 @@
  * refused, every CPU used, every process reaped, and the invariants after
  * each process (aspace_check and the table audit, run as it exits).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <arch/cpu.h>
@@ -183,6 +184,11 @@ static void test_preempt_and_kill(void)
 	proc_kill(s->first, SIGKILL);
 	EXPECT_EQ(proc_session_wait(s), W_SIGNALED(SIGKILL));
 	proc_session_free(s);
+	/* The kernel's thread-local data (picolibc's errno, strtok's state)
+	 * is still this CPU's, not wherever the program's thread pointer
+	 * (tp / TPIDR_EL0) pointed. */
+	uintptr_t e = (uintptr_t)&errno, tls = (uintptr_t)this_cpu()->tls;
+	EXPECT_TRUE(e >= tls && e < tls + CPU_TLS_SIZE);
 }
 
 /* The same from another CPU: the kill lands at that CPU's next tick. */

@@ -29,6 +29,7 @@
 #define CPU_OFF_BOOT_VOFF      56
 #define CPU_OFF_HWID           64
 #define CPU_OFF_USER_KSP       72
+#define CPU_OFF_KERNEL_TP      80
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
 
@@ -57,6 +58,9 @@ struct cpu {
 	 * of the running process thread's kernel stack; set on every return
 	 * to user mode (kernel/proc/). */
 	uintptr_t user_ksp;
+	/* aarch64: the kernel's TPIDR_EL0 (picolibc's TLS pointer, set at
+	 * boot), put back by trap entry from EL0, which saves the user's. */
+	uintptr_t kernel_tp;
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
@@ -82,6 +86,7 @@ _Static_assert(__builtin_offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "cpu 
 _Static_assert(__builtin_offsetof(struct cpu, boot_sp) == CPU_OFF_BOOT_SP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, hwid) == CPU_OFF_HWID, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, user_ksp) == CPU_OFF_USER_KSP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, kernel_tp) == CPU_OFF_KERNEL_TP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, tls) == CPU_OFF_TLS, "cpu layout");
 _Static_assert(sizeof(struct cpu) == CPU_STRUCT_SIZE, "cpu layout");
 
