@@ -291,16 +291,18 @@ TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
 # The host suites (ASan) and the stress suites (TSan), then every QEMU
 # board: build, boot with the self-tests and a time limit, keep the
 # serial log; then one KTAP verdict over both host runs and all boots.
-test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test
+test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test user
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@$(TSAN_LOGGED)
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
+	@$(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log 2>&1 || true
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
+	  --label user-linux $(USERB)/linux.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
-	    --label $(b)-boot build/$(b)/boot.log) \
+	    --label $(b)-boot build/$(b)/boot.log --label $(b)-user build/$(b)/user-diff.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
 
 # make test boots every board with 4 CPUs, but a board may say otherwise
@@ -313,6 +315,9 @@ boot-test: $(B)/Image
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \
 	  echo "# boot-test: qemu exit status $$rc" >> $(B)/ktest.log; true
+	@# The user programs' output in the log against the same runs under Linux (qemu-user).
+	@$(PYTHON) tools/user_diff.py diff --arch $(ARCH) --log $(B)/ktest.log --label $(BOARD) \
+	  > $(B)/user-diff.log 2>&1 || true
 
 # ------------------------------------------------------------- benchmarks ----
 
