@@ -306,6 +306,17 @@ static int anon_expand(struct varea *va, uint64_t size)
 	return E_OK;
 }
 
+/*
+ * Whether a merge may move the pages at [offset, offset + size) into
+ * @ao: when no other varea of it can be using those offsets.  They are
+ * the addresses of a neighbour, so they were free until aspace_remap()
+ * could move a piece of an object away from the addresses it numbers.
+ */
+static int may_take(const struct anon_obj *ao, uint64_t offset, uint64_t size)
+{
+	return ao->users == 1 || offset >= ao->end || offset + size <= ao->base;
+}
+
 static int anon_can_merge(const struct varea *va, const struct varea *next)
 {
 	if (!is_anon(next->obj) || next->offset != va->offset + va->size)
@@ -315,8 +326,10 @@ static int anon_can_merge(const struct varea *va, const struct varea *next)
 	/* Two objects: only if nothing but vareas can see their pages move,
 	 * and neither is in a copy-on-write hierarchy (a backup's pages could
 	 * not follow, and another aspace may change its index). */
-	return vareas_only(va->obj) && vareas_only(next->obj) && private_now(to_anon(va->obj)) &&
-	       private_now(to_anon(next->obj));
+	return vareas_only(va->obj) && vareas_only(next->obj) &&
+	       (may_take(to_anon(va->obj), next->offset, next->size) ||
+	        may_take(to_anon(next->obj), va->offset, va->size)) &&
+	       private_now(to_anon(va->obj)) && private_now(to_anon(next->obj));
 }
 
 /* Pages of @ao in [offset, offset + size). */
@@ -358,12 +371,17 @@ static void anon_merge(struct varea *va, struct varea *next)
 {
 	struct anon_obj *a = to_anon(va->obj), *b = to_anon(next->obj);
 	struct mem_obj *keep;
+	int into_a;
 
 	if (a == b) {
 		a->users--;                      /* @next is gone */
 		return;
 	}
-	if (count(a, va->offset, va->size) >= count(b, next->offset, next->size)) {
+	/* The fewer pages move, unless the other object may not take them (may_take()). */
+	into_a = count(a, va->offset, va->size) >= count(b, next->offset, next->size);
+	if (into_a ? !may_take(a, next->offset, next->size) : !may_take(b, va->offset, va->size))
+		into_a = !into_a;
+	if (into_a) {
 		move_pages(a, b, next->offset, next->size);
 		b->users--;
 		return;
