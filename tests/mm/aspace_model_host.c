@@ -71,6 +71,7 @@ static struct aspace *spaces[NAS];
 static struct mpage *m;             /* the model of cur_as */
 static struct aspace *cur_as;
 static int forked;                  /* a fork happened in this run */
+static int frames_unknown;          /* a failed discard left frames the model cannot tell */
 static uint64_t next_tag;
 
 static uintptr_t addr_of(unsigned i)
@@ -240,6 +241,7 @@ static unsigned rnd(unsigned n)
  * stays as it is.
  */
 static uint64_t model_injected, model_copies, model_copy_faults;
+static uint64_t model_remaps[3], model_discards;   /* remaps in place, moved, fixed */
 
 static int injected(int failed)
 {
@@ -380,6 +382,153 @@ static void op_fault(unsigned i)
 		*fx_word(cur_as, addr_of(i)) = p->tag;
 		*fx_word(cur_as, addr_of(i) + PG - 8) = p->tail;
 	}
+}
+
+/*
+ * Which varea the real aspace has around page @s: whether [s, s + n)
+ * lies in one varea, and whether it ends where the range does.  The
+ * model is page by page and does not know where one varea ends and its
+ * neighbour with the same attributes begins (objects that may not
+ * merge); every page's effect is still the model's to predict.
+ */
+static int one_varea(unsigned s, unsigned n, int *ends_there)
+{
+	struct aspace_query q;
+
+	if (aspace_query(cur_as, addr_of(s), &q))
+		return 0;
+	*ends_there = q.start + q.size == addr_of(s + n);
+	return q.start + q.size >= addr_of(s + n);
+}
+
+/* Whether [s, s + n) is free and clear of the guard page of a stack above (range_free()). */
+static int model_room(unsigned s, unsigned n)
+{
+	unsigned j = s;
+
+	while (j < NP && m[j].kind == FREE)
+		j++;
+	if (j < s + n)
+		return 0;
+	return j >= NP || !(m[j].flags & VAREA_STACK) || s + n <= j - 1;
+}
+
+/*
+ * Pages [s, s + n) of the model move to @d (the first @keep of them) and
+ * grow to @n2 with fresh zero pages having the source's perms.
+ */
+static void model_move(unsigned s, unsigned n, unsigned d, unsigned n2)
+{
+	struct mpage moved[NP], src = m[s];
+	unsigned keep = n < n2 ? n : n2;
+
+	memcpy(moved, &m[s], keep * sizeof(moved[0]));
+	model_set(s, n, FREE, 0, 0, 0, 0);
+	for (unsigned i = 0; i < keep && d + i < NP; i++)
+		m[d + i] = moved[i];
+	if (n2 > n)
+		model_set(d + n, n2 - n, ANON, src.perms, src.flags & VAREA_STACK, 0, 0);
+}
+
+/*
+ * mremap of [s, s + n) to @n2 pages: in place (shrink, or growth into
+ * free pages), moved to the lowest free range (REMAP_MAYMOVE) or to a
+ * chosen one (REMAP_FIXED), or refused; now and then with flags it must
+ * refuse.  The moved pages keep their frames and contents.
+ */
+static void op_remap(unsigned s, unsigned n)
+{
+	unsigned k = rnd(8), n2 = 1 + rnd(rnd(4) ? 8 : 16), d = rnd(NP);
+	unsigned flags = k < 2 ? 0 : k < 5 ? REMAP_MAYMOVE : REMAP_MAYMOVE | REMAP_FIXED;
+	uintptr_t a = addr_of(d);
+	int rc, want, whole = 1, ends = 0;
+
+	struct aspace_query q;
+
+	if (!rnd(32))
+		flags = rnd(2) ? REMAP_FIXED : 1u << 4;
+	/* Mostly a range inside the varea at s (most random ones are not). */
+	if (rnd(4) && !aspace_query(cur_as, addr_of(s), &q) && q.start + q.size < addr_of(s + n))
+		n = (unsigned)((q.start + q.size - addr_of(s)) / PG);
+	if (s + n2 > NP)
+		n2 = NP - s;
+	if ((flags & REMAP_FIXED) && d + n2 > NP)
+		n2 = NP - d;
+	for (unsigned i = s; i < s + n; i++)
+		whole &= i < NP && m[i].kind != FREE;
+	whole = whole && one_varea(s, n, &ends);
+	rc = aspace_remap(cur_as, addr_of(s), n * PG, n2 * PG, flags, &a);
+	if (flags & ~(REMAP_MAYMOVE | REMAP_FIXED) || flags == REMAP_FIXED)
+		want = E_INVAL;
+	else if (!whole)
+		want = E_NOENT;
+	else if (flags & REMAP_FIXED)
+		want = d < s + n && s < d + n2 ? E_INVAL : E_OK;
+	else if (n2 <= n || (ends && model_room(s + n, n2 - n)))
+		want = E_OK;
+	else
+		want = flags & REMAP_MAYMOVE ? E_OK : E_NOMEM;
+	if (rc == E_NOMEM && want != E_NOMEM && injected(1))
+		return;
+	if (!EXPECT_EQ(rc, want) || rc)
+		return;
+	model_remaps[flags & REMAP_FIXED ? 2 : a == addr_of(s) ? 0 : 1]++;
+	if (flags & REMAP_FIXED) {
+		EXPECT_EQ_U(a, addr_of(d));
+		model_move(s, n, d, n2);
+	} else if (n2 <= n || (ends && model_room(s + n, n2 - n))) {
+		EXPECT_EQ_U(a, addr_of(s));
+		model_move(s, n, s, n2);
+	} else {
+		unsigned g = model_gap(n2, 1, m[s].flags & VAREA_STACK);
+
+		EXPECT_EQ_U(a, addr_of(g));
+		if (g + n2 <= NP) {
+			model_move(s, n, g, n2);
+			return;
+		}
+		/* Moved (partly) past the window: not modelled, so it goes at once. */
+		fail_inject_at(0, 0);
+		EXPECT_OK(aspace_unmap(cur_as, a, n2 * PG));
+		model_set(s, n, FREE, 0, 0, 0, 0);
+	}
+}
+
+/*
+ * madvise(MADV_DONTNEED) of [s, s + n): anonymous pages read zero and
+ * lose their frames, physical ones stay; E_NOENT when a page is not
+ * mapped.  An injected failure may leave it done up to some varea: the
+ * pages read zero up to there, as they were from there on.  A page that
+ * read zero before (touched only by reads) cannot tell which side it
+ * was on, so its frame may or may not have gone: the run stops
+ * comparing frame counts.
+ */
+static void op_discard(unsigned s, unsigned n)
+{
+	int rc = aspace_discard(cur_as, addr_of(s), n * PG), holes = 0, done = 1;
+
+	for (unsigned i = s; i < s + n; i++)
+		holes |= i >= NP || m[i].kind == FREE;
+	if (rc == E_NOMEM && injected(1)) {
+		for (unsigned i = s; i < s + n && i < NP && done; i++) {
+			if (m[i].kind != ANON)
+				continue;
+			if (fx_read_obj(cur_as, addr_of(i)) || fx_read_obj(cur_as, addr_of(i) + PG - 8)) {
+				done = 0;   /* from here on as it was (compare() checks) */
+				continue;
+			}
+			frames_unknown |= !m[i].tag && !m[i].tail && m[i].frame;
+			m[i].tag = m[i].tail = 0;
+			m[i].frame = 0;
+		}
+		return;
+	}
+	if (!EXPECT_EQ(rc, holes ? E_NOENT : E_OK))
+		return;
+	model_discards++;
+	for (unsigned i = s; i < s + n && i < NP; i++)
+		if (m[i].kind == ANON)
+			m[i] = (struct mpage){ ANON, 0, m[i].perms, m[i].flags, 0, 0, 0 };
 }
 
 /* ---- user copies ------------------------------------------------------------------- */
@@ -725,6 +874,7 @@ static void drive(unsigned steps)
 {
 	next_tag = 0;
 	forked = 0;
+	frames_unknown = 0;
 	memset(models, 0, sizeof(models));
 	memset(spaces, 0, sizeof(spaces));
 	fx_setup(3);
@@ -734,7 +884,7 @@ static void drive(unsigned steps)
 		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
 		unsigned room = NP - s < n ? NP - s : n;
 
-		unsigned op = rnd(24), arm = rnd(8) ? 0 : 1 + rnd(rnd(2) ? 4 : 24), sticky = rnd(2);
+		unsigned op = rnd(27), arm = rnd(8) ? 0 : 1 + rnd(rnd(2) ? 4 : 24), sticky = rnd(2);
 
 		if (src_done)
 			break;
@@ -755,17 +905,20 @@ static void drive(unsigned steps)
 		case 16: case 17: op_copy(s, 0); break;
 		case 18: op_copy_edge(); break;
 		case 19: op_strncpy(s); break;
+		case 20: case 21: op_remap(s, n); break;
+		case 22: op_discard(s, n); break;
 		default: op_fault(s); break;
 		}
 		fail_inject_at(0, 0);
 		if (compare(step))
 			break;
-		if (!forked && step % 64 == 0 && !EXPECT_EQ(fx_data_frames(), model_frames()))
+		if (!forked && !frames_unknown && step % 64 == 0 &&
+		    !EXPECT_EQ(fx_data_frames(), model_frames()))
 			break;
 		if (fake_mmu_violations())
 			break;
 	}
-	if (!forked)
+	if (!forked && !frames_unknown)
 		EXPECT_EQ(fx_data_frames(), model_frames());
 	for (unsigned j = 1; j < NAS; j++)
 		op_destroy(j);
@@ -779,7 +932,9 @@ static void drive(unsigned steps)
 static void run_model(uint64_t s0, unsigned steps)
 {
 	uint64_t inj = model_injected, copies = model_copies, cf = model_copy_faults;
-	uint64_t faults = fake_usercopy_faults();
+	uint64_t faults = fake_usercopy_faults(), rm[3], disc = model_discards;
+
+	memcpy(rm, model_remaps, sizeof(rm));
 
 	src = NULL;
 	src_done = 0;
@@ -790,6 +945,9 @@ static void run_model(uint64_t s0, unsigned steps)
 	          (unsigned long long)(model_copies - copies), (unsigned long long)(model_copy_faults - cf),
 	          (unsigned long long)(fake_usercopy_faults() - faults),
 	          (unsigned long long)(model_injected - inj));
+	ktest_log("remaps done: %llu in place, %llu moved, %llu fixed; %llu discards done",
+	          (unsigned long long)(model_remaps[0] - rm[0]), (unsigned long long)(model_remaps[1] - rm[1]),
+	          (unsigned long long)(model_remaps[2] - rm[2]), (unsigned long long)(model_discards - disc));
 }
 
 void model_run_bytes(const uint8_t *buf, size_t len)
