@@ -2,7 +2,11 @@
  * Allocation-failure sweeps over the memory subsystem's operations that
  * allocate: fork, a copy-on-write fault (in the child and in the parent),
  * a map that grows the tables, a block split (unmap inside a 2 MiB block),
- * and a protect that splits (a varea, or a block).
+ * a protect that splits (a varea, or a block), remaps (a move with
+ * growth, a fixed move over a varea, a shrink that splits, a page moved
+ * out of a block) and discards (inside one varea; every varea of a
+ * forked child, which may stop part way: there each page must be as it
+ * was or discarded).
  *
  * For every scenario and every N = 1, 2, ... a fresh fixture is set up and
  * prepared, then the operation runs with its N-th allocation failing, in
@@ -210,6 +214,100 @@ static void ok_protect(void)
 	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
 }
 
+/* Where a remap put its range. */
+static uintptr_t remapped;
+
+static int op_remap_move(void)
+{
+	return aspace_remap(fx_as, U + PG, 2 * PG, 3 * PG, REMAP_MAYMOVE, &remapped);
+}
+
+static void ok_remap_moved(uintptr_t to)
+{
+	EXPECT_EQ_U(remapped, to);
+	EXPECT_EQ_U(fx_read_obj(fx_as, to), 0x101);
+	EXPECT_EQ_U(fx_read_obj(fx_as, to + PG), 0x102);
+	EXPECT_EQ_U(fx_read_obj(fx_as, to + 2 * PG), 0);
+	EXPECT_FALSE(fx_has_varea(fx_as, U + PG));
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
+}
+
+static void ok_remap_move(void)
+{
+	ok_remap_moved(PG);   /* the lowest free range */
+}
+
+/* Over the lazy varea at U + 16 pages, which splits. */
+static int op_remap_fixed(void)
+{
+	remapped = U + 19 * PG;
+	return aspace_remap(fx_as, U + PG, 2 * PG, 3 * PG, REMAP_MAYMOVE | REMAP_FIXED, &remapped);
+}
+
+static void ok_remap_fixed(void)
+{
+	ok_remap_moved(U + 19 * PG);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 18 * PG), 0x222);
+	EXPECT_TRUE(fx_has_varea(fx_as, U + 22 * PG));
+}
+
+/* A shrink inside a varea: the unmap splits it. */
+static int op_remap_shrink(void)
+{
+	return aspace_remap(fx_as, U + PG, 2 * PG, PG, 0, &remapped);
+}
+
+static void ok_remap_shrink(void)
+{
+	EXPECT_EQ_U(remapped, U + PG);
+	EXPECT_FALSE(fx_has_varea(fx_as, U + 2 * PG));
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + PG), 0x101);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
+}
+
+/* A page out of a 2 MiB block: the block splits. */
+static int op_remap_block(void)
+{
+	return aspace_remap(fx_as, BLOCK + 5 * PG, PG, 2 * PG, REMAP_MAYMOVE, &remapped);
+}
+
+static void ok_remap_block(void)
+{
+	struct aspace_query q;
+
+	EXPECT_EQ(aspace_query(fx_as, BLOCK + 5 * PG, &q), E_NOENT);
+	EXPECT_OK(aspace_query(fx_as, remapped, &q));
+	EXPECT_STREQ(q.obj_name, "phys");
+}
+
+/* The middle of one varea: one replacement, all or nothing. */
+static int op_discard_middle(void)
+{
+	return aspace_discard(fx_as, U + PG, 2 * PG);
+}
+
+static void ok_discard_middle(void)
+{
+	EXPECT_EQ_U(fx_read_obj(fx_as, U), 0x100);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + PG), 0);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 2 * PG), 0);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
+}
+
+/* Every varea of the forked child's [U, U + 40 pages): may stop part way (partial). */
+static int op_discard_child(void)
+{
+	return aspace_discard(child, U, 40 * PG);
+}
+
+static void ok_discard_child(void)
+{
+	EXPECT_EQ_U(fx_read_obj(child, U), 0);
+	EXPECT_EQ_U(fx_read_obj(child, U + 18 * PG), 0);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 18 * PG), 0x222);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 7 * PG), 0x107);
+}
+
 /* ---- the sweep ------------------------------------------------------------------------ */
 
 enum mech { FRAMES, TABLES, ANY, ANY_ON };
@@ -221,7 +319,29 @@ struct scenario {
 	void (*prepare)(void);
 	int (*op)(void);
 	void (*ok)(void);           /* checks after the success, may be NULL */
+	int partial, want;          /* may be done in part on E_NOMEM; the rc of success */
 };
+
+#define SNAP 40                  /* pages from U whose words partial() compares */
+
+/* The first word of each page of @as from U (~0 where nothing is mapped). */
+static void words(struct aspace *as, uint64_t *w)
+{
+	for (unsigned i = 0; i < SNAP; i++)
+		w[i] = fx_has_varea(as, U + i * PG) ? fx_read_obj(as, U + i * PG) : ~0ull;
+}
+
+/* A discard stopped part way: every page as it was, or discarded (zero). */
+static int partly_done(struct aspace *as, const uint64_t *was)
+{
+	uint64_t now[SNAP];
+
+	words(as, now);
+	for (unsigned i = 0; i < SNAP; i++)
+		if (now[i] != was[i] && (now[i] || was[i] == ~0ull))
+			return 0;
+	return 1;
+}
 
 /*
  * Sweep @sc with @mech, N = 1, 2, ... until the operation succeeds;
@@ -230,7 +350,7 @@ struct scenario {
 static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 {
 	for (unsigned n = 1; n < MAXN; n++) {
-		uint64_t fp, fpc = 0, data;
+		uint64_t fp, fpc = 0, data, w[SNAP];
 		int rc, injected;
 
 		child = NULL;
@@ -242,6 +362,7 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 		if (child)
 			fpc = fingerprint(child);
 		data = fx_data_frames();
+		words(child ? child : fx_as, w);
 		struct aspace *had_child = child;
 
 		if (mech == FRAMES)
@@ -253,7 +374,7 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 		rc = sc->op();
 		if (mech == FRAMES) {
 			fx_hog_release();
-			injected = rc != E_OK;
+			injected = rc != sc->want;
 		} else if (mech == TABLES) {
 			injected = fake_pt_alloc_failed();
 			fake_pt_alloc_fail_at(0);
@@ -262,7 +383,7 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 			fail_inject_at(0, 0);
 		}
 		if (!injected) {
-			EXPECT_OK(rc);
+			EXPECT_EQ(rc, sc->want);
 			EXPECT_TRUE(consistent(fx_as));
 			if (ktest_ok() && sc->ok)
 				sc->ok();
@@ -273,7 +394,8 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 			if (child != had_child)
 				ktest_fail(__FILE__, __LINE__, "%s failure %u: a child appeared",
 				           sc->name, n);
-			if (fingerprint(fx_as) != fp || (child && fingerprint(child) != fpc) ||
+			if (sc->partial ? !partly_done(child ? child : fx_as, w) || fingerprint(fx_as) != fp :
+			    fingerprint(fx_as) != fp || (child && fingerprint(child) != fpc) ||
 			    fx_data_frames() != data)
 				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u changed the state",
 				           sc->name, mech_name[mech], n);
@@ -298,13 +420,19 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 }
 
 static const struct scenario scenarios[] = {
-	{ "fork", prep_mixed, op_fork, ok_fork },
-	{ "cow fault in the child", prep_forked, op_cow_child, ok_cow_child },
-	{ "cow fault in the parent", prep_forked, op_cow_parent, ok_cow_parent },
-	{ "map with table growth", prep_mixed, op_map_grow, ok_map_grow },
-	{ "block split by unmap", prep_block, op_block_unmap, ok_block_unmap },
-	{ "block split by protect", prep_block, op_block_protect, NULL },
-	{ "protect with a varea split", prep_split, op_protect_split, ok_protect },
+	{ "fork", prep_mixed, op_fork, ok_fork, 0, E_OK },
+	{ "cow fault in the child", prep_forked, op_cow_child, ok_cow_child, 0, E_OK },
+	{ "cow fault in the parent", prep_forked, op_cow_parent, ok_cow_parent, 0, E_OK },
+	{ "map with table growth", prep_mixed, op_map_grow, ok_map_grow, 0, E_OK },
+	{ "block split by unmap", prep_block, op_block_unmap, ok_block_unmap, 0, E_OK },
+	{ "block split by protect", prep_block, op_block_protect, NULL, 0, E_OK },
+	{ "protect with a varea split", prep_split, op_protect_split, ok_protect, 0, E_OK },
+	{ "remap: move with growth", prep_split, op_remap_move, ok_remap_move, 0, E_OK },
+	{ "remap: fixed over a varea", prep_mixed, op_remap_fixed, ok_remap_fixed, 0, E_OK },
+	{ "remap: shrink with a split", prep_split, op_remap_shrink, ok_remap_shrink, 0, E_OK },
+	{ "remap: a page out of a block", prep_block, op_remap_block, ok_remap_block, 0, E_OK },
+	{ "discard inside a varea", prep_split, op_discard_middle, ok_discard_middle, 0, E_OK },
+	{ "discard of a child's vareas", prep_forked, op_discard_child, ok_discard_child, 1, E_NOENT },
 };
 
 /* Each scenario must see at least @min failures under @mech. */
@@ -324,8 +452,9 @@ static void run_all(enum mech mech, unsigned levels, const int *min)
 
 static void test_every_frame_failure(void)
 {
-	/* fork, cow child, cow parent, map grow, block unmap, block protect, split */
-	static const int min[] = { 1, 1, 1, 2, 1, 1, 1 };
+	/* fork, cow child, cow parent, map grow, block unmap, block protect, split;
+	 * remap: move, fixed, shrink, block; discard: one varea, the child's */
+	static const int min[] = { 1, 1, 1, 2, 1, 1, 1, 2, 0, 1, 1, 2, 0 };
 
 	run_all(FRAMES, 4, min);
 }
@@ -333,7 +462,7 @@ static void test_every_frame_failure(void)
 static void test_every_table_failure(void)
 {
 	/* Faults and the varea split may need no new table page. */
-	static const int min[] = { 1, 0, 0, 2, 1, 1, 0 };
+	static const int min[] = { 1, 0, 0, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0 };
 
 	run_all(TABLES, 4, min);
 }
@@ -344,7 +473,7 @@ static void test_every_table_failure(void)
  * holding frames cannot fail: here each fails in turn, once or with every
  * allocation after it (the same points, so the same minimums).
  */
-static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2 };
+static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2, 6, 5, 2, 5, 6, 8 };
 
 static void test_every_allocation_failure(void)
 {
