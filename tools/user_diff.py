@@ -53,7 +53,7 @@ ARCHES = ('riscv64', 'aarch64')
 RUNS = os.path.join(ROOT, 'tests', 'user', 'runs.txt')
 DIVERGENCES = os.path.join(ROOT, 'tests', 'user', 'divergences.txt')
 BUILD = os.path.join(ROOT, 'build', 'user')
-RUN_TIMEOUT = 60
+RUN_TIMEOUT = 20
 NONE = '<none>'
 
 MARK_RE = re.compile(r'# user([:|])(.*)$')
@@ -218,14 +218,18 @@ def run_linux(arch, argv, timeout=RUN_TIMEOUT):
     """Run one program under qemu-user with an empty environment and
     argv[0] = its name; return a Run (status "exited N" / "signal S")."""
     cmd = [f'qemu-{arch}', '-0', argv[0], elf_path(arch, argv[0])] + list(argv[1:])
+    # A session of its own: on a timeout the whole group goes, forked
+    # children included (they hold the output pipe open).
+    p = subprocess.Popen(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        p = subprocess.run(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b'').decode('utf-8', 'replace')
-        return Run(argv, out.splitlines(), None)
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, 9)
+        out, _ = p.communicate()
+        return Run(argv, out.decode('utf-8', 'replace').splitlines(), None)
     status = f'exited {p.returncode}' if p.returncode >= 0 else f'signal {-p.returncode}'
-    return Run(argv, p.stdout.decode('utf-8', 'replace').splitlines(), status)
+    return Run(argv, out.decode('utf-8', 'replace').splitlines(), status)
 
 
 def self_check(run):
