@@ -36,7 +36,7 @@ USER_RUNS    := tests/user/runs.txt
 USER_OBJS    := $(foreach a,$(USER_ARCHES),$(patsubst %.c,$(USERB)/$(a)/obj/%.o,$(USER_LIB) \
                   $(wildcard tests/user/progs/*.c)) $(USERB)/$(a)/obj/user/$(a)/crt0.o)
 .SECONDARY: $(USER_OBJS)
-.PHONY: user user-linux fuzz-user
+.PHONY: user user-linux user-diff fuzz-user
 user: $(USER_ELFS) $(foreach a,$(USER_ARCHES),$(USERB)/$(a)/user_progs.o)
 
 # Objects and programs of one arch ($(1)).
@@ -72,6 +72,15 @@ $(foreach a,$(USER_ARCHES),$(eval $(call USER_ARCH_RULES,$(a))))
 USER_LINUX_LOGGED = $(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log 2>&1 || true
 user-linux: $(USER_ELFS)
 	@$(USER_LINUX_LOGGED); $(PYTHON) tools/ktap.py --label user-linux $(USERB)/linux.log
+
+# arbor's side, for the kernel's log of a board that ran the programs
+# (BOARD=...; the log defaults to its make test boot log): a KTAP document
+# build/<board>/user-diff.log, suite user_diff_<board>, one case per run.
+USER_LOG ?= $(B)/ktest.log
+user-diff: $(USER_ELFS)
+	@$(PYTHON) tools/user_diff.py diff --arch $(ARCH) --log $(USER_LOG) --label $(subst -,_,$(BOARD)) \
+	  --runs $(USER_RUNS) > $(B)/user-diff.log 2>&1 || true; \
+	  $(PYTHON) tools/ktap.py --label $(BOARD)-user $(B)/user-diff.log
 
 # sysfuzz under qemu-user with random seeds for FUZZ_TIME seconds; a run
 # whose self-check fails or that dies is printed with its seed.
