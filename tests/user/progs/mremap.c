@@ -3,8 +3,9 @@
  * are free (contents kept, new pages zero), refuse (ENOMEM) when they are
  * not, move with MREMAP_MAYMOVE (the old range is gone), move to a given
  * address with MREMAP_FIXED, shrink (the tail is gone); errors:
- * unaligned address, zero new length, FIXED without MAYMOVE, overlapping FIXED target (EINVAL), old
- * range not mapped or not one mapping (EFAULT).
+ * unaligned address, zero new length, FIXED without MAYMOVE, unknown
+ * flags, an overlapping or unaligned FIXED target (EINVAL), an old range
+ * not mapped or longer than its mapping (EFAULT).
  */
 #include <utest.h>
 
