@@ -94,5 +94,3 @@ user-diff: $(USER_ELFS)
 # whose self-check fails or that dies is printed with its seed.
 fuzz-user: $(USER_ELFS)
 	$(PYTHON) tools/user_diff.py fuzz --time $(FUZZ_TIME)
-
--include $(foreach a,$(USER_ARCHES),$(wildcard $(USERB)/$(a)/obj/*/*.d $(USERB)/$(a)/obj/*/*/*.d $(USERB)/$(a)/obj/*/*/*/*.d))

@@ -178,9 +178,10 @@ class Embed(unittest.TestCase):
 
     def test_runs_file_names_only_programs(self):
         progs = {p.stem for p in (ROOT / 'tests/user/progs').glob('*.c')}
-        for argv in ud.read_runs(ud.RUNS):
+        runs = ud.read_runs(ud.RUNS)
+        self.assertGreater(len(runs), 10)
+        for argv in runs:
             self.assertIn(argv[0], progs)
-        self.assertEqual(progs, {argv[0] for argv in ud.read_runs(ud.RUNS)})
 
 
 if __name__ == '__main__':
