@@ -7,6 +7,8 @@
 #   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
 #   make tsan-test                   the stress suites (*_smp_host, *_smp_both) under ThreadSanitizer (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
+#   make user-linux                  the user programs under qemu-user, both arches (in make test)
+#   make fuzz-user [FUZZ_TIME=60]    sysfuzz under qemu-user with random seeds, for s seconds
 #
 # A board is a folder boards/<name>/ with a board.mk; the board implies ARCH.
 
@@ -80,7 +82,7 @@ OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS))) build/user/$(ARCH)/user_progs
 all: $(B)/Image
 
 help:
-	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "boards: $(notdir $(wildcard boards/*))"
 
 # Install what the build needs (Debian packages) once; silent when present.
@@ -150,6 +152,9 @@ debug: $(B)/Image
 	@$(QEMU_CMD) -append "$(BOOTARGS)" -S -s < /dev/null & qpid=$$!; \
 	  gdb-multiarch -q $(B)/kernel.elf -ex 'target remote :1234'; \
 	  kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true
+
+# User programs and their differential test against Linux (qemu-user).
+include user/user.mk
 
 # ---------------------------------------------------------------- tests ----
 
@@ -288,17 +293,17 @@ tools-test: | $(SETUP)
 TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
                  $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
 
-# The host suites (ASan) and the stress suites (TSan), then every QEMU
-# board: build, boot with the self-tests and a time limit, keep the
+# The host suites (ASan) and the stress suites (TSan), the user programs
+# under qemu-user (Linux's side), then every QEMU board: build, boot with the self-tests and a time limit, keep the
 # serial log; then one KTAP verdict over both host runs and all boots.
 test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test user
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@$(TSAN_LOGGED)
+	@$(USER_LINUX_LOGGED)
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
-	@$(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log 2>&1 || true
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
 	  --label user-linux $(USERB)/linux.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
@@ -386,9 +391,6 @@ bench-locks-boot: $(B)/Image
 	   grep -o 'spinlock-bench: arch=.*' $$log | awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
 	     print "| " v["cpus"] " | " v["kind"] " | " v["run"] " | " v["acq"] " | " v["insns_per_acq"] " | " v["min_share"] " | " \
 	       v["max_share"] " | " v["worst_wait"] " | " v["excess_wait"] " |" }'; echo; } >> build/bench-locks.md
-
-# User programs and their differential test against Linux (qemu-user).
-include user/user.mk
 
 clean:
 	rm -rf build

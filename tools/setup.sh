@@ -5,10 +5,11 @@
 set -eu
 
 # clang: make test's lock analysis (make tsa-check) and make fuzz.
+# qemu-user: Linux's side of the user programs' differential test.
 # libtsan2: gcc 12's ThreadSanitizer runtime (make tsan-test, in make test);
 # gcc pulls it in today, named here so make test does not lean on that.
 PKGS="make gcc libc6-dev libtsan2 python3 device-tree-compiler clang
-qemu-system-misc qemu-system-arm opensbi
+qemu-system-misc qemu-system-arm qemu-user opensbi
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 gdb-multiarch"

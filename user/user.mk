@@ -3,9 +3,10 @@
 # the test programs tests/user/progs/<name>.c, built for both arches as
 # static ELF executables at a fixed address (user/user.ld):
 #   build/user/<arch>/<name>.elf
-#   build/user/<arch>/user_progs.S   every program embedded (.incbin), page
-#                                    aligned, with user_prog_table/_count and
-#                                    the runs of tests/user/runs.txt
+#   build/user/<arch>/strip/<name>.elf  the same without symbols or debug info
+#   build/user/<arch>/user_progs.S   every stripped program embedded (.incbin),
+#                                    page aligned, with user_prog_table/_count
+#                                    and the runs of tests/user/runs.txt
 #   build/user/<arch>/user_progs.o   the same, assembled for the kernel's link
 # make user-linux runs every run of tests/user/runs.txt under qemu-user
 # (Linux's side of the differential test); make fuzz-user runs sysfuzz with
@@ -18,8 +19,8 @@ USER_LIB     := $(wildcard user/lib/*.c)
 USER_HDRS    := $(wildcard user/include/*.h user/*/usys_arch.h)
 USER_CC_riscv64     := riscv64-unknown-elf-gcc
 USER_CC_aarch64     := aarch64-linux-gnu-gcc
-USER_QEMU_riscv64   := qemu-riscv64
-USER_QEMU_aarch64   := qemu-aarch64
+USER_OBJCOPY_riscv64 := riscv64-unknown-elf-objcopy
+USER_OBJCOPY_aarch64 := aarch64-linux-gnu-objcopy
 USER_ARCHFLAGS_riscv64 := -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
 USER_ARCHFLAGS_aarch64 := -march=armv8-a -mno-outline-atomics
 USER_LDARCH_riscv64 := -Wl,--no-relax
@@ -36,7 +37,7 @@ USER_RUNS    := tests/user/runs.txt
 USER_OBJS    := $(foreach a,$(USER_ARCHES),$(patsubst %.c,$(USERB)/$(a)/obj/%.o,$(USER_LIB) \
                   $(wildcard tests/user/progs/*.c)) $(USERB)/$(a)/obj/user/$(a)/crt0.o)
 .SECONDARY: $(USER_OBJS)
-.PHONY: user user-linux fuzz-user
+.PHONY: user user-linux user-diff fuzz-user
 user: $(USER_ELFS) $(foreach a,$(USER_ARCHES),$(USERB)/$(a)/user_progs.o)
 
 # Objects and programs of one arch ($(1)).
@@ -59,8 +60,15 @@ $(USERB)/$(1)/%.elf: $(USERB)/$(1)/obj/tests/user/progs/%.o $(USERB)/$(1)/obj/us
 	$(Q)$(PYTHON) tools/user_diff.py check-elf $$@.tmp
 	@mv $$@.tmp $$@
 
-$(USERB)/$(1)/user_progs.S: $(foreach p,$(USER_PROGS),$(USERB)/$(1)/$(p).elf) $(USER_RUNS) tools/user_diff.py
-	$(Q)$(PYTHON) tools/user_diff.py embed --runs $(USER_RUNS) $(foreach p,$(USER_PROGS),$(USERB)/$(1)/$(p).elf) > $$@
+# The kernel embeds the programs without their symbols and debug info.
+$(USERB)/$(1)/strip/%.elf: $(USERB)/$(1)/%.elf
+	@mkdir -p $$(@D)
+	$(Q)$(USER_OBJCOPY_$(1)) --strip-all $$< $$@.tmp
+	$(Q)$(PYTHON) tools/user_diff.py check-elf $$@.tmp
+	@mv $$@.tmp $$@
+
+$(USERB)/$(1)/user_progs.S: $(foreach p,$(USER_PROGS),$(USERB)/$(1)/strip/$(p).elf) $(USER_RUNS) tools/user_diff.py
+	$(Q)$(PYTHON) tools/user_diff.py embed --runs $(USER_RUNS) $(foreach p,$(USER_PROGS),$(USERB)/$(1)/strip/$(p).elf) > $$@
 
 $(USERB)/$(1)/user_progs.o: $(USERB)/$(1)/user_progs.S
 	$(Q)$(USER_CC_$(1)) $(USER_ARCHFLAGS_$(1)) -c $$< -o $$@
@@ -69,13 +77,20 @@ $(foreach a,$(USER_ARCHES),$(eval $(call USER_ARCH_RULES,$(a))))
 
 # Linux's side: every run of tests/user/runs.txt under qemu-user, both
 # arches; the KTAP log is build/user/linux.log (in make test).
+USER_LINUX_LOGGED = $(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log 2>&1 || true
 user-linux: $(USER_ELFS)
-	@$(PYTHON) tools/user_diff.py linux --runs $(USER_RUNS) --ktap > $(USERB)/linux.log; \
-	  $(PYTHON) tools/ktap.py --label user-linux $(USERB)/linux.log
+	@$(USER_LINUX_LOGGED); $(PYTHON) tools/ktap.py --label user-linux $(USERB)/linux.log
+
+# arbor's side, for the kernel's log of a board that ran the programs
+# (BOARD=...; the log defaults to its make test boot log): a KTAP document
+# build/<board>/user-diff.log, suite user_diff_<board>, one case per run.
+USER_LOG ?= $(B)/ktest.log
+user-diff: $(USER_ELFS)
+	@$(PYTHON) tools/user_diff.py diff --arch $(ARCH) --log $(USER_LOG) --label $(subst -,_,$(BOARD)) \
+	  --runs $(USER_RUNS) > $(B)/user-diff.log 2>&1 || true; \
+	  $(PYTHON) tools/ktap.py --label $(BOARD)-user $(B)/user-diff.log
 
 # sysfuzz under qemu-user with random seeds for FUZZ_TIME seconds; a run
 # whose self-check fails or that dies is printed with its seed.
 fuzz-user: $(USER_ELFS)
 	$(PYTHON) tools/user_diff.py fuzz --time $(FUZZ_TIME)
-
--include $(foreach a,$(USER_ARCHES),$(wildcard $(USERB)/$(a)/obj/*/*.d $(USERB)/$(a)/obj/*/*/*.d $(USERB)/$(a)/obj/*/*/*/*.d))

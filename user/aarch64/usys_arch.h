@@ -1,26 +1,18 @@
 /*
- * arm64 system-call instruction, as Linux takes it: the number in x8,
+ * arm64's system-call convention, as Linux takes it: the number in x8,
  * arguments in x0..x5, `svc #0`, the result in x0 (a negative errno on
- * failure).  Only the header user/include/usys.h includes this.
+ * failure).  user/include/usys.h builds the call from these names.
  */
 #ifndef USYS_ARCH_H
 #define USYS_ARCH_H
 
-static inline long usys_call6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
+#define USYS_INSN "svc #0"
+#define USYS_R_NR "x8"
+#define USYS_R0   "x0"
+#define USYS_R1   "x1"
+#define USYS_R2   "x2"
+#define USYS_R3   "x3"
+#define USYS_R4   "x4"
+#define USYS_R5   "x5"
 
 #endif

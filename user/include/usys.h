@@ -86,6 +86,25 @@
 
 #define U_PAGE_SIZE 4096UL
 
+/* One system call: the number and six arguments in the arch's registers
+ * (user/<arch>/usys_arch.h), the result in the first argument's. */
+static inline long usys_call6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r_nr __asm__(USYS_R_NR) = nr;
+	register long r0 __asm__(USYS_R0) = a;
+	register long r1 __asm__(USYS_R1) = b;
+	register long r2 __asm__(USYS_R2) = c;
+	register long r3 __asm__(USYS_R3) = d;
+	register long r4 __asm__(USYS_R4) = e;
+	register long r5 __asm__(USYS_R5) = f;
+
+	__asm__ volatile(USYS_INSN
+			 : "+r"(r0)
+			 : "r"(r_nr), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5)
+			 : "memory");
+	return r0;
+}
+
 /* A raw result that is an error: Linux's -4095..-1. */
 static inline int sys_is_err(long r)
 {

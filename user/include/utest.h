@@ -69,6 +69,19 @@ static inline void ut_write64(void *p, uint64_t v)
 	*(volatile uint64_t *)ut_hide(p) = v;
 }
 
+/* The wait status of a child that read, wrote (one byte) or called addr:
+ * "exited 0" when the access worked. */
+enum ut_access { UT_READ, UT_WRITE, UT_EXEC };
+int ut_probe(void *addr, enum ut_access kind);
+
+/* mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS): the mapping, or
+ * NULL after a FAIL line. */
+void *ut_map(size_t len, int prot);
+
+/* Write a function `long f(void) { return 42; }` at p (8 bytes); the
+ * caller makes the page executable before calling it. */
+void ut_put_ret42(void *p);
+
 /* Fill/check a page range with a pattern seeded by seed. */
 void ut_fill(void *p, size_t len, uint32_t seed);
 int ut_matches(const void *p, size_t len, uint32_t seed);

@@ -161,3 +161,54 @@ int ut_is_zero(const void *p, size_t len)
 			return 0;
 	return 1;
 }
+
+struct probe {
+	void *addr;
+	enum ut_access kind;
+};
+
+static void probe_child(void *arg)
+{
+	struct probe *p = arg;
+
+	switch (p->kind) {
+	case UT_READ:
+		(void)ut_read8(p->addr);
+		break;
+	case UT_WRITE:
+		ut_write8(p->addr, 0x5a);
+		break;
+	case UT_EXEC:
+		((long (*)(void))ut_hide(p->addr))();
+		break;
+	}
+}
+
+int ut_probe(void *addr, enum ut_access kind)
+{
+	struct probe p = { addr, kind };
+
+	return ut_child(probe_child, &p);
+}
+
+void *ut_map(size_t len, int prot)
+{
+	long r = sys_mmap(NULL, len, prot, U_MAP_PRIVATE | U_MAP_ANONYMOUS, -1, 0);
+
+	if (sys_is_err(r)) {
+		ut_ret("mmap for the test", r, 0);
+		return NULL;
+	}
+	return (void *)r;
+}
+
+void ut_put_ret42(void *p)
+{
+#if defined(__riscv)
+	static const uint32_t code[] = { 0x02a00513, 0x00008067 };  /* li a0, 42; ret */
+#elif defined(__aarch64__)
+	static const uint32_t code[] = { 0xd2800540, 0xd65f03c0 };  /* mov x0, #42; ret */
+#endif
+	memcpy(p, code, sizeof(code));
+	__builtin___clear_cache((char *)p, (char *)p + sizeof(code));
+}

@@ -33,7 +33,9 @@ int main(int argc, char **argv, char **envp)
 		phdr == 0x400000 + ((const uint32_t *)ehdr)[8]);  /* e_phoff, low half */
 	ut_eq("AT_PHENT", (long)u_getauxval(U_AT_PHENT), 56);
 	ut_eq("AT_PHNUM", (long)u_getauxval(U_AT_PHNUM), ((const uint16_t *)ehdr)[28]);
-	ut_true("AT_RANDOM readable", rnd != NULL && (rnd[0] | 1) != 0 && (rnd[15] | 1) != 0);
+	ut_true("AT_RANDOM given", rnd != NULL);
+	if (rnd)  /* 16 bytes the process can read (a fault ends the run) */
+		(void)(ut_read8(rnd) + ut_read8(rnd + 15));
 	ut_true("ELF magic at the load address", (ehdr[0] & 0xffffffff) == 0x464c457f);
 	ut_eq("data initialised", initialised, 42);
 	ut_true("bss zero", ut_is_zero(zeroed, sizeof(zeroed)));
