@@ -48,6 +48,9 @@ unsigned aarch64_asid_bits = 8;
 #define SCTLR_SA        (1ull << 3)
 #define SCTLR_I         (1ull << 12)
 #define SCTLR_WXN       (1ull << 19)
+#define SCTLR_DZE       (1ull << 14)   /* EL0 may DC ZVA (picolibc's memset) */
+#define SCTLR_UCT       (1ull << 15)   /* EL0 may read CTR_EL0 */
+#define SCTLR_UCI       (1ull << 26)   /* EL0 may clean and invalidate caches by address */
 
 /* The depth is a build choice ("mmu=" is riscv64's); ASID width from
  * ID_AA64MMFR0_EL1.ASIDBits. */
@@ -67,6 +70,9 @@ const char *arch_mmu_mode_name(unsigned levels)
  * write-back walks, size from the depth; IPS = the CPU's PARange; 16-bit
  * ASIDs when the CPU has them.  SCTLR_EL1.WXN makes every writable page
  * execute-never in hardware as well.  Translation goes on with the caches.
+ * User programs may read CTR_EL0 and do cache maintenance by address
+ * and DC ZVA, as on Linux (code they write is made executable by
+ * __clear_cache in user mode: DC CVAU, IC IVAU).
  */
 int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root)
 {
@@ -88,7 +94,8 @@ int arch_mmu_enable(paddr_t kernel_root, paddr_t ident_root)
 	__asm__ volatile("tlbi vmalle1\n\tic iallu" ::: "memory");
 	dsb(nsh);
 	isb();
-	sysreg_write(sctlr_el1, SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN);
+	sysreg_write(sctlr_el1, SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
+	                        SCTLR_DZE | SCTLR_UCT | SCTLR_UCI);
 	isb();
 	return 0;
 }

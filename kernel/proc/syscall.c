@@ -340,6 +340,71 @@ static long sys_madvise(struct proc *p, struct trap_frame *tf, const unsigned lo
 	return rc == E_OK ? 0 : -ENOMEM;
 }
 
+/*
+ * What Linux calls one mapping (a vma) may be several vareas here: a
+ * varea moved and grown keeps its object and gets a fresh one for the
+ * growth, and objects that were forked do not merge.  Linux's mremap
+ * needs its range in one vma; here the range must be covered, without a
+ * hole, by vareas of one kind (the same permissions and flags), which is
+ * what one vma is.  One varea: aspace_remap() does it all.  Several: the
+ * destination is reserved first, then each varea moves into its place
+ * in it, then the growth gets the vareas' permissions.
+ */
+#define REMAP_PIECES 16
+
+static int remap_mapping(struct proc *p, uintptr_t old, uint64_t old_len, uint64_t new_len,
+                         unsigned flags, uintptr_t *where)
+{
+	uintptr_t starts[REMAP_PIECES], end = old + old_len, at = old, dest;
+	uint64_t sizes[REMAP_PIECES];
+	struct aspace_query q, first;
+	unsigned n = 0;
+	int rc;
+
+	while (at < end) {
+		if (aspace_query(p->as, at, &q) || n == REMAP_PIECES)
+			return E_NOENT;
+		if (!n)
+			first = q;
+		else if (q.perms != first.perms || q.flags != first.flags)
+			return E_NOENT;
+		uintptr_t hi = q.start + q.size < end ? q.start + q.size : end;
+
+		starts[n] = at;
+		sizes[n++] = hi - at;
+		at = hi;
+	}
+	if (n == 1)
+		return aspace_remap(p->as, old, old_len, new_len, flags, where);
+	/* In place, when the last varea ends the range and the pages above are free. */
+	if (!(flags & REMAP_FIXED) && q.start + q.size == end) {
+		dest = end;
+		rc = aspace_map_anon(p->as, &dest, new_len - old_len, 0, first.perms, 0);
+		if (rc == E_OK) {
+			*where = old;
+			return E_OK;
+		}
+		if (rc != E_EXIST && rc != E_RANGE)
+			return rc;
+	}
+	if (!(flags & REMAP_MAYMOVE))
+		return E_NOMEM;
+	dest = flags & REMAP_FIXED ? *where : 0;
+	rc = aspace_map_anon(p->as, &dest, new_len, 0, 0, flags & REMAP_FIXED ? MAP_FIXED : 0);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < n && rc == E_OK; i++) {
+		uintptr_t to = dest + (starts[i] - old);
+
+		rc = aspace_remap(p->as, starts[i], sizes[i], sizes[i], REMAP_MAYMOVE | REMAP_FIXED, &to);
+	}
+	if (rc == E_OK && new_len > old_len && first.perms)
+		rc = aspace_protect(p->as, dest + old_len, new_len - old_len, first.perms);
+	if (rc == E_OK)
+		*where = dest;
+	return rc;
+}
+
 static long sys_mremap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
 {
 	unsigned long old = a[0], old_len = a[1], new_len = a[2], flags = a[3];
@@ -366,6 +431,18 @@ static long sys_mremap(struct proc *p, struct trap_frame *tf, const unsigned lon
 			return -EINVAL;
 		if (where < old + old_len && old < where + new_len)
 			return -EINVAL;
+		/* Linux's mremap_to(): the destination goes first, then the
+		 * tail a shrink drops; only what is left must be one mapping. */
+		unsigned long dst[2] = { where, new_len };
+		if (sys_munmap(p, tf, dst))
+			return -EINVAL;
+		if (old_len > new_len) {
+			unsigned long tail[2] = { old + new_len, old_len - new_len };
+
+			if (sys_munmap(p, tf, tail))
+				return -EINVAL;
+			old_len = new_len;
+		}
 		rflags = REMAP_MAYMOVE | REMAP_FIXED;
 	} else if (flags & MREMAP_MAYMOVE) {
 		rflags = REMAP_MAYMOVE;
@@ -382,7 +459,7 @@ static long sys_mremap(struct proc *p, struct trap_frame *tf, const unsigned lon
 	}
 	if (!old_len)
 		return -EINVAL;             /* only shared mappings can be duplicated */
-	rc = aspace_remap(p->as, old, old_len, new_len, rflags, &where);
+	rc = remap_mapping(p, old, old_len, new_len, rflags, &where);
 	if (rc == E_NOENT || rc == E_RANGE || rc == E_OVERFLOW)
 		return -EFAULT;
 	if (rc == E_NOMEM)
