@@ -10,6 +10,7 @@
 #include <drivers/console.h>
 #include <lib/err.h>
 #include <exec/fiber.h>
+#include <exec/kstack.h>
 #include <lib/ktest.h>
 #include <lib/spinlock.h>
 #include <mm/aspace.h>
@@ -136,7 +137,7 @@ static intptr_t look_at_own_stack(void *arg)
 	struct stack_view *v = arg;
 	struct aspace_query q;
 
-	if (!fiber_stack_of(arch_current_fp() + ARCH_FRAME_RECORD_OFFSET, &v->lo, &v->hi))
+	if (!kstack_of(arch_current_fp() + ARCH_FRAME_RECORD_OFFSET, &v->lo, &v->hi))
 		return -1;
 	if (aspace_query(&kernel_aspace, v->lo, &q))
 		return -2;
@@ -162,7 +163,7 @@ static void test_stack_is_a_lazy_varea_over_a_free_guard_page(void)
 	EXPECT_TRUE(v.guard_hit);
 	EXPECT_FALSE(v.lo_hit);
 	/* Joined: the stack is gone. */
-	EXPECT_FALSE(fiber_stack_of(v.hi - 1, &v.lo, &v.hi));
+	EXPECT_FALSE(kstack_of(v.hi - 1, &v.lo, &v.hi));
 }
 
 static volatile int recursion_limit = 1 << 30;

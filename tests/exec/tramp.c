@@ -1,5 +1,7 @@
 /* FFI callback trampolines (kernel/exec/tramp.c, arch/<arch>/tramp.S). */
 #include <stdint.h>
+#include <string.h>
+#include <drivers/console.h>
 #include <arch/mmu.h>
 #include <lib/err.h>
 #include <exec/fiber.h>
@@ -187,9 +189,9 @@ static void test_ten_thousand_across_windows(void)
 		EXPECT_TRUE(q.mapped);
 		EXPECT_NE(q.pa, tramp_code_pa());
 		EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
-		ASSERT_OK(aspace_query(&kernel_aspace, info.window + TRAMP_RW_END, &q));
-		EXPECT_FALSE(q.mapped);             /* padding: reserved, empty */
-		EXPECT_EQ(q.perms, 0);
+		ASSERT_OK(aspace_query(&kernel_aspace, info.window + TRAMP_RW_END - PAGE_SIZE, &q));
+		EXPECT_TRUE(q.mapped);              /* the last cold page */
+		EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
 	}
 	EXPECT_GE(windows, MANY / TRAMP_PER_WINDOW);
 	EXPECT_EQ(tramp_delete_all(&o), MANY);
@@ -331,14 +333,17 @@ static void test_async_runs_on_target_fiber(void)
 	tramp_get_stats(&st);
 	EXPECT_EQ(st.async_pending, 1);
 	EXPECT_EQ(tramp_async_run_pending(), 0);   /* not this fiber's */
+	struct tramp_info info;
+	ASSERT_OK(tramp_lookup(t, &info));
+	EXPECT_EQ(info.kind, TRAMP_ASYNC);
+	EXPECT_TRUE(info.fiber == f);
 	EXPECT_EQ(fiber_join(f), 0);
 	EXPECT_EQ(async_runs, 1);
 	EXPECT_TRUE(async_ran_on == f);
 	EXPECT_EQ(async_sum, expect((void *)0x61, 8));
 	EXPECT_TRUE(async_fp == 7.0);
-	struct tramp_info info;
 	ASSERT_OK(tramp_lookup(t, &info));
-	EXPECT_EQ(info.kind, TRAMP_ASYNC);
+	EXPECT_EQ(info.kind, TRAMP_DEAD);        /* its fiber ended */
 	EXPECT_OK(tramp_delete(t));
 	tramp_get_stats(&st);
 	EXPECT_EQ(st.async_pending, 0);
@@ -360,6 +365,67 @@ static void test_delete_drops_queued_async_calls(void)
 	async_runs = 0;
 	EXPECT_EQ(tramp_async_run_pending(), 0);
 	EXPECT_EQ(async_runs, 0);
+}
+
+/*
+ * The lifetime bug: an async callback outlived its target fiber, and a
+ * later fiber given the same struct ran the dead fiber's queued calls.
+ */
+static intptr_t run_pending_fiber(void *arg)
+{
+	(void)arg;
+	return (intptr_t)tramp_async_run_pending();
+}
+
+static intptr_t end_at_once(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static char dead_report[512];
+
+static void test_async_callbacks_die_with_their_fiber(void)
+{
+	struct tramp_stats st0, st;
+	struct tramp_info info;
+	struct fiber *f = fiber_create("short-lived", end_at_once, NULL, 0), *g = NULL;
+	tramp_fn t;
+
+	ASSERT_NOT_NULL(f);
+	t = tramp_create_async((tramp_fn)async_target, (void *)0x62, f, NULL);
+	ASSERT_NOT_NULL(t);
+	async_runs = 0;
+	((void (*)(long))t)(1);
+	((void (*)(long))t)(2);
+	tramp_get_stats(&st0);
+	EXPECT_EQ(fiber_join(f), 0);            /* ended without running them */
+	tramp_get_stats(&st);
+	EXPECT_EQ(st.async_pending, st0.async_pending - 2);   /* dropped */
+	ASSERT_OK(tramp_lookup(t, &info));
+	EXPECT_EQ(info.kind, TRAMP_DEAD);
+	EXPECT_NULL(info.fiber);
+	/* A new fiber in the freed struct (the heap hands it back first). */
+	for (int i = 0; i < 64 && g != f; i++) {
+		if (g)
+			fiber_join(g);
+		g = fiber_create_flags("reuser", run_pending_fiber, NULL, 0, 0);
+		ASSERT_NOT_NULL(g);
+	}
+	EXPECT_EQ(fiber_join(g), 0);            /* nothing of f's ran */
+	EXPECT_EQ(async_runs, 0);
+	/* Calls from now on reach the dead handler, with a report. */
+	console_capture_start(dead_report, sizeof(dead_report));
+	intptr_t r = ((intptr_t (*)(long))t)(3);
+	console_capture_stop();
+	EXPECT_EQ(r, 0);
+	EXPECT_EQ(async_runs, 0);
+	EXPECT_NOT_NULL(strstr(dead_report, "whose fiber ended"));
+	tramp_get_stats(&st);
+	EXPECT_EQ(st.dead_calls, st0.dead_calls + 1);
+	EXPECT_EQ(st.async_pending, 0);
+	EXPECT_OK(tramp_delete(t));
+	EXPECT_EQ(tramp_delete(t), E_NOENT);
 }
 
 /* ---- bad input --------------------------------------------------------------- */
@@ -413,4 +479,5 @@ KTEST_SUITE(tramp,
 	KTEST_CASE(test_windows_unmapped_when_empty),
 	KTEST_CASE(test_async_runs_on_target_fiber),
 	KTEST_CASE(test_delete_drops_queued_async_calls),
+	KTEST_CASE(test_async_callbacks_die_with_their_fiber),
 	KTEST_CASE(test_bad_input_changes_nothing));
