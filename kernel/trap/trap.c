@@ -4,6 +4,7 @@
  * the page-fault dispatcher hooks in here later.
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <trap/backtrace.h>
@@ -98,6 +99,9 @@ static __attribute__((noreturn)) void stack_overflow(const struct trap_frame *tf
 	       fiber_name(fiber_self()), (unsigned long)(ti->addr & ~(uintptr_t)PAGE_MASK),
 	       s ? s->kind : "gone", (unsigned long)ti->pc);
 	backtrace_print(ti->pc, arch_frame_fp(tf));
+	/* A call on a given stack ends with the fiber: the stack is free again. */
+	if (s && !strcmp(s->kind, "call"))
+		__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
 	fiber_exit(FIBER_FAILED);
 }
 
