@@ -156,6 +156,28 @@ arch_fiber_origin_ra:
 	.size	arch_fiber_origin, . - arch_fiber_origin
 
 /*
+ * intptr_t arch_stack_call_system(fn x0, arg x1): on this CPU's system
+ * stack, unless sp is on it already (then fn is tail-called here).
+ */
+	.globl	arch_stack_call_system
+	.type	arch_stack_call_system, @function
+arch_stack_call_system:
+	.cfi_startproc
+	mrs	x10, tpidr_el1
+	ldp	x2, x3, [x10, #CPU_OFF_SYS_STACK_TOP]
+	cbz	x2, 1f
+	mov	x9, sp
+	sub	x9, x2, x9
+	cmp	x9, #CPU_SYS_STACK_SIZE
+	b.hs	arch_stack_call
+	mov	x9, x0				/* on it already: a plain (tail) call */
+	mov	x0, x1
+	br	x9
+1:	b	kstack_no_system_stack
+	.cfi_endproc
+	.size	arch_stack_call_system, . - arch_stack_call_system
+
+/*
  * intptr_t arch_stack_call(fn x0, arg x1, top x2, limit x3): fn(arg) on
  * the stack below x2.  Its top 32 bytes: the record {x29, x30} of our
  * caller at top - 16 (x29 points at it during the call), the caller's

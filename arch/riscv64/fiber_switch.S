@@ -152,6 +152,27 @@ arch_fiber_origin_ra:
 	.size	arch_fiber_origin, . - arch_fiber_origin
 
 /*
+ * intptr_t arch_stack_call_system(fn a0, arg a1): on this CPU's system
+ * stack, unless sp is on it already (then fn is tail-called here).
+ */
+	.globl	arch_stack_call_system
+	.type	arch_stack_call_system, @function
+arch_stack_call_system:
+	.cfi_startproc
+	ld	a2, (CPU_OFF_SYS_STACK_TOP - CPU_OFF_TLS)(tp)
+	beqz	a2, 1f
+	sub	t0, a2, sp
+	li	t1, CPU_SYS_STACK_SIZE
+	ld	a3, (CPU_OFF_SYS_STACK_LIMIT - CPU_OFF_TLS)(tp)
+	bgeu	t0, t1, arch_stack_call
+	mv	t1, a0				/* on it already: a plain (tail) call */
+	mv	a0, a1
+	jr	t1
+1:	tail	kstack_no_system_stack
+	.cfi_endproc
+	.size	arch_stack_call_system, . - arch_stack_call_system
+
+/*
  * intptr_t arch_stack_call(fn a0, arg a1, top a2, limit a3): fn(arg) on
  * the stack below a2.  Its top 32 bytes: the record {s0, ra} of our
  * caller at top - 16 (s0 = top during the call, as a frame pointer),

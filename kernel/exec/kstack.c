@@ -8,6 +8,7 @@
  * on first touch, so its mapped part grows: kstack_map_down() keeps it
  * one range, from its low-water mark to the top, and lowers the limit.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
@@ -18,8 +19,6 @@
 #include <lib/spinlock.h>
 #include <mm/aspace.h>
 #include <mm/heap.h>
-
-#define SYSTEM_STACK_SIZE (16u << 10)
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
@@ -137,24 +136,28 @@ int kstack_call(struct kstack *s, intptr_t (*fn)(void *), void *arg, intptr_t *r
 	return E_OK;
 }
 
-intptr_t kstack_call_system(intptr_t (*fn)(void *), void *arg)
-{
-	const struct kstack *s = &system_stacks[cpu_num()];
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+_Static_assert(offsetof(struct cpu, sys_stack_top) == CPU_OFF_SYS_STACK_TOP, "cpu.h offsets");
+_Static_assert(offsetof(struct cpu, sys_stack_limit) == CPU_OFF_SYS_STACK_LIMIT, "cpu.h offsets");
 
-	/* Already on it (a nested call): run right here. */
-	if (sp - s->lo < s->hi - s->lo)
-		return fn(arg);
-	return arch_stack_call(fn, arg, s->hi, s->limit);
+void kstack_no_system_stack(void)
+{
+	panic("kstack_call_system: cpu %u has no system stack", cpu_num());
 }
 
+/* On the CPU itself (its struct cpu is its own to write). */
 int kstack_cpu_init(unsigned cpu)
 {
 	struct kstack *s = &system_stacks[cpu];
+	int rc;
 
 	if (s->hi)
 		return E_OK;
-	return kstack_init(s, SYSTEM_STACK_SIZE, KSTACK_POPULATE, "system");
+	rc = kstack_init(s, CPU_SYS_STACK_SIZE, KSTACK_POPULATE, "system");
+	if (rc)
+		return rc;
+	cpus[cpu].sys_stack_limit = s->limit;
+	cpus[cpu].sys_stack_top = s->hi;
+	return E_OK;
 }
 
 int kstack_on_system(uintptr_t sp)

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <arch/arch.h>
 
 struct kstack {
 	TAILQ_ENTRY(kstack) live;       /* on the live list while it exists */
@@ -80,7 +81,10 @@ int kstack_call(struct kstack *s, intptr_t (*fn)(void *), void *arg, intptr_t *r
  * on the system stack already, runs @fn right there.  Needs the CPU's
  * system stack (kstack_cpu_init()); @fn must not be NULL (panics).
  */
-intptr_t kstack_call_system(intptr_t (*fn)(void *), void *arg);
+static inline intptr_t kstack_call_system(intptr_t (*fn)(void *), void *arg)
+{
+	return arch_stack_call_system(fn, arg);
+}
 
 /* Map CPU @cpu's system stack.  Once per CPU, once the heap is up.  E_OK or E_NOMEM. */
 int kstack_cpu_init(unsigned cpu);

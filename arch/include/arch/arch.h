@@ -170,6 +170,15 @@ void arch_set_stack_limit(uintptr_t limit);
  */
 intptr_t arch_stack_call(intptr_t (*fn)(void *), void *arg, uintptr_t top, uintptr_t limit);
 
+/*
+ * arch_stack_call() on this CPU's system stack (struct cpu's
+ * sys_stack_top and sys_stack_limit, <arch/cpu.h>); when sp is on it
+ * already, @fn(@arg) is called right there.  With no system stack yet
+ * (top 0) it calls kstack_no_system_stack(), which does not return.
+ */
+intptr_t arch_stack_call_system(intptr_t (*fn)(void *), void *arg);
+void kstack_no_system_stack(void) __attribute__((noreturn));
+
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))
 

@@ -28,8 +28,12 @@
 #define CPU_OFF_BOOT_IROOT     48
 #define CPU_OFF_BOOT_VOFF      56
 #define CPU_OFF_HWID           64
+#define CPU_OFF_SYS_STACK_TOP  72
+#define CPU_OFF_SYS_STACK_LIMIT 80
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
+
+#define CPU_SYS_STACK_SIZE (16 << 10)   /* each CPU's system stack (kernel/exec/kstack.c) */
 
 #define CPU_TRAP_STACK_SHIFT 14
 #define CPU_TRAP_STACK_SIZE (1 << CPU_TRAP_STACK_SHIFT)  /* each CPU's emergency trap stack */
@@ -52,6 +56,9 @@ struct cpu {
 	uint64_t boot_iroot;        /* physical boot identity table */
 	uintptr_t boot_voff;        /* link address - load address */
 	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
+	/* Calls on the system stack (arch_stack_call_system(), assembly). */
+	uintptr_t sys_stack_top;    /* top of its CPU_SYS_STACK_SIZE bytes; 0: none yet */
+	uintptr_t sys_stack_limit;  /* its stack limit for trap entry */
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
