@@ -26,6 +26,8 @@
  */
 #include <arch/cpu.h>
 
+	.cfi_sections .debug_frame	/* with the C code's CFI: not loaded, for debuggers */
+
 #define SW_X(n)     (((n) - 19) * 8)    /* x19..x30 at 0..88 */
 #define SW_D(n)     (96 + ((n) - 8) * 8)   /* d8..d15 at 96..152 */
 #define SW_SIZE     160

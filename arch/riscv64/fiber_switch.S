@@ -26,6 +26,8 @@
  */
 #include <arch/cpu.h>
 
+	.cfi_sections .debug_frame	/* with the C code's CFI: not loaded, for debuggers */
+
 #define SW_RA       0
 #define SW_S(n)     (8 + (n) * 8)       /* s0..s11 */
 #define SW_FS(n)    (104 + (n) * 8)     /* fs0..fs11 */
