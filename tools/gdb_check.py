@@ -11,7 +11,11 @@ Two boots, each halted at reset (-S) with the gdb stub on a free port:
    target, the trampoline stub, both fibers' functions with the joins that
    started them, the test case, the runner, kernel_main and _start, end at
    _start, and print no "corrupt stack" nor "Backtrace stopped".
-2. Before the MMU is on: with `arbor-phys`, break in boot_mmu_early(),
+2. The same boot, a trap in a fiber: break in trap_dispatch() once the
+   fiber that traps runs; `bt` must go through trap entry into the
+   trapping function, its fiber, the join that started it, and on to
+   _start, as cleanly.
+3. Before the MMU is on: with `arbor-phys`, break in boot_mmu_early(),
    which runs at the physical load address; the stop must be there, at a
    physical pc, and `bt` must show _start as its caller.
 
@@ -97,6 +101,19 @@ def probe(arch, elf_setup, qemu):
     return errs + check_bt(out, PROBE_CHAIN), out
 
 
+TRAP_CHAIN = ['trap_dispatch', 'arch_test_illegal', 'gdb_probe_trapper', 'fiber_main',
+              'fiber_join', 'test_trap_in_a_fiber', 'ktest_run', 'kernel_main', '_start']
+
+
+def trap(arch, elf_setup, qemu):
+    out = run(qemu, 'ktest=gdb_probe poweroff', elf_setup, [
+        'break gdb_probe_trapper', 'continue', 'break trap_dispatch', 'continue', 'bt 64'])
+    errs = []
+    if 'Breakpoint 2, trap_dispatch' not in out:
+        errs.append('did not stop in trap_dispatch')
+    return errs + check_bt(out, TRAP_CHAIN), out
+
+
 def pre_mmu(arch, elf_setup, qemu):
     out = run(qemu, 'poweroff', elf_setup + ['arbor-phys'], [
         'break boot_mmu_early', 'continue', 'printf "pc=0x%lx\\n", $pc', 'bt 16'])
@@ -125,6 +142,7 @@ def main(argv):
              f'set $arbor_phys_elf = "{phys_elf}"', f'set $arbor_load_pa = {load_pa}',
              f'source {os.path.join(here, "arbor.gdb")}']
     cases = [('bt_from_a_trampoline_in_a_nested_fiber_reaches_the_creators', probe),
+             ('bt_from_a_trap_handler_reaches_the_trapping_fiber_and_its_creators', trap),
              ('break_before_the_mmu_at_physical_addresses', pre_mmu)]
     lines = ['KTAP version 1', '1..1', '  KTAP version 1', '  # Subtest: gdb',
              f'  1..{len(cases)}']

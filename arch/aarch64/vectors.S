@@ -18,6 +18,12 @@
 #include <arch/cpu.h>
 #include <arch/trap_frame.h>
 
+	.cfi_sections .debug_frame
+	/* CFI: \reg saved at x29 + \off (DW_CFA_expression, DW_OP_breg29; 128 <= off < 16384). */
+	.macro	cfi_at_x29 reg, off
+	.cfi_escape 0x10, \reg, 3, 0x8d, ((\off) & 0x7f) | 0x80, (\off) >> 7
+	.endm
+
 	.macro	ventry kind
 	.balign	0x80
 	msr	sp_el0, x0
@@ -48,6 +54,7 @@
 	.text
 	.balign	0x800
 	.globl	aarch64_vectors
+	.type	aarch64_vectors, @function
 aarch64_vectors:
 	/* Current EL with SP_EL0: 0 sync, 1 irq, 2 fiq, 3 serror */
 	ventry 0x10; ventry 0x11; ventry 0x12; ventry 0x13
@@ -58,7 +65,13 @@ aarch64_vectors:
 	/* Lower EL, AArch32 */
 	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
 
+	.size	aarch64_vectors, . - aarch64_vectors
+
+	.type	trap_common, @function
 trap_common:                             /* sp = the frame; x0, x1 saved; x1 = kind */
+	.cfi_startproc
+	.cfi_return_column 32                  /* the interrupted pc (DWARF's PC): x30 has its own slot */
+	.cfi_signal_frame
 	stp	x2, x3, [sp, #TF_X(2)]
 	add	x2, sp, #TF_SIZE
 	stp	x30, x2, [sp, #TF_X(30)]          /* x30, sp */
@@ -108,6 +121,22 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	ldr	x2, [sp, #TF_ELR]
 	stp	x29, x2, [sp, #-16]!
 	mov	x29, sp
+	/* For debuggers, the caller is the interrupted code: its sp, pc and
+	 * registers from the frame at x29 + 16 (DWARF numbers = x numbers). */
+	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
+	cfi_at_x29 32, 16 + TF_ELR
+	cfi_at_x29 30, 16 + TF_X(30)
+	cfi_at_x29 29, 16 + TF_X(29)
+	cfi_at_x29 19, 16 + TF_X(19)
+	cfi_at_x29 20, 16 + TF_X(20)
+	cfi_at_x29 21, 16 + TF_X(21)
+	cfi_at_x29 22, 16 + TF_X(22)
+	cfi_at_x29 23, 16 + TF_X(23)
+	cfi_at_x29 24, 16 + TF_X(24)
+	cfi_at_x29 25, 16 + TF_X(25)
+	cfi_at_x29 26, 16 + TF_X(26)
+	cfi_at_x29 27, 16 + TF_X(27)
+	cfi_at_x29 28, 16 + TF_X(28)
 	add	x0, sp, #16
 	bl	aarch64_trap
 	add	sp, sp, #16
@@ -154,6 +183,8 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	mov	sp, x0                            /* the frame may be on another stack */
 	ldp	x0, x1, [x1, #TF_X(0)]            /* below sp now: exceptions are masked */
 	eret
+	.cfi_endproc
+	.size	trap_common, . - trap_common
 
 /*
  * sp is below the stack limit: x0 = this CPU's struct cpu, x1 = the
@@ -162,7 +193,11 @@ trap_save:                               /* x0-x3, x30 and sp saved */
  * stack, or, when this trap nests in one being handled there (sp already
  * on it), below the current sp.
  */
+	.type	trap_low_stack, @function
 trap_low_stack:
+	.cfi_startproc
+	.cfi_return_column 32
+	.cfi_signal_frame
 	str	x2, [x0, #CPU_OFF_SCRATCH + 8]
 	ldr	x2, [x0, #CPU_OFF_TRAP_STACK_TOP]
 	cmp	sp, x2
@@ -183,3 +218,5 @@ trap_low_stack:
 	ldr	x3, [x0, #CPU_OFF_SCRATCH]
 	stp	x2, x3, [sp, #TF_X(0)]
 	b	trap_save
+	.cfi_endproc
+	.size	trap_low_stack, . - trap_low_stack

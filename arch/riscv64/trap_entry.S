@@ -18,10 +18,20 @@
 #define SAVE_X(n)    sd x##n, TF_X(n)(sp)
 #define LOAD_X(n)    ld x##n, TF_X(n)(sp)
 
+	.cfi_sections .debug_frame
+	/* CFI: \reg saved at s0 + \off (DW_CFA_expression, DW_OP_breg8; 0 <= off < 8192). */
+	.macro	cfi_at_s0 reg, off
+	.cfi_escape 0x10, \reg, 3, 0x78, ((\off) & 0x7f) | 0x80, (\off) >> 7
+	.endm
+
 	.text
 	.balign 4
 	.globl riscv_trap_entry
+	.type	riscv_trap_entry, @function
 riscv_trap_entry:
+	.cfi_startproc
+	.cfi_return_column 64                  /* the interrupted pc: not ra, which has its own slot */
+	.cfi_signal_frame
 	csrrw	t0, sscratch, t0         /* t0 = the stack limit, sscratch = t0 */
 	bltu	sp, t0, trap_low_stack
 	csrrw	t0, sscratch, t0
@@ -60,6 +70,23 @@ trap_save:                               /* sp = the frame; x2 and x5 saved */
 	sd	t0, 8(sp)
 	sd	s0, 0(sp)
 	addi	s0, sp, 16
+	/* For debuggers, the caller is the interrupted code: its sp, pc (the
+	 * return address column) and registers from the frame at s0. */
+	.cfi_escape 0x0f, 4, 0x78, (TF_X(2) & 0x7f) | 0x80, TF_X(2) >> 7, 0x06
+	cfi_at_s0 64, TF_PC
+	cfi_at_s0 1, TF_X(1)
+	cfi_at_s0 8, TF_X(8)
+	cfi_at_s0 9, TF_X(9)
+	cfi_at_s0 18, TF_X(18)
+	cfi_at_s0 19, TF_X(19)
+	cfi_at_s0 20, TF_X(20)
+	cfi_at_s0 21, TF_X(21)
+	cfi_at_s0 22, TF_X(22)
+	cfi_at_s0 23, TF_X(23)
+	cfi_at_s0 24, TF_X(24)
+	cfi_at_s0 25, TF_X(25)
+	cfi_at_s0 26, TF_X(26)
+	cfi_at_s0 27, TF_X(27)
 	addi	a0, sp, 16
 	call	riscv_trap
 	addi	sp, sp, 16
@@ -109,3 +136,5 @@ trap_low_stack:
 	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	csrw	sscratch, t0
 	j	trap_save
+	.cfi_endproc
+	.size	riscv_trap_entry, . - riscv_trap_entry

@@ -3,8 +3,12 @@
  * test): a fiber that starts a fiber that calls, through an FFI
  * trampoline, gdb_probe_target().  gdb breaks there and its `bt` must
  * walk back through the trampoline stub, both fibers' switches and into
- * this case and the runner.  Here it only runs, and checks the result.
+ * this case and the runner.  Then a trap in a fiber: gdb stops in
+ * trap_dispatch() and walks through trap entry into the trapping code.
+ * Here they only run, and check their results.
  */
+#include <arch/arch.h>
+#include <arch/trap.h>
 #include <exec/fiber.h>
 #include <exec/tramp.h>
 #include <lib/ktest.h>
@@ -43,4 +47,25 @@ static KEEP_FRAME void test_nested_fiber_calls_through_a_trampoline(void)
 	EXPECT_OK(tramp_delete(t));
 }
 
-KTEST_SUITE(gdb_probe, KTEST_CASE(test_nested_fiber_calls_through_a_trampoline));
+/* A trap taken in a fiber: gdb stops in trap_dispatch() and walks back through trap entry. */
+static KEEP_FRAME intptr_t gdb_probe_trapper(void *arg)
+{
+	struct trap_info ti;
+
+	(void)arg;
+	trap_expect(TRAP_ILLEGAL);
+	arch_test_illegal();
+	return trap_caught(&ti) && ti.kind == TRAP_ILLEGAL;
+}
+
+static KEEP_FRAME void test_trap_in_a_fiber(void)
+{
+	struct fiber *f = fiber_create("gdb-trap", gdb_probe_trapper, NULL, 0);
+
+	ASSERT_NOT_NULL(f);
+	EXPECT_EQ(fiber_join(f), 1);
+}
+
+KTEST_SUITE(gdb_probe,
+	KTEST_CASE(test_nested_fiber_calls_through_a_trampoline),
+	KTEST_CASE(test_trap_in_a_fiber));
