@@ -258,27 +258,46 @@ static void slot_kill(struct tramp_window *w, struct tramp_entry *e)
 
 /* ---- windows -------------------------------------------------------------- */
 
-static int window_map(int boot)
+/*
+ * Map a window's pages into @as at *@base (0: the lowest free aligned
+ * range): the image's trampoline page read+execute, zeroed read+write
+ * metadata pages after it.  All or nothing.
+ */
+static int window_pages_map(struct aspace *as, uintptr_t *base)
 {
-	uintptr_t base = 0, rx, rw;
+	uintptr_t rx, rw;
 	int rc;
 
 	/* Reserve the whole aligned window (perms 0: no leaves, no frames)... */
-	rc = aspace_map_anon(&kernel_aspace, &base, TRAMP_WINDOW_SIZE, TRAMP_WINDOW_SIZE, 0, 0);
+	rc = aspace_map_anon(as, base, TRAMP_WINDOW_SIZE, TRAMP_WINDOW_SIZE, 0, 0);
 	if (rc)
 		return rc;
 	/* ...then replace its start by the RX alias and the zeroed RW pages;
 	 * any padding after them stays reserved, so nothing else lands there. */
-	rx = base;
-	rc = aspace_map_phys(&kernel_aspace, &rx, code_pa, PAGE_SIZE, 0,
-	                     MMU_READ | MMU_EXEC, VAREA_POPULATE | MAP_FIXED);
+	rx = *base;
+	rc = aspace_map_phys(as, &rx, code_pa, PAGE_SIZE, 0, MMU_READ | MMU_EXEC,
+	                     VAREA_POPULATE | MAP_FIXED);
 	if (rc)
 		goto fail;
-	rw = base + PAGE_SIZE;
-	rc = aspace_map_anon(&kernel_aspace, &rw, TRAMP_RW_END - PAGE_SIZE, 0,
-	                     MMU_READ | MMU_WRITE, VAREA_POPULATE | MAP_FIXED);
+	rw = *base + PAGE_SIZE;
+	rc = aspace_map_anon(as, &rw, TRAMP_RW_END - PAGE_SIZE, 0, MMU_READ | MMU_WRITE,
+	                     VAREA_POPULATE | MAP_FIXED);
 	if (rc)
 		goto fail;
+	return E_OK;
+
+fail:
+	aspace_unmap(as, *base, TRAMP_WINDOW_SIZE);
+	return rc;
+}
+
+static int window_map(int boot)
+{
+	uintptr_t base = 0;
+	int rc = window_pages_map(&kernel_aspace, &base);
+
+	if (rc)
+		return rc;
 	page_get(pa_to_page(code_pa));
 
 	struct tramp_window *w = window_hdr(base);
@@ -297,10 +316,31 @@ static int window_map(int boot)
 	stats.windows++;
 	stats.free += TRAMP_PER_WINDOW;
 	return E_OK;
+}
 
-fail:
-	aspace_unmap(&kernel_aspace, base, TRAMP_WINDOW_SIZE);
-	return rc;
+int tramp_window_map(struct aspace *as, uintptr_t *base)
+{
+	if (!as || !base || as == &kernel_aspace)
+		return E_INVAL;
+	if (*base & (TRAMP_WINDOW_SIZE - 1))
+		return E_ALIGN;
+	return window_pages_map(as, base);
+}
+
+int tramp_window_unmap(struct aspace *as, uintptr_t base)
+{
+	struct aspace_query q;
+
+	if (!as || as == &kernel_aspace)
+		return E_INVAL;
+	if (base & (TRAMP_WINDOW_SIZE - 1))
+		return E_ALIGN;
+	/* A window starts with a varea of one read+execute page, the image's
+	 * trampoline page where it is mapped (a fork's child maps it on touch). */
+	if (aspace_query(as, base, &q) || q.start != base || q.size != PAGE_SIZE ||
+	    q.perms != (MMU_READ | MMU_EXEC) || (q.mapped && q.pa != code_pa))
+		return E_NOENT;
+	return aspace_unmap(as, base, TRAMP_WINDOW_SIZE);
 }
 
 /* @w has no live callback left and is not the boot window: unmap it. */

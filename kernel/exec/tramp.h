@@ -167,6 +167,30 @@ unsigned tramp_async_serve(void);
 /* Counters for tests and the shell. */
 void tramp_get_stats(struct tramp_stats *out);
 
+/*
+ * For user processes (the system call is the process code's): map a
+ * trampoline window into user aspace @as, at *@base when it is not 0
+ * (aligned to TRAMP_WINDOW_SIZE, nothing there), else at the lowest free
+ * aligned range, stored in *@base.  Its first page is the image's
+ * trampoline page, aliased read+execute (never copied, never writable);
+ * the rest are zeroed read+write pages private to @as, laid out as in a
+ * kernel window (hot pairs at +4 KiB, the header in the stub's shadow,
+ * cold entries after), for the process code to fill.  They are ordinary
+ * anonymous memory: fork gives the child a copy-on-write copy, and they
+ * go with the aspace.  The code frame is reserved memory: no reference
+ * is taken, so fork and teardown need nothing for it.  E_OK; E_INVAL
+ * (NULL, or the kernel aspace); E_ALIGN; E_EXIST (*@base taken);
+ * E_NOMEM / E_RANGE from the aspace (nothing is left behind).
+ */
+struct aspace;
+int tramp_window_map(struct aspace *as, uintptr_t *base);
+
+/*
+ * Unmap the window at @base of user aspace @as.  E_OK; E_INVAL, E_ALIGN;
+ * E_NOENT when no window starts there.
+ */
+int tramp_window_unmap(struct aspace *as, uintptr_t base);
+
 /* Physical address of the image's trampoline page (what every RX page maps). */
 uintptr_t tramp_code_pa(void);
 

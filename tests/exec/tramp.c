@@ -10,6 +10,7 @@
 #include <arch/trap.h>
 #include <mm/aspace.h>
 #include <mm/page.h>
+#include <mm/usercopy.h>
 
 static void *seen_ctx;
 
@@ -470,6 +471,73 @@ static void test_bad_input_changes_nothing(void)
 	EXPECT_EQ(st.dead_calls, st0.dead_calls + 1);
 }
 
+/* ---- windows for user aspaces ------------------------------------------------- */
+
+static int user_put(struct aspace *as, uintptr_t va, uint64_t v)
+{
+	aspace_switch(as);
+	return copy_to_user(va, &v, sizeof(v));
+}
+
+static uint64_t user_get(struct aspace *as, uintptr_t va)
+{
+	uint64_t v = ~0ull;
+
+	aspace_switch(as);
+	if (copy_from_user(&v, va, sizeof(v)))
+		return ~1ull;
+	return v;
+}
+
+static void test_user_window_aliases_the_code_and_forks_its_metadata(void)
+{
+	struct aspace *as = NULL, *child = NULL;
+	struct aspace_query q;
+	unsigned ref0 = page_refcount(pa_to_page(tramp_code_pa()));
+	uintptr_t base = 0, fixed = 0x40000000, odd = 0x40001000;
+
+	ASSERT_OK(aspace_create("tramp-user", &as));
+	ASSERT_OK(tramp_window_map(as, &base));
+	EXPECT_EQ_U(base & (TRAMP_WINDOW_SIZE - 1), 0);
+	ASSERT_OK(aspace_query(as, base, &q));
+	EXPECT_TRUE(q.mapped);
+	EXPECT_EQ_U(q.pa, tramp_code_pa());
+	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);
+	ASSERT_OK(aspace_query(as, base + TRAMP_HOT_OFFSET, &q));
+	EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
+	EXPECT_EQ(page_refcount(pa_to_page(tramp_code_pa())), ref0);
+	/* The code page is not writable, even by the kernel on the user's behalf. */
+	EXPECT_EQ(user_put(as, base, 1), E_FAULT);
+	EXPECT_OK(user_put(as, base + TRAMP_HOT_OFFSET, 0x1111));
+	/* A second window where asked; bad requests change nothing. */
+	ASSERT_OK(tramp_window_map(as, &fixed));
+	EXPECT_EQ_U(fixed, 0x40000000);
+	EXPECT_EQ(tramp_window_map(as, &fixed), E_EXIST);
+	EXPECT_EQ(tramp_window_map(as, &odd), E_ALIGN);
+	EXPECT_EQ(tramp_window_map(&kernel_aspace, &odd), E_INVAL);
+	EXPECT_EQ(tramp_window_map(NULL, &base), E_INVAL);
+	/* fork: the same code frame, a metadata copy of the child's own. */
+	ASSERT_OK(aspace_fork(as, &child));
+	user_get(child, base);             /* the child maps its pages on touch */
+	ASSERT_OK(aspace_query(child, base, &q));
+	EXPECT_EQ_U(q.pa, tramp_code_pa());
+	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);
+	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_OK(user_put(child, base + TRAMP_HOT_OFFSET, 0x2222));
+	EXPECT_EQ_U(user_get(as, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x2222);
+	aspace_switch(NULL);
+	EXPECT_EQ(tramp_window_unmap(child, base + PAGE_SIZE), E_ALIGN);
+	EXPECT_EQ(tramp_window_unmap(child, base + 4 * TRAMP_WINDOW_SIZE), E_NOENT);
+	EXPECT_OK(tramp_window_unmap(child, base));
+	EXPECT_EQ(tramp_window_unmap(child, base), E_NOENT);
+	EXPECT_EQ(aspace_check(child), 0);
+	EXPECT_EQ(aspace_check(as), 0);
+	aspace_destroy(child);             /* its other window goes with it */
+	aspace_destroy(as);
+	EXPECT_EQ(page_refcount(pa_to_page(tramp_code_pa())), ref0);
+}
+
 KTEST_SUITE(tramp,
 	KTEST_CASE(test_integer_arguments_0_to_8),
 	KTEST_CASE(test_fp_arguments_and_results),
@@ -480,4 +548,5 @@ KTEST_SUITE(tramp,
 	KTEST_CASE(test_async_runs_on_target_fiber),
 	KTEST_CASE(test_delete_drops_queued_async_calls),
 	KTEST_CASE(test_async_callbacks_die_with_their_fiber),
-	KTEST_CASE(test_bad_input_changes_nothing));
+	KTEST_CASE(test_bad_input_changes_nothing),
+	KTEST_CASE(test_user_window_aliases_the_code_and_forks_its_metadata));
