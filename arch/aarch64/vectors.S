@@ -126,17 +126,9 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
 	cfi_at_x29 32, 16 + TF_ELR
 	cfi_at_x29 30, 16 + TF_X(30)
-	cfi_at_x29 29, 16 + TF_X(29)
-	cfi_at_x29 19, 16 + TF_X(19)
-	cfi_at_x29 20, 16 + TF_X(20)
-	cfi_at_x29 21, 16 + TF_X(21)
-	cfi_at_x29 22, 16 + TF_X(22)
-	cfi_at_x29 23, 16 + TF_X(23)
-	cfi_at_x29 24, 16 + TF_X(24)
-	cfi_at_x29 25, 16 + TF_X(25)
-	cfi_at_x29 26, 16 + TF_X(26)
-	cfi_at_x29 27, 16 + TF_X(27)
-	cfi_at_x29 28, 16 + TF_X(28)
+	.irp	n, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
+	cfi_at_x29 \n, 16 + TF_X(\n)
+	.endr
 	add	x0, sp, #16
 	bl	aarch64_trap
 	add	sp, sp, #16

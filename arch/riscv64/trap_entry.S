@@ -75,18 +75,9 @@ trap_save:                               /* sp = the frame; x2 and x5 saved */
 	.cfi_escape 0x0f, 4, 0x78, (TF_X(2) & 0x7f) | 0x80, TF_X(2) >> 7, 0x06
 	cfi_at_s0 64, TF_PC
 	cfi_at_s0 1, TF_X(1)
-	cfi_at_s0 8, TF_X(8)
-	cfi_at_s0 9, TF_X(9)
-	cfi_at_s0 18, TF_X(18)
-	cfi_at_s0 19, TF_X(19)
-	cfi_at_s0 20, TF_X(20)
-	cfi_at_s0 21, TF_X(21)
-	cfi_at_s0 22, TF_X(22)
-	cfi_at_s0 23, TF_X(23)
-	cfi_at_s0 24, TF_X(24)
-	cfi_at_s0 25, TF_X(25)
-	cfi_at_s0 26, TF_X(26)
-	cfi_at_s0 27, TF_X(27)
+	.irp	n, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27	/* s0-s11 */
+	cfi_at_s0 \n, TF_X(\n)
+	.endr
 	addi	a0, sp, 16
 	call	riscv_trap
 	addi	sp, sp, 16

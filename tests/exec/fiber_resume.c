@@ -9,6 +9,7 @@
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include <trap/backtrace.h>
+#include "exec_test.h"
 
 /* Suspends with in * 10 + k for k = 1..3, then ends with the sum of what it got. */
 static intptr_t generator(void *arg)
@@ -82,28 +83,11 @@ static void test_bad_resumes_are_refused(void)
 
 /* ---- backtraces: a resumed fiber's chain goes into its resumer ------------- */
 
-#define DEPTH 32
-static uintptr_t pcs[DEPTH];
-static int npcs;
-
-static __attribute__((noinline)) void take_backtrace(void)
-{
-	npcs = backtrace_collect(0, arch_current_fp(), pcs, DEPTH);
-}
-
-static const char *frame_name(int i)
-{
-	uintptr_t off;
-	const char *n = ksym_lookup(pcs[i], &off);
-
-	return n ? n : "?";
-}
-
 static intptr_t suspend_then_look(void *arg)
 {
 	(void)arg;
 	fiber_suspend(1);
-	take_backtrace();
+	bt_take();
 	return 2;
 }
 
@@ -122,22 +106,12 @@ static void test_backtrace_of_a_resumed_fiber_reaches_the_resumer(void)
 		"test_backtrace_of_a_resumed_fiber_reaches_the_resumer",
 	};
 	struct fiber *f = fiber_create_flags("look", suspend_then_look, NULL, 0, FIBER_SUSPENDED);
-	int at = 0;
 
 	ASSERT_NOT_NULL(f);
 	EXPECT_EQ(resume_from_here(f), 0);
 	npcs = 0;
 	EXPECT_EQ(resume_from_here(f), 1);
-	for (unsigned i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
-		while (at < npcs && strcmp(frame_name(at), chain[i]))
-			at++;
-		if (at == npcs) {
-			ktest_fail(__FILE__, __LINE__, "no frame %s in order", chain[i]);
-			for (int k = 0; k < npcs; k++)
-				ktest_log("#%d %s", k, frame_name(k));
-			break;
-		}
-	}
+	EXPECT_TRUE(bt_has_chain(pcs, npcs, chain, sizeof(chain) / sizeof(chain[0])));
 	EXPECT_EQ(fiber_join(f), 2);
 }
 

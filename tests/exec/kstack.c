@@ -9,6 +9,7 @@
 #include <drivers/console.h>
 #include <exec/fiber.h>
 #include <exec/kstack.h>
+#include "exec_test.h"
 #include <lib/err.h>
 #include <lib/ktest.h>
 #include <trap/backtrace.h>
@@ -88,41 +89,17 @@ static void test_given_stack_call_and_bad_input(void)
 
 /* ---- backtraces across the call ------------------------------------------ */
 
-#define DEPTH 32
-static uintptr_t pcs[DEPTH];
-static int npcs;
-
 static __attribute__((noinline)) intptr_t take_backtrace(void *arg)
 {
 	(void)arg;
-	npcs = backtrace_collect(0, arch_current_fp(), pcs, DEPTH);
+	bt_take();
 	return 0;
-}
-
-static const char *frame_name(int i)
-{
-	uintptr_t off;
-	const char *n = ksym_lookup(pcs[i], &off);
-
-	return n ? n : "?";
 }
 
 /* The backtrace holds @chain in order. */
 static int has_chain(const char *const *chain, int n)
 {
-	int at = 0;
-
-	for (int i = 0; i < n; i++) {
-		while (at < npcs && strcmp(frame_name(at), chain[i]))
-			at++;
-		if (at == npcs) {
-			for (int k = 0; k < npcs; k++)
-				ktest_log("#%d %s", k, frame_name(k));
-			return 0;
-		}
-		at++;
-	}
-	return 1;
+	return bt_has_chain(pcs, npcs, chain, n);
 }
 
 static volatile intptr_t sink;
@@ -142,7 +119,7 @@ static __attribute__((noinline)) void call_from_here_given(struct kstack *s)
 
 static void test_backtraces_cross_the_call(void)
 {
-	/* take_backtrace's own frame gives the first return address: into arch_stack_call. */
+	/* The first return address is take_backtrace's, into arch_stack_call. */
 	static const char *const sys[] = {
 		"arch_stack_call", "call_from_here_system",
 		"test_backtraces_cross_the_call", "fiber_main", "kernel_main",
@@ -164,24 +141,6 @@ static void test_backtraces_cross_the_call(void)
 }
 
 /* ---- overflow on a call stack --------------------------------------------- */
-
-static volatile int limit = 1 << 30;
-
-static __attribute__((noinline)) int recurse(int depth)
-{
-	volatile char pad[256];
-
-	pad[0] = (char)depth;
-	if (depth >= limit)
-		return pad[0];
-	return recurse(depth + 1) + pad[0];
-}
-
-static intptr_t deep(void *arg)
-{
-	(void)arg;
-	return recurse(0);
-}
 
 static intptr_t overflow_on(void *s)
 {
