@@ -100,7 +100,8 @@ typedef intptr_t (*fiber_entry_t)(void *arg);
  * Create a fiber that will run @entry(@arg) on a stack of @stack_size
  * bytes (rounded up to whole pages; 0: FIBER_STACK_DEFAULT) and put it on
  * the run queue.  @name is copied (for reports).  Returns the fiber, or
- * NULL when memory or kernel address space ran out.
+ * NULL when memory or kernel address space ran out or @stack_size is over
+ * KSTACK_MAX_SIZE (16 MiB).
  */
 struct fiber *fiber_create(const char *name, fiber_entry_t entry, void *arg,
                            size_t stack_size);
@@ -108,7 +109,9 @@ struct fiber *fiber_create(const char *name, fiber_entry_t entry, void *arg,
 /*
  * fiber_create() with @flags.  FIBER_POPULATE faults the stack in at once,
  * so the fiber takes no page faults on it (the self-test runner uses it:
- * cases count free frames, which lazy stack growth would disturb).
+ * cases count free frames, which lazy stack growth would disturb);
+ * FIBER_SUSPENDED makes a resumable fiber (fiber_resume()).  NULL also
+ * for an unknown flag.
  */
 struct fiber *fiber_create_flags(const char *name, fiber_entry_t entry, void *arg,
                                  size_t stack_size, unsigned flags);
