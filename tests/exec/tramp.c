@@ -429,6 +429,81 @@ static void test_async_callbacks_die_with_their_fiber(void)
 	EXPECT_EQ(tramp_delete(t), E_NOENT);
 }
 
+/* ---- context destructors ------------------------------------------------------ */
+
+static int dtor_runs;
+static void *dtor_ctx;
+static tramp_fn dtor_victim;
+
+static void count_dtor(void *ctx)
+{
+	dtor_runs++;
+	dtor_ctx = ctx;
+}
+
+/* Runs without the lock: it may delete another callback. */
+static void deleting_dtor(void *ctx)
+{
+	count_dtor(ctx);
+	if (dtor_victim)
+		tramp_delete(dtor_victim);
+}
+
+static void test_context_destructor_runs_at_delete(void)
+{
+	struct tramp_owner o = { 0 };
+	tramp_fn a = tramp_create((tramp_fn)t0, (void *)0x71, NULL);
+	tramp_fn b = tramp_create((tramp_fn)t0, (void *)0x72, &o);
+	struct tramp_info info;
+
+	dtor_runs = 0;
+	dtor_victim = NULL;
+	ASSERT_TRUE(a && b);
+	EXPECT_OK(tramp_set_dtor(a, count_dtor));
+	EXPECT_OK(tramp_set_dtor(b, count_dtor));
+	EXPECT_EQ(((long (*)(void))a)(), CTX_TAG((void *)0x71));
+	EXPECT_EQ(dtor_runs, 0);                           /* calls do not run it */
+	EXPECT_OK(tramp_delete(a));
+	EXPECT_EQ(dtor_runs, 1);
+	EXPECT_TRUE(dtor_ctx == (void *)0x71);
+	EXPECT_EQ(tramp_set_dtor(a, count_dtor), E_NOENT);   /* deleted */
+	EXPECT_EQ(tramp_set_dtor((tramp_fn)t0, count_dtor), E_NOENT);
+	EXPECT_EQ(tramp_delete_all(&o), 1);
+	EXPECT_EQ(dtor_runs, 2);
+	EXPECT_TRUE(dtor_ctx == (void *)0x72);
+
+	/* An async callback's: not when its fiber ends, when it is deleted. */
+	struct fiber *f = fiber_create("dtor-target", end_at_once, NULL, 0);
+
+	ASSERT_NOT_NULL(f);
+	tramp_fn c = tramp_create_async((tramp_fn)async_target, (void *)0x73, f, NULL);
+	ASSERT_NOT_NULL(c);
+	EXPECT_OK(tramp_set_dtor(c, count_dtor));
+	EXPECT_EQ(fiber_join(f), 0);
+	EXPECT_EQ(dtor_runs, 2);
+	ASSERT_OK(tramp_lookup(c, &info));
+	EXPECT_EQ(info.kind, TRAMP_DEAD);
+	EXPECT_OK(tramp_delete(c));
+	EXPECT_EQ(dtor_runs, 3);
+	EXPECT_TRUE(dtor_ctx == (void *)0x73);
+
+	/* NULL takes it away; a destructor may delete other callbacks. */
+	tramp_fn d = tramp_create((tramp_fn)t0, (void *)0x74, NULL);
+	tramp_fn e = tramp_create((tramp_fn)t0, (void *)0x75, NULL);
+
+	dtor_victim = tramp_create((tramp_fn)t0, (void *)0x76, NULL);
+	ASSERT_TRUE(d && e && dtor_victim);
+	EXPECT_OK(tramp_set_dtor(d, count_dtor));
+	EXPECT_OK(tramp_set_dtor(d, NULL));
+	EXPECT_OK(tramp_delete(d));
+	EXPECT_EQ(dtor_runs, 3);
+	EXPECT_OK(tramp_set_dtor(e, deleting_dtor));
+	EXPECT_OK(tramp_delete(e));
+	EXPECT_EQ(dtor_runs, 4);
+	EXPECT_EQ(tramp_delete(dtor_victim), E_NOENT);     /* the destructor deleted it */
+	dtor_victim = NULL;
+}
+
 /* ---- bad input --------------------------------------------------------------- */
 
 static void test_bad_input_changes_nothing(void)
@@ -548,5 +623,6 @@ KTEST_SUITE(tramp,
 	KTEST_CASE(test_async_runs_on_target_fiber),
 	KTEST_CASE(test_delete_drops_queued_async_calls),
 	KTEST_CASE(test_async_callbacks_die_with_their_fiber),
+	KTEST_CASE(test_context_destructor_runs_at_delete),
 	KTEST_CASE(test_bad_input_changes_nothing),
 	KTEST_CASE(test_user_window_aliases_the_code_and_forks_its_metadata));
