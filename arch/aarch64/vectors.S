@@ -19,7 +19,7 @@
 #include <arch/trap_frame.h>
 
 	.cfi_sections .debug_frame
-	/* CFI: \reg saved at x29 + \off (DW_CFA_expression, DW_OP_breg29; 128 <= off < 16384). */
+	/* CFI: \reg saved at x29 + \off (DW_CFA_expression, DW_OP_breg29; 0 <= off < 8192). */
 	.macro	cfi_at_x29 reg, off
 	.cfi_escape 0x10, \reg, 3, 0x8d, ((\off) & 0x7f) | 0x80, (\off) >> 7
 	.endm
