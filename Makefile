@@ -4,6 +4,7 @@
 #   make run                         boot the board in QEMU (self-tests, then the shell)
 #   make test                        host tests, then every QEMU board's self-tests
 #   make bench                       instruction counts per operation, both arches
+#   make debug                       QEMU halted, gdb-multiarch attached (tools/arbor.gdb)
 #   make tsa-check                   clang's lock analysis of lib/, mm/ and the host tests (in make test)
 #   make tsan-test                   the stress suites (*_smp_host, *_smp_both) under ThreadSanitizer (in make test)
 #   make fuzz [FUZZ_TIME=60]         libFuzzer over the mm model driver (clang), for s seconds
@@ -41,6 +42,9 @@ PYTHON   ?= python3
 EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
 EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
 
+# CFI: every function's (C and assembly) goes to .debug_frame, which is not
+# loaded: gdb unwinds with it (the Linux toolchain's default, .eh_frame, is
+# dropped by --gc-sections, and then gdb guesses from prologues).
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
 # Layers include only downwards, and each is built with the include paths
 # of itself and the layers below it, so an upward #include fails the build
@@ -57,6 +61,7 @@ layer_inc = $(strip $(if $(filter lib/%,$(1)),$(INC_LIB),\
                   $(if $(filter kernel/%,$(1)),$(INC_KERNEL),$(INC_KERNEL) $(TEST_INC))))))
 CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) \
             -ffreestanding -fno-omit-frame-pointer -fno-stack-protector -fno-jump-tables \
+            -fno-asynchronous-unwind-tables -fno-unwind-tables \
             -fno-common -ffunction-sections -fdata-sections -fno-pie \
             $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
             -DBOARD_NAME='"$(BOARD)"' -DARCH_NAME='"$(ARCH)"' \
@@ -78,11 +83,11 @@ SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c ker
 # The user programs, embedded (user/user.mk).
 OBJS := $(patsubst %,$(B)/%.o,$(basename $(SRCS))) build/user/$(ARCH)/user_progs.o
 
-.PHONY: fuzz all run debug test host-test boot-test tools-test tsa-check tsan-test clean help setup bench bench-boot
+.PHONY: gdb-check fuzz all run debug test host-test boot-test tools-test tsa-check tsan-test clean help setup bench bench-boot
 all: $(B)/Image
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "boards: $(notdir $(wildcard boards/*))"
 
 # Install what the build needs (Debian packages) once; silent when present.
@@ -146,12 +151,32 @@ run: $(B)/Image
 	$(QEMU_CMD) -append "$(BOOTARGS)"
 
 # QEMU starts halted with its gdb stub on :1234 and prints the console here;
-# gdb reads the terminal.  Quitting gdb stops QEMU.
-debug: $(B)/Image
+# gdb reads the terminal.  Quitting gdb stops QEMU.  gdb gets the kernel's
+# symbols at their link addresses and the helpers of tools/arbor.gdb:
+# `arbor-phys` adds them at the physical load address (to break in code
+# that runs before the MMU is on), `arbor-tramp ADDR` the trampoline
+# page's at the window of ADDR (docs/testing.md, "Debugging").
+GDB_SETUP = -ex 'set confirm off' -ex 'set $$arbor_tramp_o = "$(B)/arch/$(ARCH)/tramp.o"' \
+            -ex 'set $$arbor_phys_elf = "$(B)/kernel.phys.elf"' \
+            -ex 'set $$arbor_load_pa = $(QEMU_RAM_BASE) + $(TEXT_OFFSET)' -x tools/arbor.gdb
+
+# A copy under another name: gdb keeps the physical-address symbols apart.
+$(B)/kernel.phys.elf: $(B)/kernel.elf
+	$(Q)cp $< $@
+
+debug: $(B)/Image $(B)/kernel.phys.elf
 	@echo "QEMU is halted for gdb on :1234 (console output appears here); quit gdb to stop it."
 	@$(QEMU_CMD) -append "$(BOOTARGS)" -S -s < /dev/null & qpid=$$!; \
-	  gdb-multiarch -q $(B)/kernel.elf -ex 'target remote :1234'; \
+	  gdb-multiarch -q $(B)/kernel.elf $(GDB_SETUP) -ex 'target remote :1234'; \
 	  kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true
+
+# The debugger check (in make test, one board per arch): gdb against
+# QEMU's stub walks from a trampoline target in a nested fiber back into
+# the creators, and breaks before the MMU is on; a KTAP log.
+gdb-check: SMP = 1
+gdb-check: $(B)/Image $(B)/kernel.phys.elf
+	@$(PYTHON) tools/gdb_check.py $(ARCH) $(B)/kernel.elf $(B)/kernel.phys.elf \
+	  $(B)/arch/$(ARCH)/tramp.o "$(QEMU_RAM_BASE) + $(TEXT_OFFSET)" $(B)/gdb.log -- $(QEMU_CMD)
 
 # User programs and their differential test against Linux (qemu-user).
 include user/user.mk
@@ -303,12 +328,14 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
-	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
+	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; \
+	  $(MAKE) -s --no-print-directory BOARD=$$b gdb-check || exit 1; done
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
 	  --label user-linux $(USERB)/linux.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
 	    --label $(b)-boot build/$(b)/boot.log --label $(b)-user build/$(b)/user-diff.log) \
-	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
+	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log \
+	    --label $(b)-gdb build/$(b)/gdb.log)
 
 # make test boots every board with 4 CPUs, but a board may say otherwise
 # (QEMU_TEST_SMP := 1 keeps one single-CPU boot in the run).

@@ -22,6 +22,8 @@ GOALS = {
     'cow_fault': '<= copy_page + 400',
     'last_holder_fault': '<= 300',
     'tramp_call': '<= direct_call + 20',
+    'stack_call_system': '<= stack_direct_call + 30',
+    'stack_call_given': '<= stack_direct_call + 30',
 }
 
 

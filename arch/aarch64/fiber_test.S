@@ -45,17 +45,23 @@
 1:
 	.endm
 
+	.cfi_sections .debug_frame
 	.text
 	.balign	4
 	.globl	fiber_test_regs
+	.type	fiber_test_regs, @function
 fiber_test_regs:
+	.cfi_startproc
 	sub	sp, sp, #F_SIZE
+	.cfi_def_cfa_offset F_SIZE
 	stp	x19, x20, [sp, #F_X(19)]
 	stp	x21, x22, [sp, #F_X(21)]
 	stp	x23, x24, [sp, #F_X(23)]
 	stp	x25, x26, [sp, #F_X(25)]
 	stp	x27, x28, [sp, #F_X(27)]
 	stp	x29, x30, [sp, #F_X(29)]
+	.cfi_rel_offset x29, F_X(29)
+	.cfi_rel_offset x30, F_X(30)
 	stp	d8, d9, [sp, #F_D(8)]
 	stp	d10, d11, [sp, #F_D(10)]
 	stp	d12, d13, [sp, #F_D(12)]
@@ -97,5 +103,8 @@ fiber_test_regs:
 	ldp	d12, d13, [sp, #F_D(12)]
 	ldp	d14, d15, [sp, #F_D(14)]
 	add	sp, sp, #F_SIZE
+	.cfi_def_cfa_offset 0
 	ret
+	.cfi_endproc
+	.size	fiber_test_regs, . - fiber_test_regs
 	.ltorg

@@ -4,10 +4,13 @@
  * DCZID_EL0), unless DCZID_EL0.DZP prohibits it; copying moves 64 bytes
  * per iteration with LDP/STP of q-register pairs.
  */
+	.cfi_sections .debug_frame
 	.text
 	.globl arch_clear_page
 	.balign 16
+	.type	arch_clear_page, @function
 arch_clear_page:			/* x0 = page */
+	.cfi_startproc
 	mrs	x1, dczid_el0
 	tbnz	x1, #4, 2f		/* DZP: DC ZVA prohibited */
 	and	w1, w1, #0xf
@@ -28,10 +31,14 @@ arch_clear_page:			/* x0 = page */
 	cmp	x0, x3
 	b.ne	3b
 	ret
+	.cfi_endproc
+	.size	arch_clear_page, . - arch_clear_page
 
 	.globl arch_copy_page
 	.balign 16
+	.type	arch_copy_page, @function
 arch_copy_page:				/* x0 = dst, x1 = src */
+	.cfi_startproc
 	add	x3, x0, #4096
 1:	ldp	q0, q1, [x1]
 	ldp	q2, q3, [x1, #32]
@@ -42,3 +49,5 @@ arch_copy_page:				/* x0 = dst, x1 = src */
 	cmp	x0, x3
 	b.ne	1b
 	ret
+	.cfi_endproc
+	.size	arch_copy_page, . - arch_copy_page

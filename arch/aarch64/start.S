@@ -16,9 +16,14 @@
 #define SPSR_EL1H_MASKED 0x3c5             /* EL1h, D A I F masked */
 #define CPACR_FPEN      (3 << 20)          /* no FP/SIMD traps at EL1/EL0 */
 
+	.cfi_sections .debug_frame
+
 	.section .text.head, "ax"
 	.globl _start
+	.type	_start, @function
 _start:
+	.cfi_startproc
+	.cfi_undefined x30           /* the outermost frame: debuggers stop here */
 	b	entry                    /* code0 */
 	.word	0                    /* code1 */
 	.quad	TEXT_OFFSET          /* image load offset from 2 MiB-aligned base */
@@ -126,6 +131,8 @@ at_el1:
 	bl	kernel_main
 5:	wfi
 	b	5b
+	.cfi_endproc
+	.size	_start, . - _start
 
 /*
  * Secondary CPUs start here with the MMU off, at EL2 or EL1: from PSCI
@@ -139,7 +146,10 @@ at_el1:
 	.text
 	.balign	4
 	.globl	aarch64_spin_entry
+	.type	aarch64_spin_entry, @function
 aarch64_spin_entry:
+	.cfi_startproc
+	.cfi_undefined x30
 	mrs	x2, mpidr_el1
 	and	x1, x2, #0xffffff
 	lsr	x2, x2, #32
@@ -194,6 +204,8 @@ aarch64_secondary_entry:
 	bl	smp_secondary_main
 4:	wfi
 	b	4b
+	.cfi_endproc
+	.size	aarch64_spin_entry, . - aarch64_spin_entry
 
 	.section .bss.boot_stack, "aw", %nobits
 	.balign 16

@@ -11,10 +11,15 @@
 #define EX(insn, fix) \
 	.pushsection ex_table, "a"; .balign 8; .quad insn, fix; .popsection
 
+	.cfi_sections .debug_frame
 	.text
 	.globl arch_copy_from_user, arch_copy_to_user
 	.balign 16
+	.type	arch_copy_from_user, @function
+	.type	arch_copy_to_user, @function
+	.type	copy, @function
 arch_copy_from_user:		/* x0 = dst, x1 = user src, x2 = n; returns bytes left */
+	.cfi_startproc
 	mov	x5, #1
 	b	copy
 arch_copy_to_user:		/* x0 = user dst, x1 = src, x2 = n */
@@ -51,6 +56,10 @@ copy:
 	b	2b
 9:	mov	x0, x2
 	ret
+	.cfi_endproc
+	.size	arch_copy_from_user, . - arch_copy_from_user
+	.size	arch_copy_to_user, . - arch_copy_to_user
+	.size	copy, . - copy
 	EX(20b, 9b)
 	EX(21b, 9b)
 	EX(22b, 9b)

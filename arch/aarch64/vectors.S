@@ -22,6 +22,12 @@
 #include <arch/cpu.h>
 #include <arch/trap_frame.h>
 
+	.cfi_sections .debug_frame
+	/* CFI: \reg saved at x29 + \off (DW_CFA_expression, DW_OP_breg29; 0 <= off < 8192). */
+	.macro	cfi_at_x29 reg, off
+	.cfi_escape 0x10, \reg, 3, 0x8d, ((\off) & 0x7f) | 0x80, (\off) >> 7
+	.endm
+
 	.macro	ventry kind
 	.balign	0x80
 	msr	sp_el0, x0
@@ -53,6 +59,7 @@
 	.text
 	.balign	0x800
 	.globl	aarch64_vectors
+	.type	aarch64_vectors, @function
 aarch64_vectors:
 	/* Current EL with SP_EL0: 0 sync, 1 irq, 2 fiq, 3 serror */
 	ventry 0x10; ventry 0x11; ventry 0x12; ventry 0x13
@@ -63,6 +70,9 @@ aarch64_vectors:
 	/* Lower EL, AArch32 */
 	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
 
+	.size	aarch64_vectors, . - aarch64_vectors
+
+	.type	trap_common_user, @function
 trap_common_user:                        /* the same, from EL0 */
 	stp	x2, x3, [sp, #TF_X(2)]
 	mrs	x2, sp_el0
@@ -73,8 +83,13 @@ trap_common_user:                        /* the same, from EL0 */
 	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
 	msr	tpidr_el0, x2
 	b	trap_save
+	.size	trap_common_user, . - trap_common_user
 
+	.type	trap_common, @function
 trap_common:                             /* sp = the frame; x0, x1 saved; x1 = kind */
+	.cfi_startproc
+	.cfi_return_column 32                  /* the interrupted pc (DWARF's PC): x30 has its own slot */
+	.cfi_signal_frame
 	stp	x2, x3, [sp, #TF_X(2)]
 	add	x2, sp, #TF_SIZE
 	stp	x30, x2, [sp, #TF_X(30)]          /* x30, sp */
@@ -124,6 +139,14 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	ldr	x2, [sp, #TF_ELR]
 	stp	x29, x2, [sp, #-16]!
 	mov	x29, sp
+	/* For debuggers, the caller is the interrupted code: its sp, pc and
+	 * registers from the frame at x29 + 16 (DWARF numbers = x numbers). */
+	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
+	cfi_at_x29 32, 16 + TF_ELR
+	cfi_at_x29 30, 16 + TF_X(30)
+	.irp	n, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
+	cfi_at_x29 \n, 16 + TF_X(\n)
+	.endr
 	add	x0, sp, #16
 	bl	aarch64_trap
 	add	sp, sp, #16
@@ -174,8 +197,11 @@ aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 	mov	sp, x0                            /* the frame may be on another stack */
 	ldp	x0, x1, [x1, #TF_X(0)]            /* below sp now: exceptions are masked */
 	eret
+	.cfi_endproc
+	.size	trap_common, . - trap_common
 
 /* Back to EL0: the next trap from it puts its frame where this one is. */
+	.type	to_user, @function
 to_user:
 	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the user's sp */
 	msr	sp_el0, x0
@@ -184,6 +210,7 @@ to_user:
 	ldp	x0, x1, [sp, #TF_X(0)]
 	add	sp, sp, #TF_SIZE
 	eret
+	.size	to_user, . - to_user
 
 /*
  * Enter EL0 through the frame at x0 (arch_user_enter()): the frame lies
@@ -191,10 +218,12 @@ to_user:
  * EL0 saves its own.
  */
 	.globl	arch_user_enter
+	.type	arch_user_enter, @function
 arch_user_enter:
 	msr	daifset, #2
 	mov	sp, x0
 	b	aarch64_trap_return
+	.size	arch_user_enter, . - arch_user_enter
 
 /*
  * sp is below the stack limit: x0 = this CPU's struct cpu, x1 = the
@@ -203,7 +232,11 @@ arch_user_enter:
  * stack, or, when this trap nests in one being handled there (sp already
  * on it), below the current sp.
  */
+	.type	trap_low_stack, @function
 trap_low_stack:
+	.cfi_startproc
+	.cfi_return_column 32
+	.cfi_signal_frame
 	str	x2, [x0, #CPU_OFF_SCRATCH + 8]
 	ldr	x2, [x0, #CPU_OFF_TRAP_STACK_TOP]
 	cmp	sp, x2
@@ -224,3 +257,5 @@ trap_low_stack:
 	ldr	x3, [x0, #CPU_OFF_SCRATCH]
 	stp	x2, x3, [sp, #TF_X(0)]
 	b	trap_save
+	.cfi_endproc
+	.size	trap_low_stack, . - trap_low_stack

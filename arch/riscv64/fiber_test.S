@@ -47,12 +47,17 @@
 1:
 	.endm
 
+	.cfi_sections .debug_frame
 	.text
 	.balign	4
 	.globl	fiber_test_regs
+	.type	fiber_test_regs, @function
 fiber_test_regs:
+	.cfi_startproc
 	addi	sp, sp, -F_SIZE
+	.cfi_def_cfa_offset F_SIZE
 	sd	ra, F_RA(sp)
+	.cfi_rel_offset ra, F_RA
 	sd	s0, F_S(0)(sp);   sd s1, F_S(1)(sp);   sd s2, F_S(2)(sp)
 	sd	s3, F_S(3)(sp);   sd s4, F_S(4)(sp);   sd s5, F_S(5)(sp)
 	sd	s6, F_S(6)(sp);   sd s7, F_S(7)(sp);   sd s8, F_S(8)(sp)
@@ -101,4 +106,7 @@ fiber_test_regs:
 	fld	fs6, F_FS(6)(sp); fld fs7, F_FS(7)(sp); fld fs8, F_FS(8)(sp)
 	fld	fs9, F_FS(9)(sp); fld fs10, F_FS(10)(sp); fld fs11, F_FS(11)(sp)
 	addi	sp, sp, F_SIZE
+	.cfi_def_cfa_offset 0
 	ret
+	.cfi_endproc
+	.size	fiber_test_regs, . - fiber_test_regs

@@ -3,10 +3,13 @@
  * unrolled doubleword stores (and loads).  Zicboz's cbo.zero would clear
  * a cache block per instruction, but no hart this runs on has it yet.
  */
+	.cfi_sections .debug_frame
 	.text
 	.globl arch_clear_page
 	.balign 4
+	.type	arch_clear_page, @function
 arch_clear_page:			/* a0 = page */
+	.cfi_startproc
 	li	t0, 4096
 	add	t0, a0, t0
 1:	sd	zero, 0(a0)
@@ -28,10 +31,14 @@ arch_clear_page:			/* a0 = page */
 	addi	a0, a0, 128
 	bne	a0, t0, 1b
 	ret
+	.cfi_endproc
+	.size	arch_clear_page, . - arch_clear_page
 
 	.globl arch_copy_page
 	.balign 4
+	.type	arch_copy_page, @function
 arch_copy_page:				/* a0 = dst, a1 = src */
+	.cfi_startproc
 	li	t0, 4096
 	add	t0, a0, t0
 1:	ld	a2, 0(a1)
@@ -54,3 +61,5 @@ arch_copy_page:				/* a0 = dst, a1 = src */
 	addi	a0, a0, 64
 	bne	a0, t0, 1b
 	ret
+	.cfi_endproc
+	.size	arch_copy_page, . - arch_copy_page

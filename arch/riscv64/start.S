@@ -16,11 +16,16 @@
 
 #define SSTATUS_FS_INITIAL (1 << 13)
 
+	.cfi_sections .debug_frame
+
 	.section .text.head, "ax"
 	.option push
 	.option norvc
 	.globl _start
+	.type	_start, @function
 _start:
+	.cfi_startproc
+	.cfi_undefined ra             /* the outermost frame: debuggers stop here */
 	j	entry                 /* code0 */
 	.word	0                 /* code1 */
 	.dword	TEXT_OFFSET       /* text_offset from the start of RAM */
@@ -73,6 +78,8 @@ entry:
 	call	kernel_main
 3:	wfi
 	j	3b
+	.cfi_endproc
+	.size	_start, . - _start
 
 /*
  * Secondary harts start here (SBI HSM hart_start, arch/riscv64/smp.c) in
@@ -84,7 +91,10 @@ entry:
 	.text
 	.balign 4
 	.globl riscv_secondary_entry
+	.type	riscv_secondary_entry, @function
 riscv_secondary_entry:
+	.cfi_startproc
+	.cfi_undefined ra
 	csrw	sie, zero
 	mv	s1, a1
 	ld	sp, CPU_OFF_BOOT_SP(s1)
@@ -107,6 +117,8 @@ riscv_secondary_entry:
 	call	smp_secondary_main
 2:	wfi
 	j	2b
+	.cfi_endproc
+	.size	riscv_secondary_entry, . - riscv_secondary_entry
 
 	.section .bss.boot_stack, "aw", @nobits
 	.balign 16

@@ -24,10 +24,20 @@
 #define SAVE_X(n)    sd x##n, TF_X(n)(sp)
 #define LOAD_X(n)    ld x##n, TF_X(n)(sp)
 
+	.cfi_sections .debug_frame
+	/* CFI: \reg saved at s0 + \off (DW_CFA_expression, DW_OP_breg8; 0 <= off < 8192). */
+	.macro	cfi_at_s0 reg, off
+	.cfi_escape 0x10, \reg, 3, 0x78, ((\off) & 0x7f) | 0x80, (\off) >> 7
+	.endm
+
 	.text
 	.balign 4
 	.globl riscv_trap_entry
+	.type	riscv_trap_entry, @function
 riscv_trap_entry:
+	.cfi_startproc
+	.cfi_return_column 64                  /* the interrupted pc: not ra, which has its own slot */
+	.cfi_signal_frame
 	csrrw	t0, sscratch, t0         /* t0 = the stack limit, sscratch = t0 */
 	bgtz	t0, trap_from_user       /* in user mode sscratch holds ~tp: positive */
 	bltu	sp, t0, trap_low_stack
@@ -69,6 +79,14 @@ trap_save_tp:                            /* x4 saved too; tp is the kernel's */
 	sd	t0, 8(sp)
 	sd	s0, 0(sp)
 	addi	s0, sp, 16
+	/* For debuggers, the caller is the interrupted code: its sp, pc (the
+	 * return address column) and registers from the frame at s0. */
+	.cfi_escape 0x0f, 4, 0x78, (TF_X(2) & 0x7f) | 0x80, TF_X(2) >> 7, 0x06
+	cfi_at_s0 64, TF_PC
+	cfi_at_s0 1, TF_X(1)
+	.irp	n, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27	/* s0-s11 */
+	cfi_at_s0 \n, TF_X(\n)
+	.endr
 	addi	a0, sp, 16
 	call	riscv_trap
 	addi	sp, sp, 16
@@ -164,3 +182,5 @@ trap_low_stack:
 	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	csrw	sscratch, t0
 	j	trap_save
+	.cfi_endproc
+	.size	riscv_trap_entry, . - riscv_trap_entry

@@ -8,10 +8,14 @@
 #define EX(insn, fix) \
 	.pushsection ex_table, "a"; .balign 8; .dword insn, fix; .popsection
 
+	.cfi_sections .debug_frame
 	.text
 	.globl arch_copy_from_user, arch_copy_to_user
 	.balign 4
+	.type	arch_copy_from_user, @function
+	.type	arch_copy_to_user, @function
 arch_copy_from_user:		/* a0 = dst, a1 = src, a2 = n; returns bytes left */
+	.cfi_startproc
 arch_copy_to_user:		/* one loop: sstatus.SUM opens user pages both ways */
 	or	t1, a0, a1
 	andi	t1, t1, 7
@@ -34,6 +38,9 @@ arch_copy_to_user:		/* one loop: sstatus.SUM opens user pages both ways */
 3:
 9:	mv	a0, a2
 	ret
+	.cfi_endproc
+	.size	arch_copy_from_user, . - arch_copy_from_user
+	.size	arch_copy_to_user, . - arch_copy_to_user
 	EX(10b, 9b)
 	EX(11b, 9b)
 	EX(12b, 9b)

@@ -9,5 +9,7 @@ QEMU        := qemu-system-aarch64
 QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57 \
                 -semihosting-config enable=on,target=native
 QEMU_TEST   := yes
+# Where QEMU's machine starts RAM (make debug: symbols at physical addresses).
+QEMU_RAM_BASE := 0x40000000
 # The one single-CPU boot of make test.
 QEMU_TEST_SMP := 1

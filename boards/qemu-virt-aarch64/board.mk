@@ -8,3 +8,5 @@ QEMU        := qemu-system-aarch64
 QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57 \
                 -semihosting-config enable=on,target=native
 QEMU_TEST   := yes
+# Where QEMU's machine starts RAM (make debug: symbols at physical addresses).
+QEMU_RAM_BASE := 0x40000000

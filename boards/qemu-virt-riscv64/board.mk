@@ -8,3 +8,5 @@ QEMU        := qemu-system-riscv64
 QEMU_MACHINE := -machine virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 # Booted by `make test`.
 QEMU_TEST   := yes
+# Where QEMU's machine starts RAM (make debug: symbols at physical addresses).
+QEMU_RAM_BASE := 0x80000000

@@ -77,6 +77,9 @@ void kernel_main(unsigned long hartid, paddr_t dtb_pa)
 	rc = mm_boot_init();
 	if (rc)
 		fatal("cannot start the frame allocator", rc);
+	rc = fiber_init();
+	if (rc)
+		fatal("cannot make the boot CPU's idle fiber and system stack", rc);
 	rc = tramp_init();
 	if (rc)
 		fatal("cannot map the FFI trampoline window", rc);

@@ -16,6 +16,7 @@
 #include <arch/smp.h>
 #include <boot/smp.h>
 #include <exec/fiber.h>
+#include <exec/kstack.h>
 #include <lib/err.h>
 #include <lib/fdt.h>
 #include <mm/boot_mmu.h>
@@ -72,6 +73,8 @@ void smp_secondary_main(struct cpu *c)
 {
 	arch_cpu_init_secondary(c->boot_kroot, kmap_empty_user_root);
 	fiber_cpu_init(c);
+	if (kstack_cpu_init(c->num))
+		printf("smp: cpu %u: no memory for its system stack\n", c->num);
 	arch_timer_start(SMP_TICK_US);
 	__atomic_fetch_or(&cpu_online_mask, CPU_BIT(c->num), __ATOMIC_RELEASE);
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
@@ -80,10 +83,8 @@ void smp_secondary_main(struct cpu *c)
 		struct smp_call *call = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
 
 		if (!call) {
-			/* Fibers started here (user processes) run between calls. */
-			if (fiber_runnable())
-				fiber_yield();
-			else
+			/* Fibers woken for this CPU run here; then it waits. */
+			if (!fiber_run_queued())
 				arch_cpu_idle();
 			continue;
 		}

@@ -21,8 +21,8 @@
  *	             4 KiB"; its first TRAMP_STUB_SIZE bytes (the shadow of the
  *	             stub) hold the window header and its table of runtime
  *	             function pointers
- *	+8 KiB   RW  the cold entries (struct tramp_entry, 64 bytes, by slot)
- *	+24 KiB  --  reserved padding to the power of two (no leaves)
+ *	+8 KiB   RW  the cold entries (struct tramp_entry, 96 bytes, by slot),
+ *	             to the end of the window
  *
  * Arity (riscv64 LP64D, AAPCS64): up to 8 integer/pointer arguments and up
  * to 8 FP arguments, all in registers at the caller.  The context takes
@@ -61,7 +61,11 @@ struct tramp_owner {
 	unsigned count;
 };
 
-enum tramp_kind { TRAMP_FREE, TRAMP_SYNC, TRAMP_ASYNC };
+/* TRAMP_DEAD: an async callback whose fiber ended, not yet deleted. */
+enum tramp_kind { TRAMP_FREE, TRAMP_SYNC, TRAMP_ASYNC, TRAMP_DEAD };
+
+/* A destructor for a callback's context, run when the callback is deleted. */
+typedef void (*tramp_dtor_fn)(void *ctx);
 
 /* What tramp_lookup() reports. */
 struct tramp_info {
@@ -69,7 +73,7 @@ struct tramp_info {
 	tramp_fn target;
 	void *ctx;
 	struct tramp_owner *owner;    /* NULL: none */
-	struct fiber *fiber;          /* async: where the calls run */
+	struct fiber *fiber;          /* async: where the calls run; NULL once dead */
 	uintptr_t window;             /* the window's start */
 	unsigned slot;                /* index of the trampoline in its window */
 };
@@ -100,24 +104,41 @@ tramp_fn tramp_create(tramp_fn target, void *ctx, struct tramp_owner *owner);
  * An asynchronous callback: calling the returned trampoline copies the
  * caller's 8 integer and 8 FP argument registers into a queued call for
  * fiber @f and returns at once (0, or E_NOMEM as an intptr_t when the
- * call could not be queued).  @f runs the call, @target(@ctx, args...),
- * when it calls tramp_async_run_pending().  @owner as for tramp_create().
- * NULL when @target or @f is NULL or no window could be mapped.
+ * call could not be queued, E_NOENT when the callback died meanwhile).
+ * @f runs the call, @target(@ctx, args...), when it calls
+ * tramp_async_run_pending() or tramp_async_serve().  @owner as for
+ * tramp_create().  NULL when @target or @f is NULL, @f is ending, or
+ * memory ran out.
+ *
+ * The callback lives no longer than @f: when @f ends, its queued calls
+ * are dropped and the callback dies (kind TRAMP_DEAD): calls reach the
+ * dead-callback handler, with a report, and it stays on its owner's list
+ * until deleted.
  */
 tramp_fn tramp_create_async(tramp_fn target, void *ctx, struct fiber *f,
                             struct tramp_owner *owner);
 
 /*
- * Delete the callback of trampoline @t: it leaves its owner's list, its
- * queued async calls are dropped, its entry goes to the tail of the free
- * list, and calling @t from now on reaches the dead-callback handler (a
- * report, result 0).  A window other than the boot one whose last
- * callback this was is unmapped.  E_OK, or E_NOENT when @t is not a live
- * trampoline (nothing changes).
+ * Delete the callback of trampoline @t (live or dead): it leaves its
+ * owner's list, its queued async calls are dropped, its entry goes to the
+ * tail of the free list, and calling @t from now on reaches the
+ * dead-callback handler (a report, result 0); then its context's
+ * destructor runs, if it has one.  A window other than the boot one
+ * whose last callback this was is unmapped.  E_OK, or E_NOENT when @t is
+ * not a trampoline with a callback (nothing changes).  Deleting a
+ * callback while another CPU may call it is the caller's race: that call
+ * may see the old target with the new context.
  */
 int tramp_delete(tramp_fn t);
 
 /* Delete every callback on @owner's list, in list order.  Returns how many. */
+
+/*
+ * Give the callback of @t a destructor for its context, run (without
+ * locks) when it is deleted; NULL takes it away.  E_OK, or E_NOENT when
+ * @t is not a trampoline with a callback.
+ */
+int tramp_set_dtor(tramp_fn t, tramp_dtor_fn dtor);
 unsigned tramp_delete_all(struct tramp_owner *owner);
 
 /*
@@ -134,8 +155,41 @@ int tramp_lookup(tramp_fn t, struct tramp_info *out);
  */
 unsigned tramp_async_run_pending(void);
 
+/*
+ * Run the async calls queued for the running fiber; when there is none,
+ * block (fiber_block_on()) until one is queued, from any CPU or an
+ * interrupt handler, then run it.  Returns how many ran; 0 when no live
+ * async callback aims at the running fiber (none could ever come), at
+ * once or after the last one was deleted while it waited.
+ */
+unsigned tramp_async_serve(void);
+
 /* Counters for tests and the shell. */
 void tramp_get_stats(struct tramp_stats *out);
+
+/*
+ * For user processes (the system call is the process code's): map a
+ * trampoline window into user aspace @as, at *@base when it is not 0
+ * (aligned to TRAMP_WINDOW_SIZE, nothing there), else at the lowest free
+ * aligned range, stored in *@base.  Its first page is the image's
+ * trampoline page, aliased read+execute (never copied, never writable);
+ * the rest are zeroed read+write pages private to @as, laid out as in a
+ * kernel window (hot pairs at +4 KiB, the header in the stub's shadow,
+ * cold entries after), for the process code to fill.  They are ordinary
+ * anonymous memory: fork gives the child a copy-on-write copy, and they
+ * go with the aspace.  The code frame is reserved memory: no reference
+ * is taken, so fork and teardown need nothing for it.  E_OK; E_INVAL
+ * (NULL, or the kernel aspace); E_ALIGN; E_EXIST (*@base taken);
+ * E_NOMEM / E_RANGE from the aspace (nothing is left behind).
+ */
+struct aspace;
+int tramp_window_map(struct aspace *as, uintptr_t *base);
+
+/*
+ * Unmap the window at @base of user aspace @as.  E_OK; E_INVAL, E_ALIGN;
+ * E_NOENT when no window starts there.
+ */
+int tramp_window_unmap(struct aspace *as, uintptr_t base);
 
 /* Physical address of the image's trampoline page (what every RX page maps). */
 uintptr_t tramp_code_pa(void);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <arch/arch.h>
 #include <trap/backtrace.h>
-#include <exec/fiber.h>
+#include <exec/kstack.h>
 
 extern const uint64_t ksyms_count, ksyms_addr[];
 extern const uint32_t ksyms_name[];
@@ -34,7 +34,7 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 
 /*
  * Frame records live on kernel stacks: the boot stack, the trap emergency
- * stack, or a live fiber's (fiber_stack_of()).  The chain leaves a stack
+ * stack, or a live kstack (kstack_of(): fibers, call and system stacks).  The chain leaves a stack
  * where a fiber's first record links to the code that switched into it,
  * or where a trap frame's record points to the interrupted code.
  */
@@ -48,9 +48,10 @@ int backtrace_collect(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max)
 	while (n < max) {
 		uintptr_t rec = fp + ARCH_FRAME_RECORD_OFFSET, next, ret;
 
-		if (!fiber_stack_of(rec, &lo, &hi) || hi - rec < 16)
+		if (!kstack_of(rec, &lo, &hi) || hi - rec < 16)
 			break;
-		if (arch_unwind_step(fp, &next, &ret) || !ret)
+		if (arch_unwind_step(fp, &next, &ret) || !ret ||
+		    ret == (uintptr_t)arch_fiber_origin_ra)
 			break;
 		pcs[n++] = ret;
 		/* Stacks grow down: on the same stack callers sit higher. */

@@ -4,10 +4,12 @@
  * the page-fault dispatcher hooks in here later.
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <trap/backtrace.h>
 #include <exec/fiber.h>
+#include <exec/kstack.h>
 #include <lib/ktest.h>
 #include <drivers/power.h>
 #include <mm/kmap.h>
@@ -93,10 +95,15 @@ static enum fault_access fault_access_of(enum trap_access a)
 static __attribute__((noreturn)) void stack_overflow(const struct trap_frame *tf,
                                                      const struct trap_info *ti)
 {
-	printf("stack overflow in fiber %s (guard page 0x%lx, pc 0x%lx)\n",
+	struct kstack *s = kstack_guard_of(ti->addr);
+
+	printf("stack overflow in fiber %s (guard page 0x%lx of a %s stack, pc 0x%lx)\n",
 	       fiber_name(fiber_self()), (unsigned long)(ti->addr & ~(uintptr_t)PAGE_MASK),
-	       (unsigned long)ti->pc);
+	       s ? s->kind : "gone", (unsigned long)ti->pc);
 	backtrace_print(ti->pc, arch_frame_fp(tf));
+	/* A call on a given stack ends with the fiber: the stack is free again. */
+	if (s && !strcmp(s->kind, "call"))
+		__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
 	fiber_exit(FIBER_FAILED);
 }
 

@@ -10,6 +10,8 @@
 #include <drivers/console.h>
 #include <lib/err.h>
 #include <exec/fiber.h>
+#include <exec/kstack.h>
+#include "exec_test.h"
 #include <lib/ktest.h>
 #include <lib/spinlock.h>
 #include <mm/aspace.h>
@@ -136,7 +138,7 @@ static intptr_t look_at_own_stack(void *arg)
 	struct stack_view *v = arg;
 	struct aspace_query q;
 
-	if (!fiber_stack_of(arch_current_fp() + ARCH_FRAME_RECORD_OFFSET, &v->lo, &v->hi))
+	if (!kstack_of(arch_current_fp() + ARCH_FRAME_RECORD_OFFSET, &v->lo, &v->hi))
 		return -1;
 	if (aspace_query(&kernel_aspace, v->lo, &q))
 		return -2;
@@ -162,26 +164,7 @@ static void test_stack_is_a_lazy_varea_over_a_free_guard_page(void)
 	EXPECT_TRUE(v.guard_hit);
 	EXPECT_FALSE(v.lo_hit);
 	/* Joined: the stack is gone. */
-	EXPECT_FALSE(fiber_stack_of(v.hi - 1, &v.lo, &v.hi));
-}
-
-static volatile int recursion_limit = 1 << 30;
-
-/* Each level keeps 256 bytes live across the call (no tail call). */
-static __attribute__((noinline)) int recurse(int depth)
-{
-	volatile char pad[256];
-
-	pad[0] = (char)depth;
-	if (depth >= recursion_limit)
-		return pad[0];
-	return recurse(depth + 1) + pad[0];
-}
-
-static intptr_t deep(void *arg)
-{
-	(void)arg;
-	return recurse(0);
+	EXPECT_FALSE(kstack_of(v.hi - 1, &v.lo, &v.hi));
 }
 
 static char report[8192];
@@ -238,16 +221,6 @@ static void test_thousand_fibers_leave_nothing_behind(void)
 
 /* ---- backtraces ----------------------------------------------------------- */
 
-#define DEPTH 32
-
-static uintptr_t pcs[DEPTH];
-static int npcs;
-
-static __attribute__((noinline)) void take_backtrace(void)
-{
-	npcs = backtrace_collect(0, arch_current_fp(), pcs, DEPTH);
-}
-
 static intptr_t nothing(void *arg)
 {
 	(void)arg;
@@ -257,7 +230,7 @@ static intptr_t nothing(void *arg)
 static intptr_t bt_inner(void *arg)
 {
 	(void)arg;
-	take_backtrace();
+	bt_take();
 	return 1;
 }
 
@@ -271,28 +244,14 @@ static intptr_t bt_outer(void *arg)
 
 static const char *frame_name(int i)
 {
-	uintptr_t off;
-	const char *n = ksym_lookup(pcs[i], &off);
-
-	return n ? n : "?";
+	return bt_frame_name(pcs[i]);
 }
 
 /* The backtrace holds the frames named in @chain, in that order. */
 static void expect_chain(const char *const *chain, size_t n, int line)
 {
-	int at = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		while (at < npcs && strcmp(frame_name(at), chain[i]))
-			at++;
-		if (at == npcs) {
-			ktest_fail(__FILE__, line, "no frame %s in order in the backtrace", chain[i]);
-			for (int k = 0; k < npcs; k++)
-				ktest_log("#%d %s", k, frame_name(k));
-			return;
-		}
-		at++;
-	}
+	if (!bt_has_chain(pcs, npcs, chain, (int)n))
+		ktest_fail(__FILE__, line, "the backtrace lacks a frame of its chain");
 }
 
 #define EXPECT_CHAIN(...)                                                   \
@@ -322,7 +281,7 @@ static intptr_t bt_after_child(void *arg)
 	if (!f)
 		return -1;
 	fiber_join(f);   /* resumed by a fiber that ended */
-	take_backtrace();
+	bt_take();
 	return 0;
 }
 
@@ -344,7 +303,7 @@ static intptr_t bt_stale(void *arg)
 {
 	(void)arg;
 	fiber_join(ended_child);
-	take_backtrace();
+	bt_take();
 	return 0;
 }
 

@@ -1,5 +1,7 @@
 /* FFI callback trampolines (kernel/exec/tramp.c, arch/<arch>/tramp.S). */
 #include <stdint.h>
+#include <string.h>
+#include <drivers/console.h>
 #include <arch/mmu.h>
 #include <lib/err.h>
 #include <exec/fiber.h>
@@ -8,6 +10,7 @@
 #include <arch/trap.h>
 #include <mm/aspace.h>
 #include <mm/page.h>
+#include <mm/usercopy.h>
 
 static void *seen_ctx;
 
@@ -187,9 +190,9 @@ static void test_ten_thousand_across_windows(void)
 		EXPECT_TRUE(q.mapped);
 		EXPECT_NE(q.pa, tramp_code_pa());
 		EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
-		ASSERT_OK(aspace_query(&kernel_aspace, info.window + TRAMP_RW_END, &q));
-		EXPECT_FALSE(q.mapped);             /* padding: reserved, empty */
-		EXPECT_EQ(q.perms, 0);
+		ASSERT_OK(aspace_query(&kernel_aspace, info.window + TRAMP_RW_END - PAGE_SIZE, &q));
+		EXPECT_TRUE(q.mapped);              /* the last cold page */
+		EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
 	}
 	EXPECT_GE(windows, MANY / TRAMP_PER_WINDOW);
 	EXPECT_EQ(tramp_delete_all(&o), MANY);
@@ -331,14 +334,17 @@ static void test_async_runs_on_target_fiber(void)
 	tramp_get_stats(&st);
 	EXPECT_EQ(st.async_pending, 1);
 	EXPECT_EQ(tramp_async_run_pending(), 0);   /* not this fiber's */
+	struct tramp_info info;
+	ASSERT_OK(tramp_lookup(t, &info));
+	EXPECT_EQ(info.kind, TRAMP_ASYNC);
+	EXPECT_TRUE(info.fiber == f);
 	EXPECT_EQ(fiber_join(f), 0);
 	EXPECT_EQ(async_runs, 1);
 	EXPECT_TRUE(async_ran_on == f);
 	EXPECT_EQ(async_sum, expect((void *)0x61, 8));
 	EXPECT_TRUE(async_fp == 7.0);
-	struct tramp_info info;
 	ASSERT_OK(tramp_lookup(t, &info));
-	EXPECT_EQ(info.kind, TRAMP_ASYNC);
+	EXPECT_EQ(info.kind, TRAMP_DEAD);        /* its fiber ended */
 	EXPECT_OK(tramp_delete(t));
 	tramp_get_stats(&st);
 	EXPECT_EQ(st.async_pending, 0);
@@ -360,6 +366,142 @@ static void test_delete_drops_queued_async_calls(void)
 	async_runs = 0;
 	EXPECT_EQ(tramp_async_run_pending(), 0);
 	EXPECT_EQ(async_runs, 0);
+}
+
+/*
+ * The lifetime bug: an async callback outlived its target fiber, and a
+ * later fiber given the same struct ran the dead fiber's queued calls.
+ */
+static intptr_t run_pending_fiber(void *arg)
+{
+	(void)arg;
+	return (intptr_t)tramp_async_run_pending();
+}
+
+static intptr_t end_at_once(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static char dead_report[512];
+
+static void test_async_callbacks_die_with_their_fiber(void)
+{
+	struct tramp_stats st0, st;
+	struct tramp_info info;
+	struct fiber *f = fiber_create("short-lived", end_at_once, NULL, 0), *g = NULL;
+	tramp_fn t;
+
+	ASSERT_NOT_NULL(f);
+	t = tramp_create_async((tramp_fn)async_target, (void *)0x62, f, NULL);
+	ASSERT_NOT_NULL(t);
+	async_runs = 0;
+	((void (*)(long))t)(1);
+	((void (*)(long))t)(2);
+	tramp_get_stats(&st0);
+	EXPECT_EQ(fiber_join(f), 0);            /* ended without running them */
+	tramp_get_stats(&st);
+	EXPECT_EQ(st.async_pending, st0.async_pending - 2);   /* dropped */
+	ASSERT_OK(tramp_lookup(t, &info));
+	EXPECT_EQ(info.kind, TRAMP_DEAD);
+	EXPECT_NULL(info.fiber);
+	/* A new fiber in the freed struct (the heap hands it back first). */
+	for (int i = 0; i < 64 && g != f; i++) {
+		if (g)
+			fiber_join(g);
+		g = fiber_create_flags("reuser", run_pending_fiber, NULL, 0, 0);
+		ASSERT_NOT_NULL(g);
+	}
+	EXPECT_EQ(fiber_join(g), 0);            /* nothing of f's ran */
+	EXPECT_EQ(async_runs, 0);
+	/* Calls from now on reach the dead handler, with a report. */
+	console_capture_start(dead_report, sizeof(dead_report));
+	intptr_t r = ((intptr_t (*)(long))t)(3);
+	console_capture_stop();
+	EXPECT_EQ(r, 0);
+	EXPECT_EQ(async_runs, 0);
+	EXPECT_NOT_NULL(strstr(dead_report, "whose fiber ended"));
+	tramp_get_stats(&st);
+	EXPECT_EQ(st.dead_calls, st0.dead_calls + 1);
+	EXPECT_EQ(st.async_pending, 0);
+	EXPECT_OK(tramp_delete(t));
+	EXPECT_EQ(tramp_delete(t), E_NOENT);
+}
+
+/* ---- context destructors ------------------------------------------------------ */
+
+static int dtor_runs;
+static void *dtor_ctx;
+static tramp_fn dtor_victim;
+
+static void count_dtor(void *ctx)
+{
+	dtor_runs++;
+	dtor_ctx = ctx;
+}
+
+/* Runs without the lock: it may delete another callback. */
+static void deleting_dtor(void *ctx)
+{
+	count_dtor(ctx);
+	if (dtor_victim)
+		tramp_delete(dtor_victim);
+}
+
+static void test_context_destructor_runs_at_delete(void)
+{
+	struct tramp_owner o = { 0 };
+	tramp_fn a = tramp_create((tramp_fn)t0, (void *)0x71, NULL);
+	tramp_fn b = tramp_create((tramp_fn)t0, (void *)0x72, &o);
+	struct tramp_info info;
+
+	dtor_runs = 0;
+	dtor_victim = NULL;
+	ASSERT_TRUE(a && b);
+	EXPECT_OK(tramp_set_dtor(a, count_dtor));
+	EXPECT_OK(tramp_set_dtor(b, count_dtor));
+	EXPECT_EQ(((long (*)(void))a)(), CTX_TAG((void *)0x71));
+	EXPECT_EQ(dtor_runs, 0);                           /* calls do not run it */
+	EXPECT_OK(tramp_delete(a));
+	EXPECT_EQ(dtor_runs, 1);
+	EXPECT_TRUE(dtor_ctx == (void *)0x71);
+	EXPECT_EQ(tramp_set_dtor(a, count_dtor), E_NOENT);   /* deleted */
+	EXPECT_EQ(tramp_set_dtor((tramp_fn)t0, count_dtor), E_NOENT);
+	EXPECT_EQ(tramp_delete_all(&o), 1);
+	EXPECT_EQ(dtor_runs, 2);
+	EXPECT_TRUE(dtor_ctx == (void *)0x72);
+
+	/* An async callback's: not when its fiber ends, when it is deleted. */
+	struct fiber *f = fiber_create("dtor-target", end_at_once, NULL, 0);
+
+	ASSERT_NOT_NULL(f);
+	tramp_fn c = tramp_create_async((tramp_fn)async_target, (void *)0x73, f, NULL);
+	ASSERT_NOT_NULL(c);
+	EXPECT_OK(tramp_set_dtor(c, count_dtor));
+	EXPECT_EQ(fiber_join(f), 0);
+	EXPECT_EQ(dtor_runs, 2);
+	ASSERT_OK(tramp_lookup(c, &info));
+	EXPECT_EQ(info.kind, TRAMP_DEAD);
+	EXPECT_OK(tramp_delete(c));
+	EXPECT_EQ(dtor_runs, 3);
+	EXPECT_TRUE(dtor_ctx == (void *)0x73);
+
+	/* NULL takes it away; a destructor may delete other callbacks. */
+	tramp_fn d = tramp_create((tramp_fn)t0, (void *)0x74, NULL);
+	tramp_fn e = tramp_create((tramp_fn)t0, (void *)0x75, NULL);
+
+	dtor_victim = tramp_create((tramp_fn)t0, (void *)0x76, NULL);
+	ASSERT_TRUE(d && e && dtor_victim);
+	EXPECT_OK(tramp_set_dtor(d, count_dtor));
+	EXPECT_OK(tramp_set_dtor(d, NULL));
+	EXPECT_OK(tramp_delete(d));
+	EXPECT_EQ(dtor_runs, 3);
+	EXPECT_OK(tramp_set_dtor(e, deleting_dtor));
+	EXPECT_OK(tramp_delete(e));
+	EXPECT_EQ(dtor_runs, 4);
+	EXPECT_EQ(tramp_delete(dtor_victim), E_NOENT);     /* the destructor deleted it */
+	dtor_victim = NULL;
 }
 
 /* ---- bad input --------------------------------------------------------------- */
@@ -404,6 +546,73 @@ static void test_bad_input_changes_nothing(void)
 	EXPECT_EQ(st.dead_calls, st0.dead_calls + 1);
 }
 
+/* ---- windows for user aspaces ------------------------------------------------- */
+
+static int user_put(struct aspace *as, uintptr_t va, uint64_t v)
+{
+	aspace_switch(as);
+	return copy_to_user(va, &v, sizeof(v));
+}
+
+static uint64_t user_get(struct aspace *as, uintptr_t va)
+{
+	uint64_t v = ~0ull;
+
+	aspace_switch(as);
+	if (copy_from_user(&v, va, sizeof(v)))
+		return ~1ull;
+	return v;
+}
+
+static void test_user_window_aliases_the_code_and_forks_its_metadata(void)
+{
+	struct aspace *as = NULL, *child = NULL;
+	struct aspace_query q;
+	unsigned ref0 = page_refcount(pa_to_page(tramp_code_pa()));
+	uintptr_t base = 0, fixed = 0x40000000, odd = 0x40001000;
+
+	ASSERT_OK(aspace_create("tramp-user", &as));
+	ASSERT_OK(tramp_window_map(as, &base));
+	EXPECT_EQ_U(base & (TRAMP_WINDOW_SIZE - 1), 0);
+	ASSERT_OK(aspace_query(as, base, &q));
+	EXPECT_TRUE(q.mapped);
+	EXPECT_EQ_U(q.pa, tramp_code_pa());
+	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);
+	ASSERT_OK(aspace_query(as, base + TRAMP_HOT_OFFSET, &q));
+	EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
+	EXPECT_EQ(page_refcount(pa_to_page(tramp_code_pa())), ref0);
+	/* The code page is not writable, even by the kernel on the user's behalf. */
+	EXPECT_EQ(user_put(as, base, 1), E_FAULT);
+	EXPECT_OK(user_put(as, base + TRAMP_HOT_OFFSET, 0x1111));
+	/* A second window where asked; bad requests change nothing. */
+	ASSERT_OK(tramp_window_map(as, &fixed));
+	EXPECT_EQ_U(fixed, 0x40000000);
+	EXPECT_EQ(tramp_window_map(as, &fixed), E_EXIST);
+	EXPECT_EQ(tramp_window_map(as, &odd), E_ALIGN);
+	EXPECT_EQ(tramp_window_map(&kernel_aspace, &odd), E_INVAL);
+	EXPECT_EQ(tramp_window_map(NULL, &base), E_INVAL);
+	/* fork: the same code frame, a metadata copy of the child's own. */
+	ASSERT_OK(aspace_fork(as, &child));
+	user_get(child, base);             /* the child maps its pages on touch */
+	ASSERT_OK(aspace_query(child, base, &q));
+	EXPECT_EQ_U(q.pa, tramp_code_pa());
+	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);
+	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_OK(user_put(child, base + TRAMP_HOT_OFFSET, 0x2222));
+	EXPECT_EQ_U(user_get(as, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x2222);
+	aspace_switch(NULL);
+	EXPECT_EQ(tramp_window_unmap(child, base + PAGE_SIZE), E_ALIGN);
+	EXPECT_EQ(tramp_window_unmap(child, base + 4 * TRAMP_WINDOW_SIZE), E_NOENT);
+	EXPECT_OK(tramp_window_unmap(child, base));
+	EXPECT_EQ(tramp_window_unmap(child, base), E_NOENT);
+	EXPECT_EQ(aspace_check(child), 0);
+	EXPECT_EQ(aspace_check(as), 0);
+	aspace_destroy(child);             /* its other window goes with it */
+	aspace_destroy(as);
+	EXPECT_EQ(page_refcount(pa_to_page(tramp_code_pa())), ref0);
+}
+
 KTEST_SUITE(tramp,
 	KTEST_CASE(test_integer_arguments_0_to_8),
 	KTEST_CASE(test_fp_arguments_and_results),
@@ -413,4 +622,7 @@ KTEST_SUITE(tramp,
 	KTEST_CASE(test_windows_unmapped_when_empty),
 	KTEST_CASE(test_async_runs_on_target_fiber),
 	KTEST_CASE(test_delete_drops_queued_async_calls),
-	KTEST_CASE(test_bad_input_changes_nothing));
+	KTEST_CASE(test_async_callbacks_die_with_their_fiber),
+	KTEST_CASE(test_context_destructor_runs_at_delete),
+	KTEST_CASE(test_bad_input_changes_nothing),
+	KTEST_CASE(test_user_window_aliases_the_code_and_forks_its_metadata));

@@ -140,7 +140,8 @@ uintptr_t arch_fiber_stack_init(uintptr_t top, void (*start)(void));
 /*
  * Switch fibers.  Stores the frame record {caller's frame pointer, return
  * address} at @link (two words: the link of the fiber switched to, so its
- * backtraces continue into our caller); pushes the callee-saved registers
+ * backtraces continue into our caller) and the caller's sp at @link - 1
+ * (for debuggers' CFI, which may need it to find the caller's frame); pushes the callee-saved registers
  * of the ABI (riscv64: ra, s0-s11, fs0-fs11; aarch64: x19-x30, d8-d15) on
  * the current stack and stores the stack pointer in *@from_sp; continues
  * the fiber whose saved stack pointer is @to_sp, making @to_limit this
@@ -157,8 +158,34 @@ uintptr_t arch_fiber_stack_init(uintptr_t top, void (*start)(void));
 void arch_fiber_switch(uintptr_t *from_sp, uintptr_t to_sp, uintptr_t to_limit,
                        uintptr_t *link);
 
+/*
+ * The return address an empty link holds: the end of a fiber's chain.
+ * Its CFI says "no caller", so debuggers stop there; backtraces too.
+ */
+extern const char arch_fiber_origin_ra[];
+
 /* Change this CPU's stack limit (the running fiber's stack grew). */
 void arch_set_stack_limit(uintptr_t limit);
+
+/*
+ * Call @fn(@arg) on another stack whose top (16-byte aligned) is @top,
+ * with @limit as this CPU's stack limit meanwhile, and return its result.
+ * Pushes a frame record {caller's frame pointer, return address} at the
+ * top of the other stack, so frame-pointer walks go from @fn into the
+ * caller, and has DWARF CFI that takes debuggers the same way; then the
+ * caller's stack pointer and stack limit, restored after the call.  32
+ * bytes of the other stack in all.
+ */
+intptr_t arch_stack_call(intptr_t (*fn)(void *), void *arg, uintptr_t top, uintptr_t limit);
+
+/*
+ * arch_stack_call() on this CPU's system stack (struct cpu's
+ * sys_stack_top and sys_stack_limit, <arch/cpu.h>); when sp is on it
+ * already, @fn(@arg) is called right there.  With no system stack yet
+ * (top 0) it calls kstack_no_system_stack(), which does not return.
+ */
+intptr_t arch_stack_call_system(intptr_t (*fn)(void *), void *arg);
+void kstack_no_system_stack(void) __attribute__((noreturn));
 
 /* This function's own frame pointer (for backtraces from here). */
 #define arch_current_fp() ((uintptr_t)__builtin_frame_address(0))

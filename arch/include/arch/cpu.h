@@ -30,8 +30,12 @@
 #define CPU_OFF_HWID           64
 #define CPU_OFF_USER_KSP       72
 #define CPU_OFF_KERNEL_TP      80
+#define CPU_OFF_SYS_STACK_TOP  88
+#define CPU_OFF_SYS_STACK_LIMIT 96
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
+
+#define CPU_SYS_STACK_SIZE (16 << 10)   /* each CPU's system stack (kernel/exec/kstack.c) */
 
 #define CPU_TRAP_STACK_SHIFT 14
 #define CPU_TRAP_STACK_SIZE (1 << CPU_TRAP_STACK_SHIFT)  /* each CPU's emergency trap stack */
@@ -61,6 +65,9 @@ struct cpu {
 	/* aarch64: the kernel's TPIDR_EL0 (picolibc's TLS pointer, set at
 	 * boot), put back by trap entry from EL0, which saves the user's. */
 	uintptr_t kernel_tp;
+	/* Calls on the system stack (arch_stack_call_system(), assembly). */
+	uintptr_t sys_stack_top;    /* top of its CPU_SYS_STACK_SIZE bytes; 0: none yet */
+	uintptr_t sys_stack_limit;  /* its stack limit for trap entry */
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 

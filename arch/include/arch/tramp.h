@@ -12,9 +12,9 @@
 #define TRAMP_FIRST_SLOT  (TRAMP_STUB_SIZE / TRAMP_SLOT_SIZE)
 #define TRAMP_NSLOTS      (4096 / TRAMP_SLOT_SIZE)
 #define TRAMP_PER_WINDOW  (TRAMP_NSLOTS - TRAMP_FIRST_SLOT)   /* 248 */
-#define TRAMP_WINDOW_SIZE (8 * 4096)  /* RX page + hot page + 4 cold pages, rounded up */
+#define TRAMP_WINDOW_SIZE (8 * 4096)  /* RX page + hot page + 6 cold pages */
 #define TRAMP_HOT_OFFSET  4096        /* hot entry = trampoline address + this */
 #define TRAMP_COLD_OFFSET 8192
-#define TRAMP_RW_END      (6 * 4096)  /* end of the RW pages (hot + 4 cold) */
+#define TRAMP_RW_END      (8 * 4096)  /* end of the RW pages (hot + 6 cold) */
 
 #endif
