@@ -624,18 +624,33 @@ static int copy_checks(struct vmo *v, uint64_t offset, uint64_t len)
 	return rc;
 }
 
+/* A whole page between page-aligned buffers: the arch's page copy, not memcpy(). */
+static int whole_page(const void *a, const void *b, size_t n)
+{
+	return n == PAGE_SIZE && !(((uintptr_t)a | (uintptr_t)b) & PAGE_MASK);
+}
+
 static int to_kernel(void *page, uint64_t done, size_t n, void *ctx)
 {
-	if (page)
-		memcpy((char *)ctx + done, page, n);
+	char *dst = (char *)ctx + done;
+
+	if (page && whole_page(dst, page, n))
+		arch_copy_page(dst, page);
+	else if (page)
+		memcpy(dst, page, n);
 	else
-		memset((char *)ctx + done, 0, n);
+		memset(dst, 0, n);
 	return E_OK;
 }
 
 static int from_kernel(void *page, uint64_t done, size_t n, void *ctx)
 {
-	memcpy(page, (const char *)ctx + done, n);
+	const char *src = (const char *)ctx + done;
+
+	if (whole_page(page, src, n))
+		arch_copy_page(page, src);
+	else
+		memcpy(page, src, n);
 	return E_OK;
 }
 
@@ -855,13 +870,15 @@ int vmo_resize(struct vmo *v, uint64_t size)
 static void give_back(struct anon_obj *s, struct anon_obj *b, uint64_t start, uint64_t size)
 {
 	struct anon_page *ap, *next;
+	struct anon_page key = { .index = (start + size) >> PAGE_SHIFT };
 
+	/* Below the range, then from its end: the pages inside are not walked. */
 	for (ap = RB_MIN(anon_tree, &b->pages); ap; ap = next) {
-		uint64_t o = ap->index << PAGE_SHIFT;
-
-		next = RB_NEXT(anon_tree, &b->pages, ap);
-		if (o >= start && o < start + size)
+		if (ap->index >= start >> PAGE_SHIFT && ap->index < key.index) {
+			next = RB_NFIND(anon_tree, &b->pages, &key);   /* past the range */
 			continue;
+		}
+		next = RB_NEXT(anon_tree, &b->pages, ap);
 		RB_REMOVE(anon_tree, &b->pages, ap);
 		b->npages--;
 		anon_insert(s, ap);
@@ -1192,6 +1209,12 @@ int vmo_traverse(int (*fn)(void *ctx, const struct vmo_info *info), void *ctx)
 	}
 	spin_unlock_irqrestore(&vmo_list_lock, irq);
 	return rc;
+}
+
+void vmo_metadata(uint64_t *per_object, uint64_t *per_page)
+{
+	*per_object = sizeof(struct vmo) + sizeof(struct vmo_core) + sizeof(struct anon_obj);
+	*per_page = sizeof(struct anon_page) + sizeof(struct page);
 }
 
 uint64_t vmo_count(void)

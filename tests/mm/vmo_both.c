@@ -839,6 +839,18 @@ static void test_live_objects_are_listed(void)
 	end();
 }
 
+/* The closing note's figures: printed, and held under a bound. */
+static void test_metadata_per_object_and_per_page(void)
+{
+	uint64_t obj, page;
+
+	vmo_metadata(&obj, &page);
+	ktest_log("vmo metadata: %llu bytes per object, %llu per committed page",
+	          (unsigned long long)obj, (unsigned long long)page);
+	EXPECT_LE(obj, 512);
+	EXPECT_LE(page, 64);
+}
+
 KTEST_SUITE(vmo,
             KTEST_CASE(test_two_aspaces_share_writes_and_survive_unmap),
             KTEST_CASE(test_shared_mapping_stays_shared_across_fork),
@@ -857,4 +869,5 @@ KTEST_SUITE(vmo,
             KTEST_CASE(test_dontneed_zero_fills_private_anonymous_pages),
             KTEST_CASE(test_read_and_write_from_user_buffers),
             KTEST_CASE(test_bad_arguments_change_nothing),
-            KTEST_CASE(test_live_objects_are_listed));
+            KTEST_CASE(test_live_objects_are_listed),
+            KTEST_CASE(test_metadata_per_object_and_per_page));

@@ -212,6 +212,13 @@ void vmo_info(struct vmo *v, struct vmo_info *out);
  */
 int vmo_traverse(int (*fn)(void *ctx, const struct vmo_info *info), void *ctx);
 
+/*
+ * Bytes of metadata: per object (struct vmo, its struct vmo_core and the
+ * anonymous object its pages are in; a slice has only the first), and
+ * per committed page (its index node and the frame's struct page).
+ */
+void vmo_metadata(uint64_t *per_object, uint64_t *per_page);
+
 /* Live objects now. */
 uint64_t vmo_count(void);
 
