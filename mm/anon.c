@@ -700,7 +700,10 @@ static void anon_decommit(struct varea *va, uintptr_t start, uint64_t size, int 
 		}
 		fill_bottom(ao, ap, o);
 	}
-	anon_spares_free(&ao->spares);
+	/* Prepare counted exactly what the apply takes (the vareas of one
+	 * object cover other offsets each); an abort gives all back. */
+	if (!apply)
+		anon_spares_free(&ao->spares);
 	cow_unlock(t);
 }
 

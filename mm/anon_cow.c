@@ -296,11 +296,15 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
 	return copy(va, addr, shared, mapped);
 }
 
-struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares)
+/* anon_cow_own(), saying in *@from (when not NULL) which backup a taken-over page left. */
+static struct anon_page *own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares,
+                             struct anon_obj **from)
 {
 	struct anon_page *ap = anon_lookup(ao, offset), *shared = NULL;
 	struct anon_obj *level = NULL;
 
+	if (from)
+		*from = NULL;
 	if (ap)
 		return ap;
 	if (ao->backup)
@@ -309,6 +313,8 @@ struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon
 		RB_REMOVE(anon_tree, &level->pages, shared);
 		level->npages--;
 		anon_insert(ao, shared);
+		if (from)
+			*from = level;
 		return shared;
 	}
 	if (spares && *spares) {
@@ -324,6 +330,28 @@ struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon
 	else
 		arch_clear_page(page_to_va(ap->page));
 	return ap;
+}
+
+struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares)
+{
+	return own(ao, offset, spares, NULL);
+}
+
+struct anon_page *anon_cow_own_undoable(struct anon_obj *ao, uint64_t offset,
+                                        struct anon_own_undo *undo)
+{
+	return own(ao, offset, NULL, &undo->from);
+}
+
+void anon_cow_own_undo(struct anon_obj *ao, struct anon_page *ap, const struct anon_own_undo *undo)
+{
+	if (!undo->from) {
+		anon_drop(ao, ap);
+		return;
+	}
+	RB_REMOVE(anon_tree, &ao->pages, ap);
+	ao->npages--;
+	anon_insert(undo->from, ap);
 }
 
 /* ---- fork ------------------------------------------------------------------------- */

@@ -123,6 +123,18 @@ void anon_spares_free(struct anon_page **spares);
 struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares);
 
 /*
+ * Undo of anon_cow_own() for a page that was not @ao's own before: what
+ * anon_cow_own_undo_info() said it did.  @from is the backup a taken-over
+ * page came from (NULL: the page was new, it is dropped).
+ */
+struct anon_own_undo {
+	struct anon_obj *from;
+};
+struct anon_page *anon_cow_own_undoable(struct anon_obj *ao, uint64_t offset,
+                                        struct anon_own_undo *undo);
+void anon_cow_own_undo(struct anon_obj *ao, struct anon_page *ap, const struct anon_own_undo *undo);
+
+/*
  * The page visible at @offset below @ao (its backups, nearest first), or
  * NULL; *@level gets the backup holding it.
  */

@@ -35,6 +35,7 @@ static int populate(struct varea *va)
 		.access = va->perms & MMU_WRITE ? FAULT_WRITE : FAULT_READ,
 		.kind = FAULT_NOT_PRESENT,
 		.user = !va->as->kernel,
+		.populate = 1,
 	};
 	uintptr_t addr = va->start, end = varea_end(va);
 
@@ -50,8 +51,12 @@ static int populate(struct varea *va)
 		}
 		f.addr = addr;
 		r = va->obj->ops->fault(va, &f);
-		if (r != FAULT_FIXED)
+		/* A private mapping's write copies its source's page, as Linux's
+		 * MAP_POPULATE breaks copy-on-write. */
+		if (r != FAULT_FIXED && r != FAULT_FIXED_COW)
 			return r == FAULT_OOM ? E_NOMEM : E_RANGE;
+		if (pt_query(va->as->pt, addr, NULL, NULL, NULL) != E_OK)
+			addr += PAGE_SIZE;   /* the object had nothing to map there */
 	}
 	return E_OK;
 }

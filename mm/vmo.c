@@ -243,6 +243,35 @@ static uint64_t offset_of(const struct varea *va, uintptr_t addr)
 	return va->offset + (addr - va->start);
 }
 
+/*
+ * Map the store's own page at @off at @addr of @va, making it the store's
+ * own first; when the map fails (no memory for a table), a page made or
+ * taken over for it goes back, so a failed fault changes nothing.
+ */
+static int own_fault_locked(struct vmo_core *c, struct varea *va, uintptr_t addr, uint64_t off)
+	REQUIRES(c->lock) REQUIRES(va->as->lock)
+{
+	struct anon_obj *s = c->store;
+	struct cow_tree *t = cow_lock(s);
+	struct anon_page *ap = anon_lookup(s, off);
+	struct anon_own_undo undo;
+	int fresh = !ap, rc;
+
+	if (fresh)
+		ap = anon_cow_own_undoable(s, off, &undo);
+	rc = ap ? E_OK : E_NOMEM;
+	if (ap) {
+		page_get(ap->page);   /* the leaf's */
+		rc = varea_map(va, addr, page_to_pa(ap->page), PAGE_SIZE);
+		if (rc)
+			page_put(ap->page);
+		if (rc && fresh)
+			anon_cow_own_undo(s, ap, &undo);
+	}
+	cow_unlock(t);
+	return rc;
+}
+
 /* A shared mapping maps the store's own page, committing it on any touch. */
 static enum fault_result vmo_fault(struct varea *va, const struct fault *f) REQUIRES(va->as->lock)
 {
@@ -250,17 +279,20 @@ static enum fault_result vmo_fault(struct varea *va, const struct fault *f) REQU
 	struct vmo_core *c = v->core;
 	uintptr_t addr = f->addr & ~(uintptr_t)PAGE_MASK;
 	uint64_t off = offset_of(va, addr);
-	paddr_t pa;
 	int rc;
 
 	spin_lock(&c->lock);
-	rc = off < v->size ? frame_locked(c, v->base + off, 1, NULL, &pa) : E_RANGE;
-	if (!rc) {
-		if (!c->block)
-			page_get(pa_to_page(pa));   /* the leaf's */
-		rc = varea_map(va, addr, pa, PAGE_SIZE);
-		if (rc && !c->block)
-			page_put(pa_to_page(pa));
+	/* Populating maps what is committed (Zircon's MAP_RANGE) and commits
+	 * nothing, so a population that fails leaves the object as it was. */
+	if (f->populate && off < v->size && !c->block && !own_locked(c, v->base + off)) {
+		spin_unlock(&c->lock);
+		return FAULT_FIXED;
+	}
+	rc = off < v->size ? E_OK : E_RANGE;
+	if (!rc && c->block) {
+		rc = varea_map(va, addr, page_to_pa(c->block) + v->base + off, PAGE_SIZE);
+	} else if (!rc) {
+		rc = own_fault_locked(c, va, addr, v->base + off);
 	}
 	spin_unlock(&c->lock);
 	if (!rc || rc == E_EXIST)

@@ -896,8 +896,6 @@ static void op_vmo_map(unsigned s, unsigned room)
 	for (unsigned i = 0; i < n; i++) {
 		m[s + i].obj = (uint8_t)k;
 		m[s + i].opage = (uint16_t)(o + i);
-		if ((flags & VAREA_POPULATE) && perms)
-			opage_of((unsigned)k, o + i)->committed = 1;
 	}
 }
 
