@@ -308,7 +308,7 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	if (!ap && ao->backup && (shared = anon_backup_lookup(ao, offset, &level)))
 		return anon_cow_fault(va, addr, shared, level, f);
 	if (!ap && ao->source) {
-		enum fault_result r;
+		enum fault_result r = FAULT_DENIED;
 
 		if (!source_fault(va, addr, offset, f, &r))
 			return r;
