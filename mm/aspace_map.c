@@ -412,7 +412,9 @@ static int unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIR
 	return E_OK;
 }
 
-int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
+/* Check [addr, addr + size) of @as, then run @fn on it under the lock. */
+static int on_range(struct aspace *as, uintptr_t addr, uint64_t size,
+                    int (*fn)(struct aspace *as, uintptr_t addr, uint64_t size))
 {
 	unsigned long irq;
 	int rc = aspace_check_range(as, addr, size);
@@ -420,9 +422,14 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
 	if (rc)
 		return rc;
 	irq = aspace_lock(as);
-	rc = unmap_locked(as, addr, size);
+	rc = fn(as, addr, size);   /* a *_locked function: REQUIRES(as->lock) */
 	aspace_unlock(as, irq);
 	return rc;
+}
+
+int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
+{
+	return on_range(as, addr, size, unmap_locked);
 }
 
 /* ---- decommit ----------------------------------------------------------------------------- */
@@ -472,15 +479,7 @@ static int decommit_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQ
 
 int aspace_decommit(struct aspace *as, uintptr_t addr, uint64_t size)
 {
-	unsigned long irq;
-	int rc = aspace_check_range(as, addr, size);
-
-	if (rc)
-		return rc;
-	irq = aspace_lock(as);
-	rc = decommit_locked(as, addr, size);
-	aspace_unlock(as, irq);
-	return rc;
+	return on_range(as, addr, size, decommit_locked);
 }
 
 /* ---- protect ------------------------------------------------------------------------------ */

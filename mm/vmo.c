@@ -126,9 +126,12 @@ static void core_unlock(struct vmo_core *c, unsigned long irq) RELEASE(c->lock)
 	spin_unlock_irqrestore(&c->lock, irq);
 }
 
-/* The range checks every call makes: E_OK or the error of <mm/vmo.h>. */
-static int check_range(const struct vmo *v, uint64_t offset, uint64_t len, int aligned,
-                       uint64_t size)
+/*
+ * The range checks every call makes: E_OK or the error of <mm/vmo.h>.
+ * The size may change once the lock is dropped: the calls check again
+ * under it (fits_locked()).
+ */
+static int check_range(struct vmo *v, uint64_t offset, uint64_t len, int aligned)
 {
 	if (!v || !len)
 		return E_INVAL;
@@ -136,7 +139,13 @@ static int check_range(const struct vmo *v, uint64_t offset, uint64_t len, int a
 		return E_ALIGN;
 	if (offset + len < offset)
 		return E_OVERFLOW;
-	return offset + len > size ? E_RANGE : E_OK;
+	return offset + len > vmo_size(v) ? E_RANGE : E_OK;
+}
+
+/* With the core's lock held: the range still fits (E_OK), or E_RANGE. */
+static int fits_locked(const struct vmo *v, uint64_t offset, uint64_t len)
+{
+	return offset + len <= v->size ? E_OK : E_RANGE;
 }
 
 /* ---- pages ------------------------------------------------------------------------------ */
@@ -649,7 +658,7 @@ static int copy_pages(struct vmo *v, uint64_t offset, uint64_t len, int write, c
 
 static int copy_checks(struct vmo *v, uint64_t offset, uint64_t len)
 {
-	int rc = check_range(v, offset, len, 0, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 0);
 
 	if (!rc && v->cache != VMO_CACHED)
 		rc = E_NOTSUP;
@@ -761,43 +770,56 @@ static int make_own_locked(struct vmo_core *c, uint64_t start, uint64_t size, in
 	return rc;
 }
 
-int vmo_commit(struct vmo *v, uint64_t offset, uint64_t len)
+/* A page-range call: checked, then @fn under the lock once the range still fits. */
+static int on_pages(struct vmo *v, uint64_t offset, uint64_t len,
+                    int (*fn)(struct vmo_core *c, struct vmo *v, uint64_t offset, uint64_t len))
 {
 	unsigned long irq;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 1);
 
-	if (rc || v->core->block)
+	if (rc)
 		return rc;
 	irq = core_lock(v->core);
-	rc = offset + len <= v->size ? make_own_locked(v->core, v->base + offset, len, 1) : E_RANGE;
+	rc = fits_locked(v, offset, len);
+	if (!rc)
+		rc = fn(v->core, v, offset, len);   /* REQUIRES(c->lock) */
 	core_unlock(v->core, irq);
 	return rc;
 }
 
-int vmo_zero(struct vmo *v, uint64_t offset, uint64_t len)
+static int commit_locked(struct vmo_core *c, struct vmo *v, uint64_t offset, uint64_t len)
+	REQUIRES(c->lock)
 {
-	unsigned long irq;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
-	struct vmo_core *c;
+	return c->block ? E_OK : make_own_locked(c, v->base + offset, len, 1);
+}
 
-	if (rc)
-		return rc;
-	c = v->core;
-	irq = core_lock(c);
-	if (offset + len > v->size)
-		rc = E_RANGE;
-	else if (c->block)
+int vmo_commit(struct vmo *v, uint64_t offset, uint64_t len)
+{
+	return on_pages(v, offset, len, commit_locked);
+}
+
+static int zero_locked(struct vmo_core *c, struct vmo *v, uint64_t offset, uint64_t len)
+	REQUIRES(c->lock)
+{
+	int rc;
+
+	if (c->block) {
 		memset((char *)page_to_va(c->block) + v->base + offset, 0, len);
-	else
-		rc = make_own_locked(c, v->base + offset, len, 0);
-	for (uint64_t o = offset; !rc && !c->block && o < offset + len; o += PAGE_SIZE) {
+		return E_OK;
+	}
+	rc = make_own_locked(c, v->base + offset, len, 0);
+	for (uint64_t o = offset; !rc && o < offset + len; o += PAGE_SIZE) {
 		struct anon_page *ap = own_locked(c, v->base + o);
 
 		if (ap)
 			arch_clear_page(page_to_va(ap->page));
 	}
-	core_unlock(c, irq);
 	return rc;
+}
+
+int vmo_zero(struct vmo *v, uint64_t offset, uint64_t len)
+{
+	return on_pages(v, offset, len, zero_locked);
 }
 
 /* What forbids dropping store pages [start, start + size) of @c. */
@@ -823,43 +845,70 @@ static void release_locked(struct vmo_core *c, uint64_t start, uint64_t size) RE
 	cow_unlock(t);
 }
 
-int vmo_decommit(struct vmo *v, uint64_t offset, uint64_t len)
+/* E_BUSY when a pin overlaps store pages [start, start + size). */
+static int pin_check_locked(struct vmo_core *c, uint64_t start, uint64_t size) REQUIRES(c->lock)
 {
-	unsigned long irq;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
-	struct vmo_core *c;
+	return pinned_locked(c, start, size) ? E_BUSY : E_OK;
+}
 
-	if (rc)
-		return rc;
-	c = v->core;
-	if (c->block)
-		return E_NOTSUP;
-	irq = core_lock(c);
-	rc = offset + len <= v->size ? drop_check_locked(c, v->base + offset, len) : E_RANGE;
-	if (!rc) {
-		zap_locked(c, v->base + offset, len);
-		rc = offset + len <= v->size ? drop_check_locked(c, v->base + offset, len) : E_RANGE;
+/*
+ * Before changing the frames of [@offset, @offset + @len) of @v: check
+ * that the range fits and that @check allows it, remove its leaves from
+ * every mapping, and check both again, as the walk may have dropped the
+ * lock.  E_OK, or the first error (the leaves may be gone: they fault
+ * back).  The lock is held throughout, as far as the caller can tell.
+ */
+static int zap_checked_locked(struct vmo_core *c, struct vmo *v, uint64_t offset, uint64_t len,
+                              int (*check)(struct vmo_core *c, uint64_t start, uint64_t size))
+	REQUIRES(c->lock)
+{
+	int rc = E_OK;
+
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		rc = fits_locked(v, offset, len);
+		if (!rc)
+			rc = check(c, v->base + offset, len);
+		if (!rc && !pass)
+			zap_locked(c, v->base + offset, len);
 	}
-	if (!rc)
-		release_locked(c, v->base + offset, len);
-	core_unlock(c, irq);
 	return rc;
 }
 
+static int decommit_locked(struct vmo_core *c, struct vmo *v, uint64_t offset, uint64_t len)
+	REQUIRES(c->lock)
+{
+	int rc = c->block ? E_NOTSUP : zap_checked_locked(c, v, offset, len, drop_check_locked);
+
+	if (!rc)
+		release_locked(c, v->base + offset, len);
+	return rc;
+}
+
+int vmo_decommit(struct vmo *v, uint64_t offset, uint64_t len)
+{
+	return on_pages(v, offset, len, decommit_locked);
+}
+
+/*
+ * The pages past @size go.  The walk may drop the lock, and another CPU
+ * resize meanwhile: the cut is taken again until it held still.
+ */
 static int shrink_locked(struct vmo_core *c, struct vmo *v, uint64_t size) REQUIRES(c->lock)
 {
-	int rc = drop_check_locked(c, v->base + size, v->size - size);
+	for (;;) {
+		uint64_t old = v->size;
+		int rc;
 
-	if (rc)
-		return rc == E_NOTSUP ? E_BUSY : rc;
-	zap_locked(c, v->base + size, v->size - size);
-	if (v->size < size)
-		return E_OK;   /* another CPU shrank it meanwhile: now a growth */
-	rc = drop_check_locked(c, v->base + size, v->size - size);
-	if (rc)
-		return rc == E_NOTSUP ? E_BUSY : rc;
-	release_locked(c, v->base + size, v->size - size);
-	return E_OK;
+		if (old <= size)
+			return E_OK;   /* shrunk further meanwhile: now a growth */
+		rc = zap_checked_locked(c, v, size, old - size, drop_check_locked);
+		if (rc == E_RANGE || (!rc && v->size != old))
+			continue;
+		if (rc)
+			return rc == E_NOTSUP ? E_BUSY : rc;
+		release_locked(c, v->base + size, old - size);
+		return E_OK;
+	}
 }
 
 int vmo_resize(struct vmo *v, uint64_t size)
@@ -940,7 +989,7 @@ static struct anon_obj *fork_store_locked(struct vmo_core *c, uint64_t start, ui
 
 static int child_checks(struct vmo *v, uint64_t offset, uint64_t len)
 {
-	return check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
+	return check_range(v, offset, len, 1);
 }
 
 static struct vmo *child_alloc(struct vmo *v, const char *name, uint64_t len)
@@ -973,12 +1022,7 @@ int vmo_clone(struct vmo *v, uint64_t offset, uint64_t len, const char *name, st
 		return E_NOMEM;
 	}
 	irq = core_lock(c);
-	rc = offset + len > v->size ? E_RANGE : pinned_locked(c, v->base + offset, len) ? E_BUSY : E_OK;
-	if (!rc) {
-		zap_locked(c, v->base + offset, len);
-		rc = offset + len > v->size ? E_RANGE
-		     : pinned_locked(c, v->base + offset, len) ? E_BUSY : E_OK;
-	}
+	rc = zap_checked_locked(c, v, offset, len, pin_check_locked);
 	if (!rc && !(store = fork_store_locked(c, v->base + offset, len)))
 		rc = E_NOMEM;
 	core_unlock(c, irq);
@@ -1052,7 +1096,7 @@ int vmo_pin(struct vmo *v, uint64_t offset, uint64_t len)
 {
 	struct vmo_pin *p;
 	unsigned long irq;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 1);
 
 	if (rc)
 		return rc;
@@ -1063,7 +1107,9 @@ int vmo_pin(struct vmo *v, uint64_t offset, uint64_t len)
 	p->start = v->base + offset;
 	p->size = len;
 	irq = core_lock(v->core);
-	rc = offset + len > v->size ? E_RANGE : committed_locked(v->core, p->start, len);
+	rc = fits_locked(v, offset, len);
+	if (!rc)
+		rc = committed_locked(v->core, p->start, len);
 	if (!rc) {
 		pin_refs_locked(v->core, p->start, len, 1);
 		LIST_INSERT_HEAD(&v->core->pins, p, link);
@@ -1080,7 +1126,7 @@ int vmo_unpin(struct vmo *v, uint64_t offset, uint64_t len)
 {
 	struct vmo_pin *p;
 	unsigned long irq;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 1);
 
 	if (rc)
 		return rc;
@@ -1106,12 +1152,14 @@ int vmo_lookup(struct vmo *v, uint64_t offset, uint64_t len, struct vmo_run *run
 {
 	unsigned long irq;
 	size_t n = 0;
-	int rc = check_range(v, offset, len, 1, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 1);
 
 	if (rc || !runs || !nruns)
 		return rc ? rc : E_INVAL;
 	irq = core_lock(v->core);
-	rc = offset + len > v->size ? E_RANGE : committed_locked(v->core, v->base + offset, len);
+	rc = fits_locked(v, offset, len);
+	if (!rc)
+		rc = committed_locked(v->core, v->base + offset, len);
 	for (uint64_t o = offset; !rc && o < offset + len; o += PAGE_SIZE) {
 		paddr_t pa;
 
@@ -1182,7 +1230,7 @@ int vmo_cache_op(struct vmo *v, uint64_t offset, uint64_t len, unsigned op)
 {
 	struct vmo_core *c;
 	unsigned long irq;
-	int rc = check_range(v, offset, len, 0, v ? vmo_size(v) : 0);
+	int rc = check_range(v, offset, len, 0);
 
 	if (rc)
 		return rc;
@@ -1190,7 +1238,9 @@ int vmo_cache_op(struct vmo *v, uint64_t offset, uint64_t len, unsigned op)
 		return E_INVAL;
 	c = v->core;
 	irq = core_lock(c);
-	rc = offset + len > v->size ? E_RANGE : maint_locked(c, v, offset, len, op);
+	rc = fits_locked(v, offset, len);
+	if (!rc)
+		rc = maint_locked(c, v, offset, len, op);
 	core_unlock(c, irq);
 	return rc;
 }
