@@ -64,7 +64,16 @@ static void relax(void)
 
 #define BASE 0x20000000ul
 #define PAGES 32
+/*
+ * At least this many changes while the others fault.  Fewer in the
+ * kernel: on riscv64 each change's shootdown is an SBI remote fence to
+ * CPUs that are busy, slow under QEMU on a loaded host.
+ */
+#if KTEST_HOST
 #define ROUNDS 40
+#else
+#define ROUNDS 12
+#endif
 
 struct shared {
 	struct vmo *v;
@@ -180,8 +189,8 @@ static int all_passed(struct shared *s)
 
 /*
  * Start the others on touch_until_stopped(); CPU 0 runs @work ROUNDS
- * times, and on until each of them has made two passes (QEMU may run a
- * CPU late), up to a hundred times more.
+ * times, and on until each of them has made two passes (QEMU, or the
+ * host under load, may run a CPU late), as the waits of mm_smp wait.
  */
 static void race(struct shared *s, void (*work)(struct shared *s, int round))
 {
@@ -191,14 +200,12 @@ static void race(struct shared *s, void (*work)(struct shared *s, int round))
 		ASSERT_OK(smp_call_start((unsigned)c, &calls[c], touch_until_stopped, s));
 	while (__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE) < s->n - 1)
 		relax();
-	for (int r = 0; r < ROUNDS || (!all_passed(s) && r < 100 * ROUNDS); r++)
+	for (int r = 0; r < ROUNDS || !all_passed(s); r++)
 		work(s, r);
 	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
 	for (int c = 1; c < s->n; c++)
 		smp_call_wait(&calls[c]);
 	EXPECT_EQ(s->errors, 0);
-	for (int c = 1; c < s->n; c++)
-		EXPECT_GT(s->rounds[c], 0);
 }
 
 /* Decommit, zero, clone (kept a while, then dropped): all while the others fault. */
