@@ -126,6 +126,36 @@ void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size)
 	}
 }
 
+int anon_spares_alloc(struct anon_page **spares, uint64_t n)
+{
+	for (; n; n--) {
+		struct anon_page *ap = kmem_cache_alloc(anon_page_cache, 0);
+
+		if (ap && !(ap->page = page_alloc(0, 0))) {
+			kmem_cache_free(anon_page_cache, ap);
+			ap = NULL;
+		}
+		if (!ap) {
+			anon_spares_free(spares);
+			return E_NOMEM;
+		}
+		RB_LEFT(ap, node) = *spares;
+		*spares = ap;
+	}
+	return E_OK;
+}
+
+void anon_spares_free(struct anon_page **spares)
+{
+	struct anon_page *ap;
+
+	while ((ap = *spares)) {
+		*spares = RB_LEFT(ap, node);
+		page_put(ap->page);
+		kmem_cache_free(anon_page_cache, ap);
+	}
+}
+
 /* ---- objects ------------------------------------------------------------------------ */
 
 struct mem_obj *anon_obj_create(uint64_t size)
@@ -142,6 +172,19 @@ struct mem_obj *anon_obj_create(uint64_t size)
 	RB_INIT(&ao->pages);
 	ao->end = size;
 	return &ao->obj;
+}
+
+struct mem_obj *anon_obj_create_source(struct mem_obj *source, uint64_t offset, uint64_t size)
+{
+	struct mem_obj *obj = anon_obj_create(size);
+
+	if (obj) {
+		to_anon(obj)->base = offset;
+		to_anon(obj)->end = offset + size;
+		to_anon(obj)->source = source;
+		mem_obj_get(source);
+	}
+	return obj;
 }
 
 void anon_obj_rebase(struct mem_obj *obj, uint64_t base)
@@ -167,6 +210,9 @@ static void anon_destroy(struct mem_obj *obj)
 	dead = cow_leave(ao);
 	cow_unlock(t);
 	kfree(dead);
+	anon_spares_free(&ao->spares);
+	if (ao->source)
+		mem_obj_put(ao->source);
 	kmem_cache_free(anon_obj_cache, ao);
 }
 
@@ -193,9 +239,60 @@ static uint64_t offset_of(const struct varea *va, uintptr_t addr)
 }
 
 /*
+ * The page @src shows at @offset, for an object with a source: NULL
+ * (none, or an error in *@rc), else the frame, to be used before
+ * source_unlock().  The caller holds the source with source_lock().
+ */
+static struct page *source_page(struct anon_obj *ao, uint64_t offset, int *rc)
+{
+	struct page *pg = NULL;
+
+	*rc = ao->source->ops->page_at(ao->source, offset, &pg);
+	return *rc ? NULL : pg;
+}
+
+static unsigned long source_lock(struct mem_obj *src)
+{
+	return src->ops->source_lock ? src->ops->source_lock(src) : 0;
+}
+
+static void source_unlock(struct mem_obj *src, unsigned long state)
+{
+	if (src->ops->source_unlock)
+		src->ops->source_unlock(src, state);
+}
+
+/*
+ * A fault on a page neither the object nor its backups have, in an
+ * object with a source: the source's frame is mapped read-only, and a
+ * write copies it, as a backup's would be (anon_cow_fault()); a hole in
+ * the source gives a zero page of the object's own (-1: the caller
+ * makes it).
+ */
+static int source_fault(struct varea *va, uintptr_t addr, uint64_t offset,
+                        const struct fault *f, enum fault_result *r) REQUIRES(va->as->lock)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	unsigned long st = source_lock(ao->source);
+	int rc;
+	struct page *pg = source_page(ao, offset, &rc);
+
+	if (pg) {
+		struct anon_page shown = { .index = offset >> PAGE_SHIFT, .page = pg };
+
+		*r = anon_cow_fault(va, addr, &shown, NULL, f);
+	} else if (rc) {
+		*r = rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+	}
+	source_unlock(ao->source, st);
+	return pg || rc ? 0 : -1;
+}
+
+/*
  * A page of the object's own index is its alone: mapped with the varea's
  * flags.  A page only a backup has is shared copy-on-write
- * (anon_cow_fault()).  A page no level has is created zero-filled.
+ * (anon_cow_fault()), and so is a page only the source has.  A page no
+ * level has is created zero-filled.
  */
 static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	REQUIRES(va->as->lock)
@@ -210,6 +307,12 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 
 	if (!ap && ao->backup && (shared = anon_backup_lookup(ao, offset, &level)))
 		return anon_cow_fault(va, addr, shared, level, f);
+	if (!ap && ao->source) {
+		enum fault_result r = FAULT_DENIED;
+
+		if (!source_fault(va, addr, offset, f, &r))
+			return r;
+	}
 	/* Mapped already with other flags than the varea's: bring it in line
 	 * (the object's own page, so a read-only leaf may become writable). */
 	if (pt_query(va->as->pt, addr, NULL, &flags, NULL) == E_OK) {
@@ -254,15 +357,26 @@ static void anon_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t
 		page_put(pa_to_page(pa + done));
 }
 
+/* Tell a source that tracks its private vareas that @va came (1) or went (0). */
+static void track(struct varea *va, int on)
+{
+	struct mem_obj *src = to_anon(va->obj)->source;
+
+	if (src && src->ops->track)
+		src->ops->track(src, va, on);
+}
+
 static void anon_open(struct varea *va)
 {
 	to_anon(va->obj)->users++;
+	track(va, 1);
 }
 
 static void anon_close(struct varea *va)
 {
 	struct cow_tree *t = cow_lock(to_anon(va->obj));
 
+	track(va, 0);
 	anon_release(to_anon(va->obj), va->offset, va->size);
 	cow_unlock(t);
 	to_anon(va->obj)->users--;
@@ -270,9 +384,9 @@ static void anon_close(struct varea *va)
 
 static int anon_split(struct varea *va, struct varea *upper, uintptr_t at)
 {
-	(void)upper;
 	(void)at;
 	to_anon(va->obj)->users++;
+	track(upper, 1);
 	return E_OK;
 }
 
@@ -296,7 +410,7 @@ static int anon_expand(struct varea *va, uint64_t size)
 
 	/* A backup may hold pages at the offsets the growth takes; an object
 	 * in a hierarchy may get one from another aspace's collapse. */
-	if (!vareas_only(va->obj) || ao->users != 1 || !private_now(ao))
+	if (!vareas_only(va->obj) || ao->users != 1 || !private_now(ao) || ao->source)
 		return E_BUSY;
 	if (from + size < from)
 		return E_OVERFLOW;
@@ -319,7 +433,8 @@ static int may_take(const struct anon_obj *ao, uint64_t offset, uint64_t size)
 
 static int anon_can_merge(const struct varea *va, const struct varea *next)
 {
-	if (!is_anon(next->obj) || next->offset != va->offset + va->size)
+	if (!is_anon(next->obj) || next->offset != va->offset + va->size ||
+	    to_anon(va->obj)->source != to_anon(next->obj)->source)
 		return 0;
 	if (va->obj == next->obj)
 		return 1;
@@ -373,6 +488,7 @@ static void anon_merge(struct varea *va, struct varea *next)
 	struct mem_obj *keep;
 	int into_a;
 
+	track(next, 0);
 	if (a == b) {
 		a->users--;                      /* @next is gone */
 		return;
@@ -409,6 +525,17 @@ static int page_read_locked(struct mem_obj *obj, uint64_t offset, void *buf)
 	ap = anon_lookup(ao, offset);
 	if (!ap && ao->backup)
 		ap = anon_backup_lookup(ao, offset, NULL);
+	if (!ap && ao->source) {
+		unsigned long st = source_lock(ao->source);
+		int rc;
+		struct page *pg = source_page(ao, offset, &rc);
+
+		if (pg)
+			memcpy(buf, page_to_va(pg), PAGE_SIZE);
+		source_unlock(ao->source, st);
+		if (pg || rc)
+			return rc;
+	}
 	if (!ap) {
 		memset(buf, 0, PAGE_SIZE);
 		return E_NOENT;
@@ -434,8 +561,9 @@ static int page_write_locked(struct mem_obj *obj, uint64_t offset, const void *b
 	if (!in_object(ao, offset))
 		return E_RANGE;
 	ap = anon_lookup(ao, offset);
-	/* A leaf may map the backup's frame there: only a fault may replace it. */
-	if (!ap && ao->backup && anon_backup_lookup(ao, offset, NULL))
+	/* A leaf may map the backup's (or the source's) frame there: only a
+	 * fault may replace it. */
+	if (!ap && ((ao->backup && anon_backup_lookup(ao, offset, NULL)) || ao->source))
 		return E_BUSY;
 	if (!ap) {
 		ap = anon_add(ao, offset);
@@ -472,8 +600,19 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 		unsigned flags = 0;
 		int shared = 0;
 
+		struct anon_page shown;
+
 		if (!ap && ao->backup) {
 			ap = anon_backup_lookup(ao, offset, NULL);
+			shared = 1;
+		}
+		if (!ap && ao->source) {
+			unsigned long st = source_lock(ao->source);
+			int rc;
+
+			shown.page = source_page(ao, offset, &rc);
+			source_unlock(ao->source, st);
+			ap = shown.page ? &shown : NULL;
 			shared = 1;
 		}
 		pt_query(va->as->pt, addr + done, NULL, &flags, NULL);
@@ -481,7 +620,7 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 		    (shared && (flags & MMU_WRITE))) {
 			printf("aspace_check %s: %#lx: anon leaf -> %#llx (flags %#x), %s has %#llx (refcount %u)\n",
 			       va->as->name, (unsigned long)(addr + done),
-			       (unsigned long long)(pa + done), flags, shared ? "backup" : "index",
+			       (unsigned long long)(pa + done), flags, shared ? "backup or source" : "index",
 			       ap ? (unsigned long long)page_to_pa(ap->page) : 0ull,
 			       ap ? page_refcount(ap->page) : 0);
 			problems++;
@@ -496,10 +635,94 @@ static int anon_shares_pages(const struct mem_obj *obj)
 {
 	struct anon_obj *ao = to_anon(obj);
 	struct cow_tree *t = cow_lock(ao);
-	int shared = ao->backup != NULL;
+	int shared = ao->backup != NULL || ao->source != NULL;
 
 	cow_unlock(t);
 	return shared;
+}
+
+/* An anonymous object is private to the one aspace_map() it was made for. */
+static int anon_can_map(struct mem_obj *obj, const struct varea *va)
+{
+	(void)va;
+	return __atomic_exchange_n(&to_anon(obj)->claimed, 1, __ATOMIC_RELAXED) ? E_BUSY : E_OK;
+}
+
+/*
+ * DONTNEED: the next touch of each page must find what it would have
+ * found before the object had any: zeros, or the source's page.  Own
+ * pages go, unless a backup shows a page at their offset (shared with
+ * another aspace since a fork): then the object keeps a page of its own
+ * there, zeroed or filled from the source; that may need a new page,
+ * which prepare allocates.
+ */
+static uint64_t hidden_by_none(struct anon_obj *ao, uint64_t offset, uint64_t size)
+{
+	uint64_t n = 0;
+
+	if (!ao->backup)
+		return 0;
+	for (uint64_t o = offset; o < offset + size; o += PAGE_SIZE)
+		n += !anon_lookup(ao, o) && anon_backup_lookup(ao, o, NULL);
+	return n;
+}
+
+static int anon_decommit_prepare(struct varea *va, uintptr_t start, uint64_t size)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	struct cow_tree *t = cow_lock(ao);
+	uint64_t n = hidden_by_none(ao, offset_of(va, start), size);
+	int rc = anon_spares_alloc(&ao->spares, n);
+
+	cow_unlock(t);
+	return rc;
+}
+
+/* Fill @ap with what the object shows below its own pages when there are none. */
+static void fill_bottom(struct anon_obj *ao, struct anon_page *ap, uint64_t offset)
+{
+	struct page *pg = NULL;
+	unsigned long st;
+	int rc;
+
+	if (ao->source) {
+		st = source_lock(ao->source);
+		pg = source_page(ao, offset, &rc);
+		if (pg)
+			arch_copy_page(page_to_va(ap->page), page_to_va(pg));
+		source_unlock(ao->source, st);
+	}
+	if (!pg)
+		arch_clear_page(page_to_va(ap->page));
+}
+
+static void anon_decommit(struct varea *va, uintptr_t start, uint64_t size, int apply)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	struct cow_tree *t = cow_lock(ao);
+	uint64_t offset = offset_of(va, start);
+
+	for (uint64_t o = offset; apply && o < offset + size; o += PAGE_SIZE) {
+		struct anon_page *ap = anon_lookup(ao, o);
+
+		if (!ao->backup || !anon_backup_lookup(ao, o, NULL)) {
+			if (ap)
+				anon_drop(ao, ap);
+			continue;
+		}
+		if (!ap) {
+			ap = ao->spares;
+			ao->spares = RB_LEFT(ap, node);
+			ap->index = o >> PAGE_SHIFT;
+			anon_insert(ao, ap);
+		}
+		fill_bottom(ao, ap, o);
+	}
+	/* Prepare counted exactly what the apply takes (the vareas of one
+	 * object cover other offsets each); an abort gives all back. */
+	if (!apply)
+		anon_spares_free(&ao->spares);
+	cow_unlock(t);
 }
 
 const struct mem_obj_ops anon_ops = {
@@ -518,4 +741,11 @@ const struct mem_obj_ops anon_ops = {
 	.check_leaf = anon_check_leaf,
 	.shares_pages = anon_shares_pages,
 	.destroy = anon_destroy,
+	.can_map = anon_can_map,
+	.fork_prepare = anon_fork_prepare,
+	.fork_child = anon_fork_child,
+	.fork_commit = anon_fork_commit,
+	.fork_abort = anon_fork_abort,
+	.decommit_prepare = anon_decommit_prepare,
+	.decommit = anon_decommit,
 };

@@ -214,8 +214,8 @@ static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct ano
 {
 	struct anon_obj *other;
 
-	if (level != ao->backup)
-		return 0;
+	if (!level || level != ao->backup)
+		return 0;   /* deeper, or the source's page */
 	other = other_user(level, ao);
 	return other && anon_lookup(other, shared->index << PAGE_SHIFT) &&
 	       page_refcount(shared->page) == 1u + (mapped ? 1u : 0u);
@@ -296,6 +296,64 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
 	return copy(va, addr, shared, mapped);
 }
 
+/* anon_cow_own(), saying in *@from (when not NULL) which backup a taken-over page left. */
+static struct anon_page *own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares,
+                             struct anon_obj **from)
+{
+	struct anon_page *ap = anon_lookup(ao, offset), *shared = NULL;
+	struct anon_obj *level = NULL;
+
+	if (from)
+		*from = NULL;
+	if (ap)
+		return ap;
+	if (ao->backup)
+		shared = anon_backup_lookup(ao, offset, &level);
+	if (shared && last_holder(ao, shared, level, 0)) {
+		RB_REMOVE(anon_tree, &level->pages, shared);
+		level->npages--;
+		anon_insert(ao, shared);
+		if (from)
+			*from = level;
+		return shared;
+	}
+	if (spares && *spares) {
+		ap = *spares;
+		*spares = RB_LEFT(ap, node);
+		ap->index = offset >> PAGE_SHIFT;
+		anon_insert(ao, ap);
+	} else if (!(ap = anon_add(ao, offset))) {
+		return NULL;
+	}
+	if (shared)
+		arch_copy_page(page_to_va(ap->page), page_to_va(shared->page));
+	else
+		arch_clear_page(page_to_va(ap->page));
+	return ap;
+}
+
+struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares)
+{
+	return own(ao, offset, spares, NULL);
+}
+
+struct anon_page *anon_cow_own_undoable(struct anon_obj *ao, uint64_t offset,
+                                        struct anon_own_undo *undo)
+{
+	return own(ao, offset, NULL, &undo->from);
+}
+
+void anon_cow_own_undo(struct anon_obj *ao, struct anon_page *ap, const struct anon_own_undo *undo)
+{
+	if (!undo->from) {
+		anon_drop(ao, ap);
+		return;
+	}
+	RB_REMOVE(anon_tree, &ao->pages, ap);
+	ao->npages--;
+	anon_insert(undo->from, ap);
+}
+
 /* ---- fork ------------------------------------------------------------------------- */
 
 static void init_obj(struct anon_obj *n, const struct anon_obj *like)
@@ -339,6 +397,9 @@ int anon_fork_prepare(struct mem_obj *obj)
 		init_obj(b, ao);
 	}
 	init_obj(c, ao);
+	c->source = ao->source;  /* a live object holds its source */
+	if (c->source)
+		mem_obj_get(c->source);
 	c->obj.refcount = 1;     /* fork's own, until commit or abort */
 	ao->fork_child = c;
 	ao->fork_backup = b;

@@ -54,6 +54,13 @@ struct anon_obj {
 	/* aspace_fork() between prepare and commit/abort: */
 	struct anon_obj *fork_child, *fork_backup;
 	struct cow_tree *fork_tree;
+	/* A private copy-on-write view of another object (aspace_map_private()):
+	 * lookups that miss the index and the backups end there.  A live object
+	 * holds a reference to it; backups only point to it. */
+	struct mem_obj *source;
+	/* Pages decommit_prepare allocated for decommit (linked by RB_LEFT). */
+	struct anon_page *spares;
+	int claimed;                /* given to aspace_map() once (atomic) */
 };
 
 /*
@@ -99,7 +106,33 @@ struct anon_page *anon_add(struct anon_obj *ao, uint64_t offset);
 /* Release every page of [offset, offset + size) of @ao's own index. */
 void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size);
 
+/* Allocate @n pages (frame and node, not cleared) onto the list *@spares; E_NOMEM frees them. */
+int anon_spares_alloc(struct anon_page **spares, uint64_t n);
+/* Free every page left on *@spares. */
+void anon_spares_free(struct anon_page **spares);
+
 /* ---- copy-on-write (anon_cow.c) ---------------------------------------------------- */
+
+/*
+ * Make the page at @offset @ao's own (the hierarchy lock held): its own
+ * page, else the page the backups show, taken over when no one else can
+ * see it and copied otherwise, else a new zero page.  New pages come
+ * from *@spares when it is not NULL and has one, else are allocated.
+ * Returns the page, or NULL when out of memory (nothing changed).
+ */
+struct anon_page *anon_cow_own(struct anon_obj *ao, uint64_t offset, struct anon_page **spares);
+
+/*
+ * Undo of anon_cow_own() for a page that was not @ao's own before: what
+ * anon_cow_own_undo_info() said it did.  @from is the backup a taken-over
+ * page came from (NULL: the page was new, it is dropped).
+ */
+struct anon_own_undo {
+	struct anon_obj *from;
+};
+struct anon_page *anon_cow_own_undoable(struct anon_obj *ao, uint64_t offset,
+                                        struct anon_own_undo *undo);
+void anon_cow_own_undo(struct anon_obj *ao, struct anon_page *ap, const struct anon_own_undo *undo);
 
 /*
  * The page visible at @offset below @ao (its backups, nearest first), or

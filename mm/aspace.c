@@ -11,6 +11,7 @@
 #include <lib/panic.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
+#include <mm/vmo.h>
 #include "aspace_internal.h"
 
 struct aspace kernel_aspace;
@@ -35,6 +36,17 @@ void mem_obj_put(struct mem_obj *obj)
 		obj->ops->destroy(obj);
 }
 
+int mem_obj_fork_shared(struct mem_obj *obj)
+{
+	(void)obj;
+	return E_OK;
+}
+
+struct mem_obj *mem_obj_fork_same(struct mem_obj *obj)
+{
+	return obj;
+}
+
 const char *fault_result_str(enum fault_result r)
 {
 	static const char *const names[] = {
@@ -51,6 +63,11 @@ const char *fault_result_str(enum fault_result r)
 unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock)
 {
 	return spin_lock_irqsave(&as->lock);
+}
+
+int aspace_trylock(struct aspace *as) NO_THREAD_SAFETY_ANALYSIS
+{
+	return spin_trylock(&as->lock);
 }
 
 void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock)
@@ -93,7 +110,7 @@ int aspace_check_perms(unsigned perms)
 unsigned varea_mmu_flags(const struct varea *va)
 {
 	return va->perms | (va->as->kernel ? MMU_GLOBAL : MMU_USER) |
-	       (va->flags & VAREA_DEVICE ? MMU_DEVICE : 0);
+	       (va->flags & VAREA_DEVICE ? MMU_DEVICE : va->obj->mmu_attrs);
 }
 
 int varea_map(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
@@ -176,6 +193,8 @@ int aspace_kernel_init(void)
 
 	if (!rc)
 		rc = anon_cache_init();
+	if (!rc)
+		rc = vmo_cache_init();
 	if (rc)
 		return rc;
 	aspace_cache = kmem_cache_create("aspace", sizeof(struct aspace), 0);

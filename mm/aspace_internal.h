@@ -89,6 +89,14 @@ unsigned long aspace_lock(struct aspace *as) ACQUIRE(as->lock);
 void aspace_unlock(struct aspace *as, unsigned long irq) RELEASE(as->lock);
 
 /*
+ * Take @as's lock only if it is free (interrupts already masked): 1 when
+ * taken (drop it with spin_unlock(&as->lock)), 0 otherwise.  For a memory
+ * object removing the leaves of its mappings, whose lock comes after the
+ * aspaces' in the order: it backs off and retries rather than wait.
+ */
+int aspace_trylock(struct aspace *as);
+
+/*
  * What every *_locked function checks first: panics unless this CPU holds
  * @as's lock.  (They also say REQUIRES(as->lock), which the compiler checks
  * at their callers; this checks the callers the compiler cannot see.)
@@ -138,5 +146,12 @@ int anon_cache_init(void);
  * contiguous offsets and can merge without renumbering pages.
  */
 void anon_obj_rebase(struct mem_obj *obj, uint64_t base);
+
+/*
+ * An anonymous object serving offsets [@offset, @offset + @size) as a
+ * private copy-on-write view of @source (which it holds a reference to),
+ * for aspace_map_private().  NULL when out of memory.
+ */
+struct mem_obj *anon_obj_create_source(struct mem_obj *source, uint64_t offset, uint64_t size);
 
 #endif

@@ -35,6 +35,7 @@ static int populate(struct varea *va)
 		.access = va->perms & MMU_WRITE ? FAULT_WRITE : FAULT_READ,
 		.kind = FAULT_NOT_PRESENT,
 		.user = !va->as->kernel,
+		.populate = 1,
 	};
 	uintptr_t addr = va->start, end = varea_end(va);
 
@@ -50,8 +51,12 @@ static int populate(struct varea *va)
 		}
 		f.addr = addr;
 		r = va->obj->ops->fault(va, &f);
-		if (r != FAULT_FIXED)
+		/* A private mapping's write copies its source's page, as Linux's
+		 * MAP_POPULATE breaks copy-on-write. */
+		if (r != FAULT_FIXED && r != FAULT_FIXED_COW)
 			return r == FAULT_OOM ? E_NOMEM : E_RANGE;
+		if (pt_query(va->as->pt, addr, NULL, NULL, NULL) != E_OK)
+			addr += PAGE_SIZE;   /* the object had nothing to map there */
 	}
 	return E_OK;
 }
@@ -195,6 +200,13 @@ static int map_locked(struct aspace *as, struct map_req *r) REQUIRES(as->lock)
 	va->obj = r->obj;
 	va->offset = r->offset;
 	va->as = as;
+	va->resident = 0;
+	rc = va->obj->ops->can_map ? va->obj->ops->can_map(va->obj, va) : E_OK;
+	if (rc) {
+		carve_undo(as, &carve);
+		varea_free(va);
+		return rc;
+	}
 	if (va->obj->ops->open)
 		va->obj->ops->open(va);
 	if (r->flags & VAREA_POPULATE) {
@@ -327,6 +339,22 @@ int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t siz
 	return map_new(as, addr, &r);
 }
 
+int aspace_map_private(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
+                       unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset)
+{
+	struct map_req r = { *addr, size, align, perms, flags, NULL, offset, 0 };
+	int rc = map_check(as, &r);
+
+	if (!rc && (!obj || (flags & VAREA_DEVICE)))
+		rc = E_INVAL;
+	if (!rc)
+		rc = obj->ops->can_source ? obj->ops->can_source(obj) : E_NOTSUP;
+	if (rc)
+		return rc;
+	r.obj = anon_obj_create_source(obj, offset, size);
+	return map_new(as, addr, &r);
+}
+
 /* ---- unmap -------------------------------------------------------------------------------- */
 
 /* @va loses [at, end): its leaves there are gone already. */
@@ -392,7 +420,9 @@ int aspace_unmap_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIR
 	return E_OK;
 }
 
-int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
+/* Check [addr, addr + size) of @as, then run @fn on it under the lock. */
+static int on_range(struct aspace *as, uintptr_t addr, uint64_t size,
+                    int (*fn)(struct aspace *as, uintptr_t addr, uint64_t size))
 {
 	unsigned long irq;
 	int rc = aspace_check_range(as, addr, size);
@@ -400,9 +430,64 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
 	if (rc)
 		return rc;
 	irq = aspace_lock(as);
-	rc = aspace_unmap_locked(as, addr, size);
+	rc = fn(as, addr, size);   /* a *_locked function: REQUIRES(as->lock) */
 	aspace_unlock(as, irq);
 	return rc;
+}
+
+int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size)
+{
+	return on_range(as, addr, size, aspace_unmap_locked);
+}
+
+/* ---- decommit ----------------------------------------------------------------------------- */
+
+/* The vareas from @first on that [addr, end) meets, each with the part of the range it has. */
+#define FOR_EACH_PART(as, first, va, lo, hi, addr, end)                                   \
+	for (va = (first); va && va->start < (end) &&                                       \
+	                   ((lo = va->start > (addr) ? va->start : (addr)),                 \
+	                    (hi = varea_end(va) < (end) ? varea_end(va) : (end)), 1);       \
+	     va = vtree_next(va))
+
+static void decommit_finish(struct aspace *as, struct varea *first, struct varea *stop,
+                            uintptr_t addr, uintptr_t end, int apply) REQUIRES(as->lock)
+{
+	struct varea *va;
+	uintptr_t lo, hi;
+
+	FOR_EACH_PART(as, first, va, lo, hi, addr, end) {
+		if (va == stop)
+			break;
+		if (va->obj->ops->decommit)
+			va->obj->ops->decommit(va, lo, hi - lo, apply);
+	}
+}
+
+static int decommit_locked(struct aspace *as, uintptr_t addr, uint64_t size) REQUIRES(as->lock)
+{
+	uintptr_t end = addr + size, lo, hi;
+	struct varea *first = vtree_find(as, addr), *va;
+	int rc = E_OK;
+
+	aspace_assert_held(as);
+	if (!first)
+		return E_NOENT;
+	for (va = first; varea_end(va) < end; va = vtree_next(va))
+		if (!vtree_next(va) || vtree_next(va)->start != varea_end(va))
+			return E_NOENT;   /* a hole */
+	FOR_EACH_PART(as, first, va, lo, hi, addr, end) {
+		if (va->obj->ops->decommit_prepare && (rc = va->obj->ops->decommit_prepare(va, lo, hi - lo)))
+			break;
+	}
+	if (!rc)
+		rc = aspace_pt_unmap(as, addr, size, NULL);
+	decommit_finish(as, first, rc ? va : NULL, addr, end, !rc);
+	return rc;
+}
+
+int aspace_decommit(struct aspace *as, uintptr_t addr, uint64_t size)
+{
+	return on_range(as, addr, size, decommit_locked);
 }
 
 /* ---- protect ------------------------------------------------------------------------------ */

@@ -1,7 +1,10 @@
 /*
- * aspace_fork(): a child with the parent's vareas, anonymous pages shared
- * copy-on-write through backup objects (mm/anon_cow.c), physical objects
- * shared as they are.
+ * aspace_fork(): a child with the parent's vareas, each object deciding
+ * through its fork hooks (mem_obj.h) what the child maps: anonymous
+ * pages are shared copy-on-write through backup objects (mm/anon_cow.c),
+ * physical objects and shared memory objects are shared as they are.  An
+ * object without fork hooks makes the fork fail (E_NOTSUP): a new kind
+ * is never shared by accident.
  *
  * All or nothing: everything is allocated first (the child, its vareas,
  * each anonymous object's backup and child object), with the parent
@@ -12,7 +15,7 @@
  */
 #include <lib/err.h>
 #include <lib/panic.h>
-#include "anon_internal.h"
+#include "aspace_internal.h"
 
 /* @pva's twin in @child, holding its own reference to @obj. */
 static void add_twin(struct aspace *child, struct varea *cva, const struct varea *pva,
@@ -40,14 +43,15 @@ static int prepare(struct aspace *parent, struct aspace *child)
 		struct varea *cva = varea_alloc();
 		int rc = cva ? E_OK : E_NOMEM;
 
-		if (!rc && is_anon(va->obj))
-			rc = anon_fork_prepare(va->obj);
+		if (!rc)
+			rc = va->obj->ops->fork_prepare ? va->obj->ops->fork_prepare(va->obj)
+			                                : E_NOTSUP;
 		if (rc) {
 			if (cva)
 				varea_free(cva);
 			return rc;
 		}
-		add_twin(child, cva, va, is_anon(va->obj) ? anon_fork_child(va->obj) : va->obj);
+		add_twin(child, cva, va, va->obj->ops->fork_child(va->obj));
 	}
 	return E_OK;
 }
@@ -56,10 +60,13 @@ static int prepare(struct aspace *parent, struct aspace *child)
 static void commit(struct aspace *parent) REQUIRES(parent->lock)
 {
 	for (struct varea *va = vtree_min(parent); va; va = vtree_next(va)) {
-		if (!is_anon(va->obj))
+		const struct mem_obj_ops *ops = va->obj->ops;
+
+		if (ops->fork_commit)
+			ops->fork_commit(va->obj);
+		if (!ops->shares_pages || !ops->shares_pages(va->obj))
 			continue;
-		anon_fork_commit(va->obj);
-		/* Anonymous leaves are single pages: nothing splits, nothing fails. */
+		/* Copy-on-write leaves are single pages: nothing splits, nothing fails. */
 		if ((va->perms & MMU_WRITE) && va->resident &&
 		    pt_protect(parent->pt, va->start, va->size, varea_mmu_flags(va) & ~MMU_WRITE))
 			panic("aspace %s: write-protecting for fork failed", parent->name);
@@ -84,8 +91,8 @@ int aspace_fork(struct aspace *parent, struct aspace **out)
 	rc = prepare(parent, child);
 	if (rc) {
 		for (struct varea *va = vtree_min(parent); va; va = vtree_next(va))
-			if (is_anon(va->obj))
-				anon_fork_abort(va->obj);
+			if (va->obj->ops->fork_abort)
+				va->obj->ops->fork_abort(va->obj);
 	} else {
 		commit(parent);
 	}

@@ -157,6 +157,26 @@ static int phys_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 	return 1;
 }
 
+/*
+ * A source of private mappings (the ELF loader's .data over the image's
+ * frames): RAM frames with page structs only, never device memory.
+ */
+static int phys_can_source(struct mem_obj *obj)
+{
+	struct phys_obj *po = to_phys(obj);
+
+	return !po->device && pa_to_page(po->pa) && pa_to_page(po->pa + po->size - PAGE_SIZE)
+	               ? E_OK : E_NOTSUP;
+}
+
+static int phys_page_at(struct mem_obj *obj, uint64_t offset, struct page **pg)
+{
+	struct phys_obj *po = to_phys(obj);
+
+	*pg = offset < po->size ? pa_to_page(po->pa + offset) : NULL;
+	return *pg ? E_OK : E_RANGE;
+}
+
 static const struct mem_obj_ops phys_ops = {
 	.name = "phys",
 	.fault = phys_fault,
@@ -167,4 +187,8 @@ static const struct mem_obj_ops phys_ops = {
 	.page_write = phys_page_write,
 	.check_leaf = phys_check_leaf,
 	.destroy = phys_destroy,
+	.fork_prepare = mem_obj_fork_shared,
+	.fork_child = mem_obj_fork_same,
+	.can_source = phys_can_source,
+	.page_at = phys_page_at,
 };

@@ -377,7 +377,7 @@ static void retire_table(struct op *op, pte_t *slot, paddr_t child)
  * Memory type is not a permission: changing it on a live entry needs
  * break-before-make on Arm.  Permission changes are written in place.
  */
-#define ATTR_FLAGS MMU_DEVICE
+#define ATTR_FLAGS MMU_MEMTYPE
 
 /* Write, clear or rewrite the leaf @old at @slot.  Returns the change in valid entries. */
 static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
@@ -521,6 +521,8 @@ static int check_flags(const struct pt *pt, unsigned flags)
 
 	if ((flags & ~MMU_FLAGS_ALL) || !(flags & MMU_READ))
 		return E_INVAL;
+	if ((flags & MMU_MEMTYPE) & ((flags & MMU_MEMTYPE) - 1))
+		return E_INVAL;   /* two memory types */
 	if ((flags & (MMU_USER | MMU_GLOBAL)) != half)
 		return E_RANGE;
 	if ((flags & MMU_WRITE) && (flags & MMU_EXEC))

@@ -125,6 +125,8 @@ static void audit_leaf(struct audit *a, uintptr_t va, pte_t pte, unsigned level)
 		problem(a, va, "writable and executable");
 	if (flags & ~MMU_FLAGS_ALL)
 		problem(a, va, "unknown flags");
+	if ((flags & MMU_MEMTYPE) & ((flags & MMU_MEMTYPE) - 1))
+		problem(a, va, "two memory types");
 	if (!(flags & MMU_READ))
 		problem(a, va, "not readable");
 	if (a->pt->kernel && (flags & MMU_USER))

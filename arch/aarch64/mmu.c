@@ -5,7 +5,9 @@
  *
  * Our level 0 is the Arm "level 3" page, levels 1 and 2 are 2 MiB and
  * 1 GiB blocks.  Descriptor bits used: [1:0] type, AttrIndx[4:2] (MAIR
- * index 0 device nGnRE, 1 normal write-back), AP[7:6], SH[9:8], AF[10],
+ * index 0 device nGnRE, 1 normal write-back, 2 device nGnRnE for
+ * uncached, 3 normal non-cacheable for write-combining, as Linux's
+ * pgprot_noncached / pgprot_writecombine), AP[7:6], SH[9:8], AF[10],
  * nG[11], PXN[53], UXN[54], and software bit 55 unused.
  */
 #include <arch/mmu.h>
@@ -17,6 +19,8 @@
 #define DESC_BLOCK  (1ull)
 #define ATTR_DEVICE (0ull << 2)
 #define ATTR_NORMAL (1ull << 2)
+#define ATTR_UNCACHED (2ull << 2)
+#define ATTR_WC     (3ull << 2)
 #define ATTR_MASK   (7ull << 2)
 #define AP_EL0      (1ull << 6)   /* AP[1]: EL0 access */
 #define AP_RO       (1ull << 7)   /* AP[2]: read-only */
@@ -34,7 +38,8 @@
 unsigned aarch64_pt_levels = AARCH64_PT_LEVELS;
 unsigned aarch64_asid_bits = 8;
 
-#define MAIR_VALUE      (0x04ull | 0xffull << 8)   /* 0: device nGnRE, 1: normal WBWA */
+/* 0: device nGnRE, 1: normal WBWA, 2: device nGnRnE, 3: normal non-cacheable (D19.2.97) */
+#define MAIR_VALUE      (0x04ull | 0xffull << 8 | 0x00ull << 16 | 0x44ull << 24)
 #define TCR_IRGN_WBWA   1ull
 #define TCR_ORGN_WBWA   1ull
 #define TCR_SH_INNER    3ull
@@ -136,7 +141,12 @@ pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
 {
 	pte_t d = (pa & ADDR_MASK) | (level ? DESC_BLOCK : DESC_TABLE) | AF;
 
-	d |= (flags & MMU_DEVICE) ? ATTR_DEVICE : ATTR_NORMAL | SH_INNER;
+	if (flags & MMU_DEVICE)
+		d |= ATTR_DEVICE;
+	else if (flags & MMU_UNCACHED)
+		d |= ATTR_UNCACHED;
+	else
+		d |= ((flags & MMU_WC) ? ATTR_WC : ATTR_NORMAL) | SH_INNER;
 	if (!(flags & MMU_WRITE))
 		d |= AP_RO;
 	if (flags & MMU_USER)
@@ -178,6 +188,10 @@ unsigned arch_pte_flags(pte_t pte)
 		f |= MMU_GLOBAL;
 	if ((pte & ATTR_MASK) == ATTR_DEVICE)
 		f |= MMU_DEVICE;
+	else if ((pte & ATTR_MASK) == ATTR_UNCACHED)
+		f |= MMU_UNCACHED;
+	else if ((pte & ATTR_MASK) == ATTR_WC)
+		f |= MMU_WC;
 	if ((pte & AP_EL0) ? !(pte & UXN) : !(pte & PXN))
 		f |= MMU_EXEC;
 	return f;

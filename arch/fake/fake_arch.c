@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <lib/err.h>
 #include <mm/types.h>
 #include "fake_arch.h"
 
@@ -63,4 +64,22 @@ void arch_clear_page(void *page)
 void arch_copy_page(void *dst, const void *src)
 {
 	memcpy(dst, src, PAGE_SIZE);
+}
+
+/* Cache maintenance: nothing to maintain on the host; counted for the tests. */
+unsigned long fake_cache_ops;
+
+unsigned arch_cache_line(void)
+{
+	return 64;
+}
+
+int arch_cache_maint(unsigned op, void *va, size_t len)
+{
+	(void)va;
+	(void)len;
+	if (!op || (op & ~ARCH_CACHE_FLUSH))
+		return E_INVAL;
+	__atomic_fetch_add(&fake_cache_ops, 1, __ATOMIC_RELAXED);
+	return E_OK;
 }

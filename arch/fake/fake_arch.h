@@ -20,4 +20,7 @@ void fake_cpu_enter(unsigned num);
  */
 void fake_cpus_online(unsigned n);
 
+/* Cache maintenance calls made (arch_cache_maint()), for the tests. */
+extern unsigned long fake_cache_ops;
+
 #endif

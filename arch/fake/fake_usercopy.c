@@ -103,6 +103,8 @@ static void *translate(uintptr_t va, int write)
 	return pa_to_va(pa);
 }
 
+#define FIX_TRIES 64
+
 static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 {
 	uintptr_t pc = to_user ? STORE_PC : LOAD_PC, fix = to_user ? STORE_FIX : LOAD_FIX;
@@ -140,8 +142,14 @@ static size_t copy(void *kbuf, uintptr_t ua, size_t n, int to_user)
 		}
 		__atomic_fetch_add(&faults, 1, __ATOMIC_RELAXED);
 		r = aspace_fault_mmu(va, to_user ? FAULT_WRITE : FAULT_READ, 0, pc, &as);
+		/*
+		 * Another CPU may take the page away again between the fix and
+		 * the retry (a memory object's decommit removes the leaves of
+		 * every mapping), as it may on hardware; a fault hook that says
+		 * fixed and maps nothing is caught after FIX_TRIES in a row.
+		 */
 		if (r == FAULT_FIXED || r == FAULT_FIXED_COW) {
-			if (++tries > 1) {
+			if (++tries > FIX_TRIES) {
 				ktest_fail(__FILE__, __LINE__, "fault at %#lx resolved (%s) but the page "
 				           "still does not translate", (unsigned long)va,
 				           fault_result_str(r));

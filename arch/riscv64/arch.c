@@ -10,6 +10,7 @@
 void arch_fdt_init(const struct fdt *fdt)
 {
 	riscv_smp_fdt_init(fdt);
+	riscv_cache_fdt_init(fdt);
 }
 
 void arch_halt(void)

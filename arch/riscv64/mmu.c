@@ -6,9 +6,12 @@
  * PTE: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10).
  * A valid entry with R = W = X = 0 points to the next level.  A and D are
  * set at map time (D only for writable leaves), so harts that raise page
- * faults instead of updating them in hardware never fault on them.  Device
- * memory is a property of the physical address on RISC-V (PMAs); the
- * MMU_DEVICE flag is kept in RSW bit 8 so queries and audits see it.
+ * faults instead of updating them in hardware never fault on them.  Memory
+ * types are a property of the physical address on RISC-V (PMAs) unless
+ * the hart has Svpbmt, whose PBMT field (bits 62:61) overrides them:
+ * with it, write-combining is NC and device and uncached memory are IO.
+ * The type is also kept in the two RSW bits (0 normal, 1 device, 2
+ * uncached, 3 write-combining) so queries and audits see it either way.
  */
 #include <arch/csr.h>
 #include <arch/mmu.h>
@@ -23,7 +26,13 @@
 #define PTE_G (1ull << 5)
 #define PTE_A (1ull << 6)
 #define PTE_D (1ull << 7)
-#define PTE_SW_DEVICE (1ull << 8)
+#define PTE_SW_SHIFT  8
+#define PTE_SW_MASK   (3ull << PTE_SW_SHIFT)
+#define PTE_SW_DEVICE (1ull << PTE_SW_SHIFT)
+#define PTE_SW_UNCACHED (2ull << PTE_SW_SHIFT)
+#define PTE_SW_WC     (3ull << PTE_SW_SHIFT)
+#define PTE_PBMT_NC   (1ull << 61)
+#define PTE_PBMT_IO   (2ull << 61)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK  (((1ull << 44) - 1) << PTE_PPN_SHIFT)
 
@@ -32,6 +41,9 @@
 #define SATP_MODE_SV48  9ull
 #define SATP_ASID_SHIFT 44
 #define SATP_ASID_MASK  0xffffull
+
+/* Set from the device tree (riscv_cache_fdt_init()): the harts have Svpbmt. */
+int riscv_has_svpbmt;
 
 /* Set once by arch_mmu_probe() below. */
 unsigned riscv_pt_levels = 3;
@@ -68,7 +80,11 @@ pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
 	if (flags & MMU_GLOBAL)
 		pte |= PTE_G;
 	if (flags & MMU_DEVICE)
-		pte |= PTE_SW_DEVICE;
+		pte |= PTE_SW_DEVICE | (riscv_has_svpbmt ? PTE_PBMT_IO : 0);
+	else if (flags & MMU_UNCACHED)
+		pte |= PTE_SW_UNCACHED | (riscv_has_svpbmt ? PTE_PBMT_IO : 0);
+	else if (flags & MMU_WC)
+		pte |= PTE_SW_WC | (riscv_has_svpbmt ? PTE_PBMT_NC : 0);
 	return pte;
 }
 
@@ -100,8 +116,17 @@ unsigned arch_pte_flags(pte_t pte)
 		f |= MMU_USER;
 	if (pte & PTE_G)
 		f |= MMU_GLOBAL;
-	if (pte & PTE_SW_DEVICE)
+	switch (pte & PTE_SW_MASK) {
+	case PTE_SW_DEVICE:
 		f |= MMU_DEVICE;
+		break;
+	case PTE_SW_UNCACHED:
+		f |= MMU_UNCACHED;
+		break;
+	case PTE_SW_WC:
+		f |= MMU_WC;
+		break;
+	}
 	return f;
 }
 

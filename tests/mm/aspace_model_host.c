@@ -14,7 +14,13 @@
  * through the fake MMU and the fault dispatcher like the kernel's, see
  * fake_usercopy.c) are checked byte by byte where they cross those words,
  * and where they stop: at the first page they may not access, with
- * E_FAULT.  Fork and destroy are in
+ * E_FAULT.  Memory objects (<mm/vmo.h>) are in the mix: up to NOBJ
+ * objects, created, mapped shared (MAP_FIXED, populated or not), written
+ * and read directly, decommitted, zeroed, resized, cloned (a snapshot the
+ * model copies), sliced (the model's pages of a slice are its parent's)
+ * and dropped while mapped; their pages' contents live in the model of
+ * the object, so every mapping, in every aspace and after a fork, must
+ * show the same.  Fork and destroy are in
  * the mix: up to NAS aspaces live at once, each with its own copy of the
  * model made at its fork, the operations going to one chosen at random;
  * after a fork a write fault may be fixed by a copy or a takeover, and
@@ -40,6 +46,7 @@
 #include <mm/heap.h>
 #include <mm/usercopy.h>
 #include <mm/page.h>
+#include <mm/vmo.h>
 #include "aspace_fixture.h"
 #include "testlib.h"
 #include "fail_inject.h"
@@ -53,7 +60,7 @@
 #define NP 96                       /* pages in the window, from the aspace's base */
 #define NPHYS 16                    /* physical pages to map: the reserved start of R0 */
 
-enum { FREE, ANON, PHYS };
+enum { FREE, ANON, PHYS, VMO };
 
 struct mpage {
 	uint8_t kind;
@@ -62,7 +69,32 @@ struct mpage {
 	uint64_t tag;                   /* anon: first word of the page */
 	uint64_t tail;                  /* anon: last word of the page */
 	paddr_t pa;                     /* phys */
+	uint8_t obj;                    /* vmo: the object (objs[]) */
+	uint16_t opage;                 /* vmo: its page there */
 };
+
+/* The model of a memory object: its pages' known words, or a slice's parent. */
+#define NOBJ 4
+#define OBJ_PAGES 16
+
+struct opage {
+	uint64_t tag, tail;
+	uint8_t committed;
+};
+
+struct mobj {
+	struct vmo *v;                  /* NULL: the slot is free */
+	int handle;                     /* we hold v (else only mappings or slices do) */
+	unsigned size;                  /* pages */
+	int resizable;
+	int tree;                       /* cloned or a clone: decommit and resize may refuse */
+	int alias;                      /* a slice: of objs[alias] from page alias_off; else -1 */
+	unsigned alias_off;
+	struct opage p[OBJ_PAGES];
+};
+
+static struct mobj objs[NOBJ];
+static int cloned;                  /* a clone happened in this run */
 
 #define NAS 3                       /* aspaces live at once: fx_as and forks */
 
@@ -73,6 +105,26 @@ static struct aspace *cur_as;
 static int forked;                  /* a fork happened in this run */
 static int frames_unknown;          /* a failed discard left frames the model cannot tell */
 static uint64_t next_tag;
+
+/* The model of page @pg of object @k (a slice's are its parent's), or NULL past its end. */
+static struct opage *opage_of(unsigned k, unsigned pg)
+{
+	if (pg >= objs[k].size)
+		return NULL;
+	while (objs[k].alias >= 0) {
+		pg += objs[k].alias_off;
+		k = (unsigned)objs[k].alias;
+	}
+	return &objs[k].p[pg];
+}
+
+/* The root object whose pages @k shows. */
+static unsigned root_of(unsigned k)
+{
+	while (objs[k].alias >= 0)
+		k = (unsigned)objs[k].alias;
+	return k;
+}
 
 static uintptr_t addr_of(unsigned i)
 {
@@ -117,7 +169,7 @@ static void model_set(unsigned s, unsigned n, unsigned kind, unsigned perms, uns
                       paddr_t pa, int populate)
 {
 	for (unsigned i = s; i < s + n && i < NP; i++) {
-		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0, 0 };
+		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0, 0, 0, 0 };
 		if (kind == ANON)
 			m[i].frame = populate && perms;
 		if (kind == PHYS)
@@ -146,8 +198,25 @@ static int compare_one(unsigned step)
 			continue;
 		}
 		if (rc || q.perms != p->perms || (q.flags & (VAREA_STACK | VAREA_DEVICE)) != p->flags ||
-		    strcmp(q.obj_name, p->kind == ANON ? "anon" : "phys")) {
+		    strcmp(q.obj_name, p->kind == ANON ? "anon" : p->kind == VMO ? "vmo" : "phys")) {
 			bad = 1;
+			continue;
+		}
+		if (p->kind == VMO) {
+			const struct opage *o = opage_of(p->obj, p->opage);
+
+			if (!o)
+				bad = q.mapped;   /* past the object's end: nothing may be mapped */
+			else if (q.mapped)
+				bad = q.mmu_flags != mmu_flags(p) || !p->perms ||
+				      *(uint64_t *)pa_to_va(q.pa) != o->tag ||
+				      *(uint64_t *)pa_to_va(q.pa + PG - 8) != o->tail;
+			else
+				bad = fx_read_obj(cur_as, addr_of(i)) != o->tag ||
+				      fx_read_obj(cur_as, addr_of(i) + PG - 8) != o->tail;
+			if (bad)
+				ktest_log("vmo page %u (object %u page %u): mapped %d mmu %#x", i, p->obj,
+				          p->opage, q.mapped, q.mmu_flags);
 			continue;
 		}
 		/* After a fork, shared copy-on-write pages are mapped read-only. */
@@ -201,6 +270,9 @@ static uint64_t model_frames(void)
 
 	for (unsigned i = 0; i < NP; i++)
 		n += m[i].kind == ANON && m[i].frame;
+	for (unsigned k = 0; k < NOBJ; k++)
+		for (unsigned pg = 0; objs[k].v && objs[k].alias < 0 && pg < OBJ_PAGES; pg++)
+			n += objs[k].p[pg].committed;
 	return n;
 }
 
@@ -240,7 +312,7 @@ static unsigned rnd(unsigned n)
  * failure (@failed: it returned E_NOMEM or its like); the model then
  * stays as it is.
  */
-static uint64_t model_injected, model_copies, model_copy_faults;
+static uint64_t model_injected, model_copies, model_copy_faults, model_obj_ops;
 static uint64_t model_remaps[3], model_discards;   /* remaps in place, moved, fixed */
 
 static int injected(int failed)
@@ -369,11 +441,26 @@ static void op_fault(unsigned i)
 		want = i + 1 < NP && (m[i + 1].flags & VAREA_STACK) && m[i + 1].kind == ANON ?
 		       FAULT_STACK_GUARD : FAULT_NO_VAREA;
 	else
-		want = p->perms & need[k] ? FAULT_FIXED : FAULT_DENIED;
+		want = p->perms & need[k] && !(p->kind == VMO && !opage_of(p->obj, p->opage)) ?
+		       FAULT_FIXED : FAULT_DENIED;
 	/* After a fork a write may copy a shared page, or take it over. */
 	if (forked && want == FAULT_FIXED && acc[k] == FAULT_WRITE && r == FAULT_FIXED_COW)
 		want = FAULT_FIXED_COW;
-	if (!EXPECT_EQ(r, want) || (r != FAULT_FIXED && r != FAULT_FIXED_COW) || p->kind != ANON)
+	if (!EXPECT_EQ(r, want) || (r != FAULT_FIXED && r != FAULT_FIXED_COW))
+		return;
+	if (p->kind == VMO) {
+		struct opage *o = opage_of(p->obj, p->opage);
+
+		o->committed = 1;
+		if (acc[k] == FAULT_WRITE) {
+			o->tag = ++next_tag;
+			o->tail = ~o->tag;
+			*fx_word(cur_as, addr_of(i)) = o->tag;
+			*fx_word(cur_as, addr_of(i) + PG - 8) = o->tail;
+		}
+		return;
+	}
+	if (p->kind != ANON)
 		return;
 	p->frame = 1;
 	if (acc[k] == FAULT_WRITE) {
@@ -528,7 +615,7 @@ static void op_discard(unsigned s, unsigned n)
 	model_discards++;
 	for (unsigned i = s; i < s + n && i < NP; i++)
 		if (m[i].kind == ANON)
-			m[i] = (struct mpage){ ANON, 0, m[i].perms, m[i].flags, 0, 0, 0 };
+			m[i] = (struct mpage){ ANON, 0, m[i].perms, m[i].flags, 0, 0, 0, 0, 0 };
 }
 
 /* ---- user copies ------------------------------------------------------------------- */
@@ -548,7 +635,8 @@ static struct mpage *mp(unsigned i)
 /* Whether a kernel-mode copy may read (or write) page @i of the window. */
 static int accessible(unsigned i, int write)
 {
-	return i < NP && m[i].kind != FREE && (m[i].perms & (write ? MMU_WRITE : MMU_READ));
+	return i < NP && m[i].kind != FREE && (m[i].perms & (write ? MMU_WRITE : MMU_READ)) &&
+	       !(m[i].kind == VMO && !opage_of(m[i].obj, m[i].opage));
 }
 
 /* The window page of address @a (NP or more past the window). */
@@ -580,14 +668,24 @@ static uint8_t *model_byte(unsigned i, unsigned off)
 {
 	if (i >= NP)
 		return NULL;
+	uint64_t *tag = &m[i].tag, *tail = &m[i].tail;
+
 	if (m[i].kind == PHYS)
 		return (uint8_t *)pa_to_va(m[i].pa) + off;
-	if (m[i].kind != ANON)
+	if (m[i].kind == VMO) {
+		struct opage *o = opage_of(m[i].obj, m[i].opage);
+
+		if (!o)
+			return NULL;
+		tag = &o->tag;
+		tail = &o->tail;
+	} else if (m[i].kind != ANON) {
 		return NULL;
+	}
 	if (off < 8)
-		return (uint8_t *)&m[i].tag + off;
+		return (uint8_t *)tag + off;
 	if (off >= PG - 8)
-		return (uint8_t *)&m[i].tail + off - (PG - 8);
+		return (uint8_t *)tail + off - (PG - 8);
 	return NULL;
 }
 
@@ -623,8 +721,10 @@ static void copied(uintptr_t a, const uint8_t *buf, size_t done, int write)
 		}
 		if (p->kind == ANON)
 			p->frame = 1;
+		if (p->kind == VMO && opage_of(p->obj, p->opage))
+			opage_of(p->obj, p->opage)->committed = 1;
 		/* Only offsets 0-7 and PG-8..PG-1 are known: visit those. */
-		for (unsigned j = 0; j < 16 && p->kind == ANON; j++) {
+		for (unsigned j = 0; j < 16 && (p->kind == ANON || p->kind == VMO); j++) {
 			unsigned o = j < 8 ? j : (unsigned)PG - 16 + j;
 			size_t k = b + (o - off);
 			uint8_t *mb = model_byte(i, o);
@@ -864,6 +964,234 @@ static void op_switch(unsigned j)
 		use(j);
 }
 
+/* ---- memory objects ------------------------------------------------------------------ */
+
+static int obj_referenced(unsigned k)
+{
+	for (unsigned j = 0; j < NAS; j++)
+		for (unsigned i = 0; spaces[j] && i < NP; i++)
+			if (models[j][i].kind == VMO && models[j][i].obj == k)
+				return 1;
+	for (unsigned o = 0; o < NOBJ; o++)
+		if (objs[o].v && objs[o].alias == (int)k)
+			return 1;
+	return 0;
+}
+
+/* An object nothing holds any more (no handle, mapping or slice) is gone: its slot is free. */
+static void obj_reap(void)
+{
+	for (int again = 1; again;) {
+		again = 0;
+		for (unsigned k = 0; k < NOBJ; k++)
+			if (objs[k].v && !objs[k].handle && !obj_referenced(k)) {
+				objs[k].v = NULL;
+				again = 1;
+			}
+	}
+}
+
+/* A random object we hold, or -1. */
+static int obj_pick(void)
+{
+	unsigned k = rnd(NOBJ);
+
+	return objs[k].v && objs[k].handle ? (int)k : -1;
+}
+
+static int obj_free_slot(void)
+{
+	for (unsigned k = 0; k < NOBJ; k++)
+		if (!objs[k].v)
+			return (int)k;
+	return -1;
+}
+
+static void op_vmo_create(void)
+{
+	int k = obj_free_slot();
+	unsigned size = 1 + rnd(OBJ_PAGES), resizable = rnd(2);
+	struct vmo *v = NULL;
+	int rc;
+
+	if (k < 0)
+		return;
+	rc = vmo_create(size * PG, resizable ? VMO_RESIZABLE : 0, "model", &v);
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
+	memset(&objs[k], 0, sizeof(objs[k]));
+	objs[k].v = v;
+	objs[k].handle = 1;
+	objs[k].size = size;
+	objs[k].resizable = (int)resizable;
+	objs[k].alias = -1;
+}
+
+static void op_vmo_map(unsigned s, unsigned room)
+{
+	int k = obj_pick();
+	unsigned o, n, perms = rnd_perms(), flags = MAP_FIXED | (rnd(3) ? 0 : VAREA_POPULATE);
+	uintptr_t a = addr_of(s);
+	int rc;
+
+	if (k < 0)
+		return;
+	o = rnd(objs[k].size);
+	n = objs[k].size - o < room ? objs[k].size - o : room;
+	rc = aspace_map(cur_as, &a, n * PG, 0, perms, flags, vmo_obj(objs[k].v), (uint64_t)o * PG);
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
+	model_set(s, n, VMO, perms, 0, 0, 0);
+	for (unsigned i = 0; i < n; i++) {
+		m[s + i].obj = (uint8_t)k;
+		m[s + i].opage = (uint16_t)(o + i);
+	}
+}
+
+static void op_vmo_write(void)
+{
+	static uint64_t page[PAGE_SIZE / 8];
+	int k = obj_pick();
+	unsigned pg;
+	struct opage *o;
+	int rc;
+
+	if (k < 0)
+		return;
+	pg = rnd(objs[k].size + 1);
+	o = opage_of((unsigned)k, pg);
+	page[0] = ++next_tag;
+	page[PAGE_SIZE / 8 - 1] = ~page[0];
+	rc = vmo_write(objs[k].v, (uint64_t)pg * PG, page, PG);
+	if (!o) {
+		EXPECT_EQ(rc, E_RANGE);
+		return;
+	}
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
+	o->tag = page[0];
+	o->tail = ~page[0];
+	o->committed = 1;
+}
+
+static void op_vmo_read(void)
+{
+	int k = obj_pick();
+	uint64_t tag = 1, tail = 1;
+	struct opage *o;
+	unsigned pg;
+
+	if (k < 0)
+		return;
+	pg = rnd(objs[k].size);
+	o = opage_of((unsigned)k, pg);
+	EXPECT_OK(vmo_read(objs[k].v, (uint64_t)pg * PG, &tag, 8));
+	EXPECT_OK(vmo_read(objs[k].v, (uint64_t)pg * PG + PG - 8, &tail, 8));
+	EXPECT_EQ_U(tag, o->tag);
+	EXPECT_EQ_U(tail, o->tail);
+}
+
+/* Decommit (the pages go) or zero (they stay) a range of an object. */
+static void op_vmo_drop(int zero)
+{
+	int k = obj_pick();
+	unsigned o, n;
+	int rc;
+
+	if (k < 0)
+		return;
+	o = rnd(objs[k].size);
+	n = 1 + rnd(objs[k].size - o);
+	rc = zero ? vmo_zero(objs[k].v, (uint64_t)o * PG, (uint64_t)n * PG)
+	          : vmo_decommit(objs[k].v, (uint64_t)o * PG, (uint64_t)n * PG);
+	if (injected(rc == E_NOMEM))
+		return;
+	/* In a clone tree a decommit is refused: the parent's pages would show. */
+	if (!zero && objs[root_of((unsigned)k)].tree && rc == E_NOTSUP)
+		return;
+	if (!EXPECT_OK(rc))
+		return;
+	for (unsigned i = o; i < o + n; i++) {
+		struct opage *p = opage_of((unsigned)k, i);
+
+		p->tag = p->tail = 0;
+		if (!zero)
+			p->committed = 0;
+	}
+}
+
+static void op_vmo_resize(void)
+{
+	int k = obj_pick();
+	unsigned size = 1 + rnd(OBJ_PAGES);
+	int rc;
+
+	if (k < 0)
+		return;
+	rc = vmo_resize(objs[k].v, (uint64_t)size * PG);
+	if (!objs[k].resizable) {
+		EXPECT_EQ(rc, E_NOTSUP);
+		return;
+	}
+	if (objs[k].tree && rc == E_BUSY)
+		return;
+	if (!EXPECT_OK(rc))
+		return;
+	for (unsigned i = size; i < OBJ_PAGES; i++)
+		memset(&objs[k].p[i], 0, sizeof(objs[k].p[i]));
+	objs[k].size = size;
+}
+
+/* A snapshot clone (the model copies the pages) or a slice (the model's pages are shared). */
+static void op_vmo_child(int slice)
+{
+	int k = obj_pick(), c = obj_free_slot();
+	struct vmo *v = NULL;
+	unsigned o, n;
+	int rc;
+
+	if (k < 0 || c < 0)
+		return;
+	o = rnd(objs[k].size);
+	n = 1 + rnd(objs[k].size - o);
+	rc = slice ? vmo_slice(objs[k].v, (uint64_t)o * PG, (uint64_t)n * PG, "slice", &v)
+	           : vmo_clone(objs[k].v, (uint64_t)o * PG, (uint64_t)n * PG, "clone", &v);
+	if (slice && objs[k].resizable) {
+		EXPECT_EQ(rc, E_NOTSUP);
+		return;
+	}
+	if (injected(rc == E_NOMEM) || !EXPECT_OK(rc))
+		return;
+	memset(&objs[c], 0, sizeof(objs[c]));
+	objs[c].v = v;
+	objs[c].handle = 1;
+	objs[c].size = n;
+	objs[c].alias = -1;
+	if (slice) {
+		objs[c].alias = k;
+		objs[c].alias_off = o;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		objs[c].p[i] = *opage_of((unsigned)k, o + i);
+		objs[c].p[i].committed = 0;   /* shared until touched; frames are not counted now */
+	}
+	objs[c].tree = 1;
+	objs[root_of((unsigned)k)].tree = 1;
+	cloned = 1;
+}
+
+/* Drop our handle: the object lives on while mapped or sliced. */
+static void op_vmo_put(void)
+{
+	int k = obj_pick();
+
+	if (k < 0)
+		return;
+	vmo_put(objs[k].v);
+	objs[k].handle = 0;
+}
+
 /*
  * Apply @steps operations drawn from the current source (or until a byte
  * source runs out) to fx_as and its forks and to the model, comparing
@@ -875,6 +1203,8 @@ static void drive(unsigned steps)
 	next_tag = 0;
 	forked = 0;
 	frames_unknown = 0;
+	cloned = 0;
+	memset(objs, 0, sizeof(objs));
 	memset(models, 0, sizeof(models));
 	memset(spaces, 0, sizeof(spaces));
 	fx_setup(3);
@@ -884,7 +1214,7 @@ static void drive(unsigned steps)
 		unsigned s = rnd(NP), n = 1 + rnd(rnd(4) ? 8 : 24);
 		unsigned room = NP - s < n ? NP - s : n;
 
-		unsigned op = rnd(27), arm = rnd(8) ? 0 : 1 + rnd(rnd(2) ? 4 : 24), sticky = rnd(2);
+		unsigned op = rnd(37), arm = rnd(8) ? 0 : 1 + rnd(rnd(2) ? 4 : 24), sticky = rnd(2);
 
 		if (src_done)
 			break;
@@ -907,24 +1237,38 @@ static void drive(unsigned steps)
 		case 19: op_strncpy(s); break;
 		case 20: case 21: op_remap(s, n); break;
 		case 22: op_discard(s, n); break;
+		case 27: op_vmo_create(); break;
+		case 28: case 29: op_vmo_map(s, room); break;
+		case 30: op_vmo_write(); break;
+		case 31: op_vmo_read(); break;
+		case 32: op_vmo_drop(rnd(2)); break;
+		case 33: op_vmo_resize(); break;
+		case 34: op_vmo_child(rnd(2)); break;
+		case 35: op_vmo_put(); break;
 		default: op_fault(s); break;
 		}
+		obj_reap();
+		model_obj_ops += op >= 27 && op <= 35;
 		fail_inject_at(0, 0);
 		if (compare(step))
 			break;
-		if (!forked && !frames_unknown && step % 64 == 0 &&
+		if (!forked && !frames_unknown && !cloned && step % 64 == 0 &&
 		    !EXPECT_EQ(fx_data_frames(), model_frames()))
 			break;
 		if (fake_mmu_violations())
 			break;
 	}
-	if (!forked && !frames_unknown)
+	if (!forked && !frames_unknown && !cloned)
 		EXPECT_EQ(fx_data_frames(), model_frames());
 	for (unsigned j = 1; j < NAS; j++)
 		op_destroy(j);
 	use(0);
 	ASSERT_OK(aspace_unmap(cur_as, PG, 4 * NP * PG));
 	EXPECT_EQ(cur_as->nvareas, 0);
+	for (unsigned k = 0; k < NOBJ; k++)
+		if (objs[k].v && objs[k].handle)
+			vmo_put(objs[k].v);
+	EXPECT_EQ(vmo_count(), 0);
 	EXPECT_EQ(fx_data_frames(), 0);
 	fx_teardown();
 }
@@ -932,6 +1276,7 @@ static void drive(unsigned steps)
 static void run_model(uint64_t s0, unsigned steps)
 {
 	uint64_t inj = model_injected, copies = model_copies, cf = model_copy_faults;
+	uint64_t objops = model_obj_ops;
 	uint64_t faults = fake_usercopy_faults(), rm[3], disc = model_discards;
 
 	memcpy(rm, model_remaps, sizeof(rm));
@@ -940,8 +1285,9 @@ static void run_model(uint64_t s0, unsigned steps)
 	src_done = 0;
 	seed = s0;
 	drive(steps);
-	ktest_log("%u steps: %llu user copies (%llu E_FAULT, %llu faults taken), "
-	          "%llu operations failed by injection", steps,
+	ktest_log("%u steps: %llu on memory objects, %llu user copies (%llu E_FAULT, "
+	          "%llu faults taken), %llu operations failed by injection", steps,
+	          (unsigned long long)(model_obj_ops - objops),
 	          (unsigned long long)(model_copies - copies), (unsigned long long)(model_copy_faults - cf),
 	          (unsigned long long)(fake_usercopy_faults() - faults),
 	          (unsigned long long)(model_injected - inj));

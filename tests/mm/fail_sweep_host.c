@@ -6,7 +6,11 @@
  * growth, a fixed move over a varea, a shrink that splits, a page moved
  * out of a block) and discards (inside one varea; every varea of a
  * forked child, which may stop part way: there each page must be as it
- * was or discarded).
+ * was or discarded); and memory objects
+ * (<mm/vmo.h>): create, a populated shared map, commit, a kernel write,
+ * clone, slice, pin, a shared fault that copies a page a clone shares,
+ * zero in a clone tree, a populated private map and a write fault in it,
+ * and madvise DONTNEED of pages shared since a fork.
  *
  * For every scenario and every N = 1, 2, ... a fresh fixture is set up and
  * prepared, then the operation runs with its N-th allocation failing, in
@@ -20,7 +24,9 @@
  * every live aspace as it was (its vareas, perms, flags, objects and the
  * content of every page, the data frames in use), with aspace_check(),
  * pt_audit() and the fake MMU's record clean; fx_teardown() then checks
- * that every frame came back (nothing leaked).  N grows until the
+ * that every frame came back (nothing leaked).  The memory objects of a
+ * scenario are in the fingerprint too (the first word of each page as
+ * read, and the pages committed), and a failure must make no object.  N grows until the
  * operation succeeds, and its success is checked too.
  */
 #include <string.h>
@@ -28,6 +34,7 @@
 #include <lib/ktest.h>
 #include <mm/heap.h>
 #include <mm/page.h>
+#include <mm/vmo.h>
 #include "aspace_fixture.h"
 #include "fail_inject.h"
 #include "fake_mmu.h"
@@ -39,6 +46,9 @@
 #define MAXN  400
 
 static struct aspace *child;             /* a forked aspace, when the scenario has one */
+static struct vmo *objs[3];              /* the scenario's memory objects; [2]: what op made */
+
+#define VMO_AT (1ul << 41)               /* where a scenario maps its object */
 
 /* ---- state fingerprints ---------------------------------------------------------- */
 
@@ -67,6 +77,28 @@ static uint64_t fingerprint(struct aspace *as)
 		h = mix(h, (uint64_t)v[i].obj[0]);
 		for (uint64_t off = 0; off < v[i].size; off += PG)
 			h = mix(h, fx_read_obj(as, v[i].start + off));
+	}
+	return h;
+}
+
+/* The scenario's objects: the first word of each page, and the pages committed. */
+static uint64_t objects_fingerprint(void)
+{
+	uint64_t h = vmo_count();
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct vmo_info info;
+
+		if (!objs[k])
+			continue;
+		vmo_info(objs[k], &info);
+		h = mix(h, info.committed);
+		for (uint64_t off = 0; off < info.size; off += PG) {
+			uint64_t w = 0;
+
+			vmo_read(objs[k], off, &w, sizeof(w));
+			h = mix(h, w);
+		}
 	}
 	return h;
 }
@@ -123,6 +155,159 @@ static void prep_split(void)
 
 	anon_written(U, 8, 0x100);
 	fx_fill_varea_cache(&far);
+}
+
+static int fault_rc(enum fault_result r);
+
+/* ---- scenarios with memory objects ---- */
+
+/* An object of 8 pages, pages 0-3 written (page i holds 0x500 + i). */
+static void prep_vmo(void)
+{
+	ASSERT_OK(vmo_create(8 * PG, 0, "sweep", &objs[0]));
+	for (uint64_t i = 0; i < 4; i++) {
+		uint64_t w = 0x500 + i;
+
+		ASSERT_OK(vmo_write(objs[0], i * PG, &w, sizeof(w)));
+	}
+}
+
+/* The object mapped shared, its pages touched, and a clone of it kept. */
+static void prep_vmo_cloned(void)
+{
+	uintptr_t a = VMO_AT;
+
+	prep_vmo();
+	ASSERT_OK(aspace_map(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED, vmo_obj(objs[0]), 0));
+	for (unsigned i = 0; i < 8; i++)
+		ASSERT_EQ(fx_fault(fx_as, VMO_AT + i * PG, FAULT_READ), FAULT_FIXED);
+	ASSERT_OK(vmo_clone(objs[0], 0, 8 * PG, "sweep-clone", &objs[1]));
+}
+
+/* The object mapped privately, lazily. */
+static void prep_vmo_private(void)
+{
+	uintptr_t a = VMO_AT;
+
+	prep_vmo();
+	ASSERT_OK(aspace_map_private(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED, vmo_obj(objs[0]), 0));
+}
+
+static int op_vmo_create(void)
+{
+	return vmo_create(4 * PG, VMO_RESIZABLE, "new", &objs[2]);
+}
+
+static int op_vmo_map_populated(void)
+{
+	uintptr_t a = VMO_AT;
+
+	return aspace_map(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED | VAREA_POPULATE, vmo_obj(objs[0]), 0);
+}
+
+/* The committed pages are mapped, the others are left to fault. */
+static void ok_vmo_map(void)
+{
+	struct aspace_query q;
+
+	EXPECT_OK(aspace_query(fx_as, VMO_AT + 6 * PG, &q));
+	EXPECT_FALSE(q.mapped);
+	EXPECT_OK(aspace_query(fx_as, VMO_AT + 2 * PG, &q));
+	EXPECT_TRUE(q.mapped);
+	EXPECT_EQ_U(*fx_word(fx_as, VMO_AT + 2 * PG), 0x502);
+}
+
+static int op_vmo_commit(void)
+{
+	return vmo_commit(objs[0], 0, 8 * PG);
+}
+
+static int op_vmo_write(void)
+{
+	uint64_t w = 0x777;
+
+	return vmo_write(objs[0], 5 * PG + 8, &w, sizeof(w));
+}
+
+static int op_vmo_clone(void)
+{
+	return vmo_clone(objs[0], PG, 4 * PG, "clone", &objs[2]);
+}
+
+static void ok_vmo_child(void)
+{
+	uint64_t w = 0;
+
+	EXPECT_OK(vmo_read(objs[2], 0, &w, sizeof(w)));
+	EXPECT_EQ_U(w, 0x501);
+}
+
+static int op_vmo_slice(void)
+{
+	return vmo_slice(objs[0], PG, 4 * PG, "slice", &objs[2]);
+}
+
+static int op_vmo_pin(void)
+{
+	int rc = vmo_pin(objs[0], 0, 4 * PG);
+
+	if (!rc)
+		EXPECT_OK(vmo_unpin(objs[0], 0, 4 * PG));
+	return rc;
+}
+
+/* A write through the shared mapping to a page the clone shares: the parent gets its own. */
+static int op_vmo_fault_cloned(void)
+{
+	return fault_rc(fx_fault(fx_as, VMO_AT + 2 * PG, FAULT_WRITE));
+}
+
+static void ok_vmo_fault_cloned(void)
+{
+	uint64_t w = 0;
+
+	*fx_word(fx_as, VMO_AT + 2 * PG) = 0xabc;
+	EXPECT_OK(vmo_read(objs[1], 2 * PG, &w, sizeof(w)));
+	EXPECT_EQ_U(w, 0x502);
+}
+
+static int op_vmo_zero_cloned(void)
+{
+	return vmo_zero(objs[0], 0, 8 * PG);
+}
+
+static int op_map_private_populated(void)
+{
+	uintptr_t a = VMO_AT;
+
+	return aspace_map_private(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED | VAREA_POPULATE,
+	                          vmo_obj(objs[0]), 0);
+}
+
+static void ok_private(void)
+{
+	uint64_t w = 0;
+
+	*fx_word(fx_as, VMO_AT + PG) = 0xdef;
+	EXPECT_OK(vmo_read(objs[0], PG, &w, sizeof(w)));
+	EXPECT_EQ_U(w, 0x501);
+}
+
+static int op_private_write_fault(void)
+{
+	return fault_rc(fx_fault(fx_as, VMO_AT + PG, FAULT_WRITE));
+}
+
+/* DONTNEED in the child of pages it shares with its parent: zero pages of its own. */
+static int op_dontneed_forked(void)
+{
+	return aspace_decommit(child, U, 8 * PG);
+}
+
+static void ok_dontneed(void)
+{
+	EXPECT_EQ_U(fx_read_obj(child, U + 3 * PG), 0);
+	EXPECT_EQ_U(fx_read_obj(fx_as, U + 3 * PG), 0x103);
 }
 
 static int fault_rc(enum fault_result r)
@@ -354,11 +539,12 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 		int rc, injected;
 
 		child = NULL;
+		memset(objs, 0, sizeof(objs));   /* a case that failed early left its own */
 		fx_setup(levels);
 		sc->prepare();
 		if (!ktest_ok())
 			return -1;
-		fp = fingerprint(fx_as);
+		fp = mix(fingerprint(fx_as), objects_fingerprint());
 		if (child)
 			fpc = fingerprint(child);
 		data = fx_data_frames();
@@ -394,9 +580,10 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 			if (child != had_child)
 				ktest_fail(__FILE__, __LINE__, "%s failure %u: a child appeared",
 				           sc->name, n);
-			if (sc->partial ? !partly_done(child ? child : fx_as, w) || fingerprint(fx_as) != fp :
-			    fingerprint(fx_as) != fp || (child && fingerprint(child) != fpc) ||
-			    fx_data_frames() != data)
+			if (sc->partial ? !partly_done(child ? child : fx_as, w) ||
+			                  mix(fingerprint(fx_as), objects_fingerprint()) != fp :
+			    mix(fingerprint(fx_as), objects_fingerprint()) != fp ||
+			    (child && fingerprint(child) != fpc) || fx_data_frames() != data || objs[2])
 				ktest_fail(__FILE__, __LINE__, "%s, %s failure %u changed the state",
 				           sc->name, mech_name[mech], n);
 			if (!consistent(fx_as) || (child && !consistent(child)) ||
@@ -407,6 +594,13 @@ static int sweep(const struct scenario *sc, enum mech mech, unsigned levels)
 		if (child)
 			aspace_destroy(child);
 		child = NULL;
+		aspace_unmap(fx_as, VMO_AT, 8 * PG);
+		for (unsigned k = 0; k < 3; k++) {
+			if (objs[k])
+				vmo_put(objs[k]);
+			objs[k] = NULL;
+		}
+		EXPECT_EQ(vmo_count(), 0);
 		fx_teardown();          /* every frame back: nothing leaked */
 		if (!ktest_ok()) {
 			ktest_log("%s, %s failure %u", sc->name, mech_name[mech], n);
@@ -433,6 +627,18 @@ static const struct scenario scenarios[] = {
 	{ "remap: a page out of a block", prep_block, op_remap_block, ok_remap_block, 0, E_OK },
 	{ "discard inside a varea", prep_split, op_discard_middle, ok_discard_middle, 0, E_OK },
 	{ "discard of a child's vareas", prep_forked, op_discard_child, ok_discard_child, 1, E_NOENT },
+	{ "vmo create", prep_mixed, op_vmo_create, NULL, 0, E_OK },
+	{ "vmo map populated", prep_vmo, op_vmo_map_populated, ok_vmo_map, 0, E_OK },
+	{ "vmo commit", prep_vmo, op_vmo_commit, NULL, 0, E_OK },
+	{ "vmo write", prep_vmo, op_vmo_write, NULL, 0, E_OK },
+	{ "vmo clone", prep_vmo_cloned, op_vmo_clone, ok_vmo_child, 0, E_OK },
+	{ "vmo slice", prep_vmo, op_vmo_slice, ok_vmo_child, 0, E_OK },
+	{ "vmo pin", prep_vmo, op_vmo_pin, NULL, 0, E_OK },
+	{ "vmo fault after a clone", prep_vmo_cloned, op_vmo_fault_cloned, ok_vmo_fault_cloned, 0, E_OK },
+	{ "vmo zero after a clone", prep_vmo_cloned, op_vmo_zero_cloned, NULL, 0, E_OK },
+	{ "private map populated", prep_vmo, op_map_private_populated, ok_private, 0, E_OK },
+	{ "private write fault", prep_vmo_private, op_private_write_fault, ok_private, 0, E_OK },
+	{ "DONTNEED after fork", prep_forked, op_dontneed_forked, ok_dontneed, 0, E_OK },
 };
 
 /* Each scenario must see at least @min failures under @mech. */
@@ -452,17 +658,24 @@ static void run_all(enum mech mech, unsigned levels, const int *min)
 
 static void test_every_frame_failure(void)
 {
-	/* fork, cow child, cow parent, map grow, block unmap, block protect, split;
-	 * remap: move, fixed, shrink, block; discard: one varea, the child's */
-	static const int min[] = { 1, 1, 1, 2, 1, 1, 1, 2, 0, 1, 1, 2, 0 };
+	/*
+	 * fork, cow child, cow parent, map grow, block unmap, block protect,
+	 * split; remap: move, fixed, shrink, block; discard: one varea, the
+	 * child's; vmo create, map, commit, write, clone, slice, pin, fault
+	 * after a clone, zero after a clone, private map, private fault,
+	 * DONTNEED after fork
+	 */
+	static const int min[] = { 1, 1, 1, 2, 1, 1, 1, 1, 0, 1, 1, 1, 0,
+	                           1, 4, 4, 1, 0, 0, 0, 4, 8, 12, 4, 8 };
 
 	run_all(FRAMES, 4, min);
 }
 
 static void test_every_table_failure(void)
 {
-	/* Faults and the varea split may need no new table page. */
-	static const int min[] = { 1, 0, 0, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0 };
+	/* Faults, the varea split and most object operations may need no new table page. */
+	static const int min[] = { 1, 0, 0, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0,
+	                           0, 3, 0, 0, 0, 0, 0, 3, 0, 3, 3, 0 };
 
 	run_all(TABLES, 4, min);
 }
@@ -473,7 +686,8 @@ static void test_every_table_failure(void)
  * holding frames cannot fail: here each fails in turn, once or with every
  * allocation after it (the same points, so the same minimums).
  */
-static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2, 6, 5, 2, 5, 6, 8 };
+static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2, 5, 5, 2, 5, 5, 8,
+                               4, 5, 8, 2, 4, 1, 1, 5, 16, 22, 5, 16 };
 
 static void test_every_allocation_failure(void)
 {

@@ -714,7 +714,8 @@ static const struct bad bad_cases[] = {
 	{ "writable and executable", MAP, 0, UVA, 0, SZ_4K, URW | MMU_EXEC, E_PERM },
 	{ "kernel W+X", MAP, 1, KVA, 0, SZ_4K, KRW | MMU_EXEC, E_PERM },
 	{ "no read", MAP, 0, UVA, 0, SZ_4K, MMU_WRITE | MMU_USER, E_INVAL },
-	{ "unknown flag", MAP, 0, UVA, 0, SZ_4K, URW | 0x40, E_INVAL },
+	{ "unknown flag", MAP, 0, UVA, 0, SZ_4K, URW | 0x100, E_INVAL },
+	{ "two memory types", MAP, 0, UVA, 0, SZ_4K, URW | MMU_DEVICE | MMU_WC, E_INVAL },
 	{ "already mapped", MAP, 0, UVA + SZ_2M, 0, SZ_4K, URW, E_EXIST },
 	{ "unmap unaligned va", UNMAP, 0, UVA + 1, 0, SZ_4K, 0, E_ALIGN },
 	{ "unmap unaligned size", UNMAP, 0, UVA, 0, 100, 0, E_ALIGN },
@@ -729,7 +730,7 @@ static const struct bad bad_cases[] = {
 	{ "protect W+X", PROTECT, 0, UVA + SZ_2M, 0, SZ_4K, URW | MMU_EXEC, E_PERM },
 	{ "protect to no read", PROTECT, 0, UVA + SZ_2M, 0, SZ_4K, MMU_USER, E_INVAL },
 	{ "protect to kernel flags", PROTECT, 0, UVA + SZ_2M, 0, SZ_4K, KRO, E_RANGE },
-	{ "protect unknown flag", PROTECT, 1, KVA, 0, SZ_4K, KRO | 0x80, E_INVAL },
+	{ "protect unknown flag", PROTECT, 1, KVA, 0, SZ_4K, KRO | 0x100, E_INVAL },
 };
 
 static void test_bad_input_is_refused_without_change(void)
@@ -801,7 +802,7 @@ static void test_audit_reports_each_problem(void)
 	/* Bad leaves planted after the good ones, one problem each. */
 	pte_t *kt = table_at(&kpt, kva, 0), *ut = table_at(&upt, uva, 0);
 	unsigned k0 = idx(kva, 0) + 8, u0 = idx(uva, 0) + 8;
-	const unsigned kbad[] = { KRW | MMU_EXEC, MMU_WRITE | MMU_GLOBAL, KRO | 0x40,
+	const unsigned kbad[] = { KRW | MMU_EXEC, MMU_WRITE | MMU_GLOBAL, KRO | MMU_UNCACHED | MMU_WC,
 	                          KRO | MMU_USER, MMU_READ };
 	const unsigned ubad[] = { MMU_READ, URO | MMU_GLOBAL, URW | MMU_EXEC };
 

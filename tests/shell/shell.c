@@ -4,6 +4,8 @@
 #include <drivers/console.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
+#include <mm/page.h>
+#include <mm/vmo.h>
 #include <shell/shell.h>
 
 struct script {
@@ -183,7 +185,32 @@ static void test_commands_without_arguments_refuse_them(void)
 		EXPECT_STREQ(out, want);
 		checked++;
 	}
-	EXPECT_GE(checked, 6);   /* help, meminfo, ptdump, vareas, poweroff, reboot */
+	EXPECT_GE(checked, 7);   /* help, meminfo, ptdump, vareas, vmos, poweroff, reboot */
+}
+
+/* `vmos` lists a live object with its name, size, committed pages and clone parent. */
+static void test_vmos_lists_live_objects(void)
+{
+	struct vmo *v = NULL, *c = NULL;
+	struct vmo_info vi, ci;
+	char out[2048], want[96];
+
+	ASSERT_OK(vmo_create(3 * PAGE_SIZE, 0, "shell-test", &v));
+	ASSERT_OK(vmo_commit(v, 0, 2 * PAGE_SIZE));
+	ASSERT_OK(vmo_clone(v, 0, PAGE_SIZE, "shell-clone", &c));
+	vmo_info(v, &vi);
+	vmo_info(c, &ci);
+	EXPECT_OK(exec_captured("vmos", out, sizeof(out)));
+	snprintf(want, sizeof(want), "  %4u %-23s %10llu KiB %8llu pages", vi.id, "shell-test",
+	         3ull * PAGE_SIZE >> 10, (unsigned long long)vi.committed);
+	EXPECT_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "clone %u", vi.id);
+	EXPECT_NOT_NULL(strstr(out, want));
+	EXPECT_NOT_NULL(strstr(out, "shell-clone"));
+	vmo_put(c);
+	vmo_put(v);
+	EXPECT_OK(exec_captured("vmos", out, sizeof(out)));
+	EXPECT_NULL(strstr(out, "shell-test"));
 }
 
 static void test_ktest_takes_arguments(void)
@@ -216,4 +243,5 @@ KTEST_SUITE(shell,
 	KTEST_CASE(test_meminfo_refuses_arguments),
 	KTEST_CASE(test_commands_without_arguments_refuse_them),
 	KTEST_CASE(test_ktest_takes_arguments),
-	KTEST_CASE(test_empty_line_is_ok));
+	KTEST_CASE(test_empty_line_is_ok),
+	KTEST_CASE(test_vmos_lists_live_objects));

@@ -126,6 +126,26 @@ void arch_insn_counter_user(int allow);
 void arch_clear_page(void *page);
 void arch_copy_page(void *dst, const void *src);
 
+/*
+ * Data-cache maintenance by virtual address, to the point of coherency,
+ * over every cache line that [@va, @va + @len) touches: clean (write
+ * dirty lines back), invalidate (drop lines; their dirty data is lost),
+ * or both.  aarch64: DC CVAC / IVAC / CIVAC, then DSB SY.  riscv64: the
+ * Zicbom instructions cbo.clean / cbo.inval / cbo.flush when the device
+ * tree says the harts have them (riscv,isa or riscv,isa-extensions, with
+ * riscv,cbom-block-size), then a fence; without Zicbom there is no
+ * portable instruction and the call returns E_NOTSUP having done nothing
+ * (such platforms are either coherent for DMA or need their own cache
+ * controller's operations).  Returns E_OK or E_NOTSUP.
+ */
+#define ARCH_CACHE_CLEAN 1
+#define ARCH_CACHE_INVAL 2
+#define ARCH_CACHE_FLUSH (ARCH_CACHE_CLEAN | ARCH_CACHE_INVAL)
+int arch_cache_maint(unsigned op, void *va, size_t len);
+
+/* The data-cache line (block) size maintenance works in; 0 when it cannot. */
+unsigned arch_cache_line(void);
+
 /* ---- fibers (kernel/exec/fiber.c) ------------------------------------------- */
 
 /*

@@ -26,7 +26,18 @@ typedef uint64_t pte_t;
 #define MMU_USER    (1u << 3)   /* accessible from user mode */
 #define MMU_GLOBAL  (1u << 4)   /* in every address space (kernel half) */
 #define MMU_DEVICE  (1u << 5)   /* device memory: uncached, no speculation */
-#define MMU_FLAGS_ALL 0x3fu
+#define MMU_UNCACHED (1u << 6)  /* strongly ordered: uncached, no gathering */
+#define MMU_WC      (1u << 7)   /* normal memory, uncached: writes may combine */
+#define MMU_FLAGS_ALL 0xffu
+
+/*
+ * The memory types: at most one of these; none is normal cached memory.
+ * aarch64 encodes each with its own MAIR index; riscv64 with Svpbmt's
+ * PBMT field when the hart has it (NC for write-combining, IO for the
+ * other two), and always in the two RSW bits, so that queries and audits
+ * see the type even where the hardware cannot hold it (then PMAs decide).
+ */
+#define MMU_MEMTYPE (MMU_DEVICE | MMU_UNCACHED | MMU_WC)
 
 #define PT_ENTRIES       512
 #define PT_INDEX_BITS    9

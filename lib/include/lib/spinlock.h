@@ -86,6 +86,17 @@ static inline void spin_lock(struct spinlock *l)
 	SPIN_KIND_(lock)(SPIN_K_(l));
 }
 
+/*
+ * Take @l if it is free, without waiting: 1 when taken, 0 when another
+ * CPU (or this one) holds it.  For taking a lock against the documented
+ * order, where waiting could deadlock: the caller backs off instead.
+ */
+static inline int spin_trylock(struct spinlock *l)
+	TRY_ACQUIRE(1, *l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
+{
+	return SPIN_KIND_(trylock)(SPIN_K_(l));
+}
+
 /* Drop @l, which this CPU holds.  Release ordering. */
 static inline void spin_unlock(struct spinlock *l)
 	RELEASE(*l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */

@@ -119,6 +119,16 @@ static inline void spin_tas_lock(struct spin_tas *l)
 	}
 }
 
+/* One compare-and-swap: 1 when it took the lock, 0 when someone holds it. */
+static inline int spin_tas_trylock(struct spin_tas *l)
+	TRY_ACQUIRE(1, *l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
+{
+	unsigned long seen = 0;
+
+	return __atomic_compare_exchange_n(&l->owner, &seen, spin_self(), 0, __ATOMIC_ACQUIRE,
+	                                   __ATOMIC_RELAXED);
+}
+
 static inline unsigned long spin_tas_owner(const struct spin_tas *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
@@ -179,6 +189,22 @@ static inline void spin_ticket_lock(struct spin_ticket *l)
 			spin_relax();
 	}
 	spin_write(&l->owner, me);
+}
+
+/*
+ * Take the next ticket only when it is the one being served: nobody
+ * holds the lock or waits for it.  1 when taken, 0 otherwise.
+ */
+static inline int spin_ticket_trylock(struct spin_ticket *l)
+	TRY_ACQUIRE(1, *l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
+{
+	uint64_t t = __atomic_load_n(&l->serving, __ATOMIC_ACQUIRE);
+
+	if (!__atomic_compare_exchange_n(&l->next, &t, t + 1, 0, __ATOMIC_ACQUIRE,
+	                                 __ATOMIC_RELAXED))
+		return 0;
+	spin_write(&l->owner, spin_self());
+	return 1;
 }
 
 static inline unsigned long spin_ticket_owner(const struct spin_ticket *l)
@@ -291,6 +317,22 @@ static inline void spin_mcs_lock(struct spin_mcs *l)
 			spin_relax();
 	}
 	spin_write(&l->holder, n);
+}
+
+/* Queue this CPU's node only on an empty queue: 1 when taken, 0 otherwise. */
+static inline int spin_mcs_trylock(struct spin_mcs *l)
+	TRY_ACQUIRE(1, *l) NO_THREAD_SAFETY_ANALYSIS   /* the primitive itself */
+{
+	struct spin_mcs_node *n = spin_mcs_node_get(l), *none = NULL;
+
+	spin_write(&n->next, NULL);
+	if (!__atomic_compare_exchange_n(&l->tail, &none, n, 0, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_RELAXED)) {
+		spin_write(&n->lock, NULL);   /* the node is unused again */
+		return 0;
+	}
+	spin_write(&l->holder, n);
+	return 1;
 }
 
 /* The CPU whose node @n is, by address: spin_self() of it, or 0 for no node. */

@@ -44,6 +44,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/tree.h>
 #include <lib/spinlock.h>
 #include <mm/asid.h>
@@ -80,6 +81,10 @@ struct varea {
 	struct aspace *as;
 	uint64_t resident;       /* pages mapped now (4 KiB units, blocks count all theirs) */
 	const char *name;        /* optional label for reports (not owned) */
+	/* In the list of its memory object's mappings (mm/vmo.c), under that
+	 * object's lock: a varea over a memory object, or a private varea
+	 * over one (its anonymous object's source). */
+	LIST_ENTRY(varea) obj_link;
 	/* Gap search (mm/varea.c): the free bytes between the previous varea
 	 * (or the aspace's base) and this one, and the largest such gap in
 	 * this varea's subtree. */
@@ -141,10 +146,12 @@ void aspace_destroy(struct aspace *as) EXCLUDES(as->lock);
  * leaves.  The first write to such a page in either copies it
  * (FAULT_FIXED_COW), or takes the frame over when no one else can see it
  * any more (FAULT_FIXED); pages never touched stay lazy and zero in both.
- * Physical objects are shared.  Allocates the child, its table root, one
+ * Each varea's object decides through its fork hooks (<mm/mem_obj.h>):
+ * physical objects and memory objects mapped shared are shared.  Allocates the child, its table root, one
  * varea per varea and at most two objects per anonymous object; no data
  * pages.  Returns E_OK and *@child; E_INVAL for the kernel aspace;
- * E_NOMEM, and then nothing changed in @parent.
+ * E_NOMEM, and then nothing changed in @parent; E_NOTSUP when an object
+ * has no fork hooks.
  */
 int aspace_fork(struct aspace *parent, struct aspace **child) EXCLUDES(parent->lock);
 
@@ -173,7 +180,11 @@ int aspace_fork(struct aspace *parent, struct aspace **child) EXCLUDES(parent->l
  * with other perms, NULL obj); E_PERM (write and execute); E_OVERFLOW;
  * E_RANGE (outside [as->base, as->end), or the object cannot map that
  * range with these attributes while populating); E_EXIST (not MAP_FIXED
- * and overlapping); E_NOMEM (no free range, or no memory).
+ * and overlapping); E_NOMEM (no free range, or no memory); what the
+ * object's can_map hook says (E_BUSY: an anonymous object already given
+ * to a mapping; E_RANGE: past a memory object's end).  A memory object
+ * (<mm/vmo.h>) mapped this way is shared: every mapping sees and writes
+ * its pages.
  */
 int aspace_map(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
                unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset)
@@ -195,6 +206,36 @@ int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t 
  */
 int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
                     uint64_t align, unsigned perms, unsigned flags) EXCLUDES(as->lock);
+
+/*
+ * A private copy-on-write mapping of [@offset, @offset + @size) of @obj,
+ * any object that can be a source (its can_source hook: a memory object
+ * of <mm/vmo.h> with the cached policy, or a physical object over RAM
+ * frames, such as the kernel image's): a new anonymous object whose
+ * lookups end in @obj.  A read maps @obj's frame read-only; the first
+ * write copies it into the mapping's own page (FAULT_FIXED_COW); a hole
+ * of @obj gives a zero page of the mapping's own.  Until a page is
+ * copied the mapping sees @obj's changes to it; once copied, never.
+ * Fork copies it on write like any private mapping.  Takes a reference
+ * on @obj (the new object holds it).  Returns as aspace_map(), plus
+ * E_INVAL for VAREA_DEVICE and E_NOTSUP for an object that cannot be a
+ * source.
+ */
+int aspace_map_private(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
+                       unsigned perms, unsigned flags, struct mem_obj *obj, uint64_t offset)
+	EXCLUDES(as->lock);
+
+/*
+ * madvise(MADV_DONTNEED) on [addr, addr + size): every leaf goes, and
+ * private mappings drop their pages there, so that the next touch finds
+ * a zero page (or, for aspace_map_private(), the source's page); a page
+ * shared copy-on-write since a fork is replaced by a zero page of the
+ * mapping's own.  Shared mappings keep their object's pages (only the
+ * leaves go).  The range must be covered by vareas.  Returns E_OK, the
+ * range errors of aspace_unmap(), E_NOENT (a hole), E_NOMEM (nothing
+ * changed).
+ */
+int aspace_decommit(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->lock);
 
 /*
  * Unmap [addr, addr + size): vareas inside go, vareas across an end are

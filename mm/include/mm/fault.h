@@ -30,6 +30,8 @@ struct fault {
 	enum fault_access access;
 	enum fault_kind kind;
 	int user;                /* taken in user mode */
+	int populate;            /* VAREA_POPULATE, not an access: an object may map only
+	                            what it has (a memory object commits nothing) */
 };
 
 /* How a fault ended. */

@@ -5,9 +5,11 @@
  * object resolves the varea's faults and is told when its vareas are
  * opened, closed, split, shrunk, expanded and merged, and when one of
  * the leaves it gave was removed.  Kinds: anonymous private objects
- * (mm/anon.c, copy-on-write after fork: mm/anon_cow.c) and physical
- * ranges (mm/phys_obj.c); the trampoline windows of kernel/exec/ are
- * vareas over both.
+ * (mm/anon.c, copy-on-write after fork: mm/anon_cow.c), physical
+ * ranges (mm/phys_obj.c) and memory objects proper (<mm/vmo.h>, shared
+ * by any number of mappings); the trampoline windows of kernel/exec/ are
+ * vareas over the first two.  An anonymous object may also be a private
+ * copy-on-write view of another object, its source (aspace_map_private()).
  *
  * Life: an object is created with one reference, which the creator
  * passes to the varea that maps it (aspace_map()) or drops; every varea
@@ -28,6 +30,7 @@
 #include <mm/types.h>
 
 struct varea;
+struct page;
 
 struct mem_obj;
 
@@ -115,12 +118,71 @@ struct mem_obj_ops {
 	int (*shares_pages)(const struct mem_obj *obj);
 	/* The last reference is gone: free everything. */
 	void (*destroy)(struct mem_obj *obj);
+	/*
+	 * aspace_map() is about to give @va (filled in, not in the tree yet)
+	 * this object: E_OK, or an error and the map fails with it (an
+	 * anonymous object is private to the one mapping it was made for:
+	 * E_BUSY for a second; a memory object refuses a range past its
+	 * end: E_RANGE).  open() follows.  NULL: always fine.
+	 */
+	int (*can_map)(struct mem_obj *obj, const struct varea *va);
+	/*
+	 * aspace_fork() of a varea of this object, all or nothing:
+	 * fork_prepare allocates what the child's side needs (E_NOMEM
+	 * changes nothing; called once per varea, so again for another
+	 * varea of the same object), fork_child gives the object the child's
+	 * varea maps, then fork_commit (cannot fail) or fork_abort.  After
+	 * the commit, a parent varea whose object says shares_pages() loses
+	 * write access to its leaves.  An object without fork_prepare
+	 * cannot be forked: aspace_fork() returns E_NOTSUP, so a new kind is
+	 * never shared by accident.  Objects shared as they are (physical
+	 * ranges, memory objects mapped shared) use mem_obj_fork_shared().
+	 */
+	int (*fork_prepare)(struct mem_obj *obj);
+	struct mem_obj *(*fork_child)(struct mem_obj *obj);
+	void (*fork_commit)(struct mem_obj *obj);
+	void (*fork_abort)(struct mem_obj *obj);
+	/*
+	 * As the source of private copy-on-write mappings (aspace_map_private()):
+	 * can_source says whether the object can be one (E_OK, or E_NOTSUP:
+	 * device memory, frames without page structs, contiguous objects).
+	 * page_at gives in *@pg the frame at @offset (page-aligned) that a
+	 * private mapping may map read-only and copy from, NULL for a hole
+	 * (the private mapping then makes a zero page of its own); E_OK,
+	 * E_NOMEM, or E_RANGE past the end.  source_lock()/source_unlock()
+	 * hold the object still around page_at and the mapping of its frame
+	 * (NULL: nothing to hold).  track(@va, 1 / 0) tells the source that
+	 * a private varea over it came or went, so that it can remove that
+	 * varea's leaves when its own pages go (NULL: its pages never go).
+	 */
+	int (*can_source)(struct mem_obj *obj);
+	int (*page_at)(struct mem_obj *obj, uint64_t offset, struct page **pg);
+	unsigned long (*source_lock)(struct mem_obj *obj);
+	void (*source_unlock)(struct mem_obj *obj, unsigned long state);
+	void (*track)(struct mem_obj *obj, struct varea *va, int on);
+	/*
+	 * madvise(MADV_DONTNEED) on [start, start + size) of @va, in two
+	 * steps so that a range over several vareas is all or nothing:
+	 * decommit_prepare allocates what the drop needs (E_OK or E_NOMEM),
+	 * then, the leaves of the range gone, decommit(@apply 1) drops what
+	 * the mapping owns privately, so that the next touch finds a zero
+	 * page (or the source's), or decommit(@apply 0) frees what prepare
+	 * took.  decommit cannot fail.  NULL: nothing to drop (a shared
+	 * mapping keeps its object's pages: only the leaves go).
+	 */
+	int (*decommit_prepare)(struct varea *va, uintptr_t start, uint64_t size);
+	void (*decommit)(struct varea *va, uintptr_t start, uint64_t size, int apply);
 };
 
 struct mem_obj {
 	const struct mem_obj_ops *ops;
 	uint32_t refcount;                /* vareas (and others) holding it; atomic */
+	uint32_t mmu_attrs;               /* memory type of every mapping: an MMU_MEMTYPE bit or 0 */
 };
+
+/* fork hooks of an object the child shares as it is (prepare does nothing, child is @obj). */
+int mem_obj_fork_shared(struct mem_obj *obj);
+struct mem_obj *mem_obj_fork_same(struct mem_obj *obj);
 
 /* Take / drop a reference; the last put calls ops->destroy. */
 void mem_obj_get(struct mem_obj *obj);

@@ -183,7 +183,8 @@ int pt_walk_range(const struct pt *pt, uintptr_t va, uint64_t size, pt_walk_fn f
 /*
  * Audit a table: no leaf writable and executable, user leaves only in a
  * user table and kernel leaves only in the kernel table, kernel leaves
- * global, every leaf's flags well formed and its address aligned to its
+ * global, every leaf's flags well formed (at most one memory type:
+ * MMU_DEVICE, MMU_UNCACHED or MMU_WC) and its address aligned to its
  * level, every table page counted in table_pages.  Returns 0 when clean,
  * otherwise the number of problems (each printed with its address).
  */
