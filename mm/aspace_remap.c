@@ -246,37 +246,33 @@ int aspace_remap(struct aspace *as, uintptr_t old, uint64_t old_size, uint64_t n
 int aspace_discard(struct aspace *as, uintptr_t addr, uint64_t size)
 {
 	uintptr_t end = addr + size, at = addr;
-	unsigned long irq;
 	int rc = aspace_check_range(as, addr, size), holes = 0;
 
 	if (rc)
 		return rc;
 	if (as->kernel)
 		return E_INVAL;
-	irq = aspace_lock(as);
+	/* Each run of vareas without a hole goes to aspace_decommit(). */
 	while (at < end && rc == E_OK) {
+		unsigned long irq = aspace_lock(as);
 		struct varea *va = vtree_first_after(as, at);
 		uintptr_t lo, hi;
 
 		if (!va || va->start >= end) {
+			aspace_unlock(as, irq);
 			holes = 1;
 			break;
 		}
-		if (va->start > at)
-			holes = 1;
+		holes |= va->start > at;
 		lo = va->start > at ? va->start : at;
-		hi = varea_end(va) < end ? varea_end(va) : end;
+		hi = varea_end(va);
+		for (struct varea *n = vtree_next(va); n && n->start == hi && hi < end; n = vtree_next(n))
+			hi = varea_end(n);
+		if (hi > end)
+			hi = end;
+		aspace_unlock(as, irq);
+		rc = aspace_decommit(as, lo, hi - lo);
 		at = hi;
-		if (!is_anon(va->obj))
-			continue;   /* physical memory: nothing to drop */
-		struct mem_obj *fresh = anon_obj_create(hi - lo);
-
-		rc = fresh ? aspace_map_anon_locked(as, lo, hi - lo, va->perms,
-		                                    (va->flags & VAREA_STACK) | MAP_FIXED, fresh) :
-		             E_NOMEM;
-		if (rc && fresh)
-			mem_obj_put(fresh);
 	}
-	aspace_unlock(as, irq);
 	return rc ? rc : holes ? E_NOENT : E_OK;
 }

@@ -13,8 +13,8 @@ struct user_prog;
  * own permissions, W^X kept:
  *  - read-only segments (text, read-only data) map the image's own frames
  *    in the kernel, not a copy (a physical object; shared by forks);
- *  - writable segments are anonymous memory with the file's bytes copied
- *    in, the rest (bss) zero;
+ *  - writable segments map those frames private copy-on-write (a page
+ *    is copied when first written), the rest (bss) anonymous and zero;
  * then reserve the brk window above the highest segment, map the user
  * stack (USER_STACK_SIZE, a guard page below) at the top of user space
  * and lay out argc, argv, envp and the auxiliary vector on it as Linux

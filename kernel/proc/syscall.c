@@ -19,6 +19,7 @@
 #include <lib/err.h>
 #include <mm/aspace.h>
 #include <mm/usercopy.h>
+#include <mm/vmo.h>
 #include <proc/proc.h>
 
 /* Linux's generic system-call numbers. */
@@ -192,6 +193,15 @@ static unsigned prot_perms(unsigned long prot)
 	return MMU_READ | (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
 }
 
+/* Private anonymous memory, or a mapping of the shared object @shared. */
+static int map_anon(struct proc *p, uintptr_t *where, uint64_t len, unsigned perms,
+                    unsigned vflags, struct vmo *shared)
+{
+	if (shared)
+		return aspace_map(p->as, where, len, 0, perms, vflags, vmo_obj(shared), 0);
+	return aspace_map_anon(p->as, where, len, 0, perms, vflags);
+}
+
 /* mmap(addr, length, prot, flags, fd, offset): anonymous memory only. */
 static long sys_mmap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
 {
@@ -219,34 +229,45 @@ static long sys_mmap(struct proc *p, struct trap_frame *tf, const unsigned long 
 	}
 	switch (flags & LX_MAP_TYPE) {
 	case LX_MAP_PRIVATE:
-		break;
 	case LX_MAP_SHARED:
-		return -EINVAL;             /* shared memory objects: not yet */
+		break;
 	default:
 		return -EINVAL;
 	}
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES;             /* W^X */
+	/* Shared anonymous memory is a memory object of its own, mapped
+	 * shared: fork keeps it shared. */
+	struct vmo *shared = NULL;
+	if ((flags & LX_MAP_TYPE) == LX_MAP_SHARED) {
+		rc = vmo_create(len, 0, "shared", &shared);
+		if (rc)
+			return -ENOMEM;
+	}
 	if (flags & LX_MAP_FIXED_NOREPLACE) {
 		where = addr;
-		rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+		rc = map_anon(p, &where, len, prot_perms(prot), vflags, shared);
 		if (rc == E_EXIST || rc == E_RANGE)
-			return -EEXIST;
+			rc = E_EXIST;
 	} else if (flags & LX_MAP_FIXED) {
 		where = addr;
-		rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags | MAP_FIXED);
+		rc = map_anon(p, &where, len, prot_perms(prot), vflags | MAP_FIXED, shared);
 	} else {
 		/* A hint is taken when the range is free, as Linux does. */
 		where = page_up(addr);
 		rc = E_EXIST;
 		if (where && where >= p->as->base && len <= task_size(p) &&
 		    where <= task_size(p) - len)
-			rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+			rc = map_anon(p, &where, len, prot_perms(prot), vflags, shared);
 		if (rc == E_EXIST || rc == E_RANGE) {
 			where = 0;
-			rc = aspace_map_anon(p->as, &where, len, 0, prot_perms(prot), vflags);
+			rc = map_anon(p, &where, len, prot_perms(prot), vflags, shared);
 		}
 	}
+	if (shared)
+		vmo_put(shared);            /* the mapping holds it now, or nothing does */
+	if (rc == E_EXIST && (flags & LX_MAP_FIXED_NOREPLACE))
+		return -EEXIST;
 	if (rc == E_NOMEM || rc == E_RANGE || rc == E_OVERFLOW)
 		return -ENOMEM;
 	if (rc)

@@ -665,7 +665,7 @@ static void test_every_frame_failure(void)
 	 * after a clone, zero after a clone, private map, private fault,
 	 * DONTNEED after fork
 	 */
-	static const int min[] = { 1, 1, 1, 2, 1, 1, 1, 1, 0, 1, 1, 1, 0,
+	static const int min[] = { 1, 1, 1, 2, 1, 1, 1, 1, 0, 1, 1, 0, 0,
 	                           1, 4, 4, 1, 0, 0, 0, 4, 8, 12, 4, 8 };
 
 	run_all(FRAMES, 4, min);
@@ -686,7 +686,7 @@ static void test_every_table_failure(void)
  * holding frames cannot fail: here each fails in turn, once or with every
  * allocation after it (the same points, so the same minimums).
  */
-static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2, 5, 5, 2, 5, 5, 8,
+static const int any_min[] = { 12, 4, 2, 10, 2, 2, 2, 5, 5, 2, 5, 0, 8,
                                4, 5, 8, 2, 4, 1, 1, 5, 16, 22, 5, 16 };
 
 static void test_every_allocation_failure(void)

@@ -278,12 +278,12 @@ int aspace_remap(struct aspace *as, uintptr_t old, uint64_t old_size, uint64_t n
                  unsigned flags, uintptr_t *new_addr) EXCLUDES(as->lock);
 
 /*
- * madvise(MADV_DONTNEED): the anonymous memory in [addr, addr + size)
- * reads zero from now on (its pages are freed when nothing else holds
- * them); physical mappings are left alone.  Returns E_OK, E_NOENT when
- * parts of the range are not mapped (the mapped parts are done anyway),
- * the range errors of aspace_unmap(), or E_NOMEM (then some of the range
- * may be done).
+ * madvise(MADV_DONTNEED) as Linux does it over holes: aspace_decommit()
+ * of every run of vareas in [addr, addr + size), the parts that are
+ * mapped done even when others are not.  Returns E_OK, E_NOENT when
+ * parts of the range are not mapped, the range errors of aspace_unmap()
+ * or E_INVAL for the kernel aspace, or E_NOMEM (then the runs before
+ * the failing one are done).
  */
 int aspace_discard(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->lock);
 
