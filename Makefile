@@ -22,6 +22,11 @@ MMU_LEVELS ?= 4
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
+# The real boards' device trees, from Debian's arm64 Linux package
+# (tools/setup.sh dtbs); fetched on first use, never committed.
+DTB_DIR  := build/dtbs
+DEBIAN_DTBS := $(DTB_DIR)/bcm2837-rpi-3-b.dtb $(DTB_DIR)/bcm2711-rpi-4-b.dtb
+
 ifeq ($(wildcard boards/$(BOARD)/board.mk),)
 $(error unknown BOARD '$(BOARD)'; boards: $(notdir $(wildcard boards/*)))
 endif
@@ -38,6 +43,8 @@ PYTHON   ?= python3
 
 EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
 EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
+EARLY_UART_REG_SHIFT ?= 0
+EARLY_UART_REG_IO_WIDTH ?= 1
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
 # Layers include only downwards, and each is built with the include paths
@@ -59,6 +66,7 @@ CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) \
             $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
             -DBOARD_NAME='"$(BOARD)"' -DARCH_NAME='"$(ARCH)"' \
             -DEARLY_UART_KIND='"$(EARLY_UART_KIND)"' -DEARLY_UART_BASE=$(EARLY_UART_BASE) \
+            -DEARLY_UART_REG_SHIFT=$(EARLY_UART_REG_SHIFT) -DEARLY_UART_REG_IO_WIDTH=$(EARLY_UART_REG_IO_WIDTH) \
             -DTEXT_OFFSET=$(TEXT_OFFSET) -MMD -MP
 LDFLAGS  := --specs=picolibc.specs -nostartfiles -static -no-pie \
             -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
@@ -133,8 +141,12 @@ $(B)/layers.ok: $(LAYER_HDRS) | $(SETUP)
 	    || { echo "layers: $$h does not compile with its layer's include paths" >&2; exit 1; }; done
 	@touch $@
 
-$(B)/Image: $(B)/kernel.elf $(B)/layers.ok
+$(B)/Image: $(B)/kernel.elf $(B)/layers.ok $(if $(BOARD_DTB),$(DTB_DIR)/$(BOARD_DTB))
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(DEBIAN_DTBS) &: | $(SETUP)
+	@echo "  FETCH   $(DTB_DIR) (Debian's linux-image-*-arm64)"
+	$(Q)tools/setup.sh dtbs $(DTB_DIR)
 
 QEMU_CMD = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
            -kernel $(B)/Image $(QEMU_FLAGS)

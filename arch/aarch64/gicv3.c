@@ -107,7 +107,7 @@ static int gicv3_init(const struct fdt *fdt, int node, void *(*map)(uint64_t, ui
 {
 	struct fdt_range d, r;
 
-	if (fdt_reg(fdt, node, 0, &d) || fdt_reg(fdt, node, 1, &r))
+	if (fdt_reg_phys(fdt, node, 0, &d) || fdt_reg_phys(fdt, node, 1, &r))
 		return E_CORRUPT;
 	gicd = map(d.base, d.size);
 	gicr_region = map(r.base, r.size);
@@ -162,10 +162,19 @@ static unsigned gicv3_handle(int (*other)(unsigned intid))
 	}
 }
 
+int gic_xlate(const uint32_t *cells, unsigned n, unsigned *intid)
+{
+	if (n < 2 || cells[0] > 1 || cells[1] >= (cells[0] ? 16u : 988u))
+		return E_NOTSUP;
+	*intid = (cells[0] ? 16 : 32) + cells[1];
+	return E_OK;
+}
+
 const struct irqchip gicv3_irqchip = {
-	.compatible = "arm,gic-v3",
+	.compatible = { "arm,gic-v3", NULL },
 	.init = gicv3_init,
 	.cpu_init = gicv3_cpu_init,
+	.xlate = gic_xlate,
 	.send_ipi = gicv3_send_ipi,
 	.enable_ppi = gicv3_enable_ppi,
 	.handle = gicv3_handle,
