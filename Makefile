@@ -184,7 +184,10 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) \
 HOST_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c) kernel/boot/smp_call.c $(HOST_TESTS)
 HOST_OBJS   := $(patsubst %.c,$(HOSTB)/obj/%.o,$(HOST_SRCS))
 HOST_DTS    := $(wildcard tests/lib/fdt/*.dts)
-HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
+# Beside the fixtures: the real boards' trees (Debian's arm64 kernel
+# package) and QEMU's SiFive Unleashed tree (no riscv64 kernel in Debian 12).
+HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS)) \
+               $(patsubst $(DTB_DIR)/%,$(HOSTB)/fdt/%,$(DEBIAN_DTBS)) $(HOSTB)/fdt/qemu-sifive_u.dtb
 
 $(HOSTB)/obj/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
@@ -198,6 +201,14 @@ $(HOSTB)/ktest-host: $(HOST_OBJS)
 $(HOSTB)/fdt/%.dtb: tests/lib/fdt/%.dts | $(SETUP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
+
+$(HOSTB)/fdt/bcm%.dtb: $(DTB_DIR)/bcm%.dtb
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(HOSTB)/fdt/qemu-sifive_u.dtb: | $(SETUP)
+	@mkdir -p $(@D)
+	qemu-system-riscv64 -machine sifive_u,dumpdtb=$@ -smp 5 -m 1G -bios none -nographic > /dev/null 2>&1
 
 # libFuzzer over the aspace model driver (tests/fuzz/fuzz_mm.c): the host
 # sources without the host main, built with clang.  `make fuzz FUZZ_TIME=s`
@@ -298,6 +309,8 @@ tools-test: | $(SETUP)
 
 TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
                  $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
+UBOOT_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                  $(if $(shell grep -qs '^UBOOT_MACHINE *:=' boards/$(b)/board.mk && echo y),$(b)))
 
 # The host suites (ASan) and the stress suites (TSan), then every QEMU
 # board: build, boot with the self-tests and a time limit, keep the
@@ -307,11 +320,14 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 	@$(TSAN_LOGGED)
 	@for b in $(TEST_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
+	@for b in $(UBOOT_BOARDS); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b uboot-test || exit 1; done
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
 	    --label $(b)-boot build/$(b)/boot.log) \
+	  $(foreach b,$(UBOOT_BOARDS),--label $(b)-uboot build/$(b)/uboot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
 
 # make test boots every board with 4 CPUs, but a board may say otherwise
@@ -319,11 +335,49 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 boot-test: SMP = $(or $(QEMU_TEST_SMP),4)
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
-	@$(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
+	@BOOT_CHECKS=$(BOOT_CHECKS) BOOT_CPUS=$(BOOT_CPUS) \
+	  $(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
 	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -append "ktest=all poweroff" \
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \
 	  echo "# boot-test: qemu exit status $$rc" >> $(B)/ktest.log; true
+
+# ------------------------------------------------------- images, U-Boot ----
+
+# make image: what a person flashes (docs/boards.md).  A board's IMAGE_KIND
+# says which: `sdcard`, a disk image for U-Boot's distro boot
+# ($(B)/sdcard.img, dd it to the card), or `rpi`, the two files for a
+# Raspberry Pi boot partition ($(B)/boot/).  IMAGE_BOOTARGS is the kernel
+# command line the image boots with.
+IMAGE_BOOTARGS ?= ktest=all
+.PHONY: image uboot-test
+image: $(B)/Image tools/mkimage.sh
+ifeq ($(IMAGE_KIND),sdcard)
+	$(Q)tools/mkimage.sh sdcard $(B)/sdcard.img $(B)/Image "$(IMAGE_BOOTARGS)"
+	@echo "image: $(B)/sdcard.img"
+else ifeq ($(IMAGE_KIND),rpi)
+	$(Q)tools/mkimage.sh rpi $(B)/boot $(B)/Image
+	@echo "image: $(B)/boot/kernel8.img $(B)/boot/config.txt"
+else
+	@echo "image: $(BOARD) has no image kind (IMAGE_KIND in its board.mk)" >&2; exit 1
+endif
+
+# The SD-card image's boot path under QEMU: a board's UBOOT_MACHINE starts
+# Debian's U-Boot, whose distro boot finds extlinux/extlinux.conf on a
+# virtio disk made by the same tool as the SD-card images, only booting
+# with "ktest=all poweroff"; the kernel then runs its self-tests.  The
+# serial log is $(B)/uboot.log.
+uboot-test: SMP = 4
+uboot-test: $(B)/Image tools/mkimage.sh
+	@echo "uboot-test: $(BOARD)"
+	@tools/mkimage.sh sdcard $(B)/uboot-disk.img $(B)/Image "ktest=all poweroff"
+	@timeout $(TEST_TIMEOUT) $(QEMU) $(UBOOT_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
+	  -drive file=$(B)/uboot-disk.img,format=raw,if=none,id=sd -device virtio-blk-device,drive=sd \
+	  < /dev/null > $(B)/uboot.log 2>&1; \
+	  rc=$$?; [ $$rc = 124 ] && echo "# uboot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/uboot.log; \
+	  grep -q '^Found /extlinux/extlinux.conf' $(B)/uboot.log || \
+	    echo "# uboot-test: U-Boot did not find extlinux/extlinux.conf" >> $(B)/uboot.log; \
+	  echo "# uboot-test: qemu exit status $$rc" >> $(B)/uboot.log; true
 
 # ------------------------------------------------------------- benchmarks ----
 

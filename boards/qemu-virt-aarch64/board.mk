@@ -8,3 +8,9 @@ QEMU        := qemu-system-aarch64
 QEMU_MACHINE := -machine virt,gic-version=3 -cpu cortex-a57 \
                 -semihosting-config enable=on,target=native
 QEMU_TEST   := yes
+# The U-Boot distro-boot check (make uboot-test, in make test): Debian's
+# u-boot-qemu boots the SD-card image (tools/mkimage.sh) from a virtio
+# disk, on a GICv2 this time, so the GICv2 driver runs every suite too.
+UBOOT_MACHINE := -machine virt,gic-version=2 -cpu cortex-a57 \
+                 -semihosting-config enable=on,target=native \
+                 -bios /usr/lib/u-boot/qemu_arm64/u-boot.bin

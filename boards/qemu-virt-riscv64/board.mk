@@ -8,3 +8,8 @@ QEMU        := qemu-system-riscv64
 QEMU_MACHINE := -machine virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 # Booted by `make test`.
 QEMU_TEST   := yes
+# The U-Boot distro-boot check (make uboot-test, in make test): Debian's
+# u-boot-qemu for S-mode, after OpenSBI, boots the SD-card image
+# (tools/mkimage.sh) from a virtio disk.
+UBOOT_MACHINE := -machine virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin \
+                 -kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin

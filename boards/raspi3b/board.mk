@@ -18,3 +18,4 @@ MEM         := 1G
 QEMU_TEST   := yes
 QEMU_TEST_SMP := 4
 BOOT_CHECKS := real
+BOOT_CPUS   := 4
