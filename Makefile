@@ -367,14 +367,15 @@ endif
 # virtio disk made by the same tool as the SD-card images, only booting
 # with "ktest=all poweroff"; the kernel then runs its self-tests.  The
 # serial log is $(B)/uboot.log.
+UBOOT_TIMEOUT ?= 300
 uboot-test: SMP = 4
 uboot-test: $(B)/Image tools/mkimage.sh
 	@echo "uboot-test: $(BOARD)"
 	@tools/mkimage.sh sdcard $(B)/uboot-disk.img $(B)/Image "ktest=all poweroff"
-	@timeout $(TEST_TIMEOUT) $(QEMU) $(UBOOT_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
+	@timeout $(UBOOT_TIMEOUT) $(QEMU) $(UBOOT_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
 	  -drive file=$(B)/uboot-disk.img,format=raw,if=none,id=sd -device virtio-blk-device,drive=sd \
 	  < /dev/null > $(B)/uboot.log 2>&1; \
-	  rc=$$?; [ $$rc = 124 ] && echo "# uboot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/uboot.log; \
+	  rc=$$?; [ $$rc = 124 ] && echo "# uboot-test: timed out after $(UBOOT_TIMEOUT)s" >> $(B)/uboot.log; \
 	  grep -q '^Found /extlinux/extlinux.conf' $(B)/uboot.log || \
 	    echo "# uboot-test: U-Boot did not find extlinux/extlinux.conf" >> $(B)/uboot.log; \
 	  echo "# uboot-test: qemu exit status $$rc" >> $(B)/uboot.log; true

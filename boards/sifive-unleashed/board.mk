@@ -16,3 +16,5 @@ QEMU_TEST_SMP := 5
 # The checks for a real board (fixed CPUs and memory); the E51 is not usable.
 BOOT_CHECKS := real
 BOOT_CPUS   := 4
+# Five harts under QEMU on a shared 2-core machine: give the run time.
+TEST_TIMEOUT := 300
