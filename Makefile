@@ -15,7 +15,7 @@ MEM      ?= 256M
 SMP      ?= 4
 BOOTARGS ?= ktest=all
 QEMU_FLAGS ?=
-TEST_TIMEOUT ?= 120
+TEST_TIMEOUT ?= 240
 DEBUG    ?= 0
 # Page-table depth the board boots with (boards may say 3).
 MMU_LEVELS ?= 4
@@ -318,10 +318,8 @@ UBOOT_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
 test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-test
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@$(TSAN_LOGGED)
-	@for b in $(TEST_BOARDS); do \
-	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
-	@for b in $(UBOOT_BOARDS); do \
-	  $(MAKE) -s --no-print-directory BOARD=$$b uboot-test || exit 1; done
+	@$(MAKE) -s --no-print-directory test-images
+	@$(MAKE) -s --no-print-directory -j$(TEST_JOBS) test-runs
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; done
 	@$(PYTHON) tools/ktap.py --label host $(HOSTB)/ktest.log --label tsan $(TSANB)/ktest.log \
@@ -329,6 +327,27 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 	    --label $(b)-boot build/$(b)/boot.log) \
 	  $(foreach b,$(UBOOT_BOARDS),--label $(b)-uboot build/$(b)/uboot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log)
+
+# The boots are independent, and much of their time is guest time spent
+# waiting (ticks, timeouts), so they run TEST_JOBS at a time, the riscv64
+# ones (the slowest) first, after every image has been built one board at
+# a time (no two makes ever build one board).
+TEST_JOBS ?= 2
+RISCV_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                  $(if $(shell grep -qs '^ARCH *:= *riscv64' boards/$(b)/board.mk && echo y),$(b)))
+TEST_RUNS := $(addprefix boot-run-,$(filter $(RISCV_BOARDS),$(TEST_BOARDS))) \
+             $(addprefix uboot-run-,$(filter $(RISCV_BOARDS),$(UBOOT_BOARDS))) \
+             $(addprefix boot-run-,$(filter-out $(RISCV_BOARDS),$(TEST_BOARDS))) \
+             $(addprefix uboot-run-,$(filter-out $(RISCV_BOARDS),$(UBOOT_BOARDS)))
+.PHONY: test-images test-runs
+test-images:
+	@for b in $(sort $(TEST_BOARDS) $(UBOOT_BOARDS)); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b all || exit 1; done
+test-runs: $(TEST_RUNS)
+boot-run-%:
+	@$(MAKE) -s --no-print-directory BOARD=$* boot-test
+uboot-run-%:
+	@$(MAKE) -s --no-print-directory BOARD=$* uboot-test
 
 # make test boots every board with 4 CPUs, but a board may say otherwise
 # (QEMU_TEST_SMP := 1 keeps one single-CPU boot in the run).

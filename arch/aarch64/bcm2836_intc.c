@@ -30,12 +30,12 @@ static volatile uint8_t *regs;
 
 static inline uint32_t rd32(uint32_t off)
 {
-	return *(volatile uint32_t *)(regs + off);
+	return mmio_rd32(regs, off);
 }
 
 static inline void wr32(uint32_t off, uint32_t v)
 {
-	*(volatile uint32_t *)(regs + off) = v;
+	mmio_wr32(regs, off, v);
 }
 
 static unsigned core_of(const struct cpu *c)

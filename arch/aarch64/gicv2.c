@@ -29,21 +29,13 @@
 
 #define CTLR_ENABLE        3u
 #define IPI_INTID          0
-#define SPURIOUS           1020
 
 static volatile uint8_t *gicd, *gicc;
 /* Each CPU's interface bit for GICD_SGIR's target list (not its MPIDR). */
 static uint8_t target_of[CPU_MAX];
 
-static inline uint32_t rd32(volatile uint8_t *base, uint32_t off)
-{
-	return *(volatile uint32_t *)(base + off);
-}
-
-static inline void wr32(volatile uint8_t *base, uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(base + off) = v;
-}
+#define rd32 mmio_rd32
+#define wr32 mmio_wr32
 
 /*
  * GICD_ITARGETSR0-7 are banked: each byte reads as the reading CPU's own
@@ -65,14 +57,11 @@ static int gicv2_cpu_init(struct cpu *c)
 
 static int gicv2_init(const struct fdt *fdt, int node, void *(*map)(uint64_t, uint64_t))
 {
-	struct fdt_range d, c;
+	uint64_t gicc_size;
+	int rc = gic_map_regs(fdt, node, map, &gicd, &gicc, &gicc_size);
 
-	if (fdt_reg_phys(fdt, node, 0, &d) || fdt_reg_phys(fdt, node, 1, &c))
-		return E_CORRUPT;
-	gicd = map(d.base, d.size);
-	gicc = map(c.base, c.size);
-	if (!gicd || !gicc)
-		return E_NOMEM;
+	if (rc)
+		return rc;
 	wr32(gicd, GICD_CTLR, CTLR_ENABLE);
 	return gicv2_cpu_init(this_cpu());
 }
@@ -91,25 +80,19 @@ static void gicv2_enable_ppi(unsigned intid)
 }
 
 /* GICC_IAR's whole value (an SGI's source CPU in bits 10-12) goes back to EOIR. */
+static uint32_t gicv2_ack(void)
+{
+	return rd32(gicc, GICC_IAR);
+}
+
+static void gicv2_eoi(uint32_t iar)
+{
+	wr32(gicc, GICC_EOIR, iar);
+}
+
 static unsigned gicv2_handle(int (*other)(unsigned intid))
 {
-	unsigned taken = 0;
-
-	for (;;) {
-		uint32_t iar = rd32(gicc, GICC_IAR), intid = iar & 0x3ff;
-		int known = 1;
-
-		if (intid >= SPURIOUS)
-			return taken;
-		if (intid == IPI_INTID)
-			this_cpu()->ipis++;
-		else
-			known = other(intid);
-		wr32(gicc, GICC_EOIR, iar);
-		if (!known)
-			return 0;
-		taken++;
-	}
+	return gic_handle(gicv2_ack, gicv2_eoi, IPI_INTID, other);
 }
 
 const struct irqchip gicv2_irqchip = {

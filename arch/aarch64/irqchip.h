@@ -43,8 +43,28 @@ struct irqchip {
 /* smp.c: an IRQ the vectors took; nonzero when it was handled. */
 int aarch64_irq(void);
 
-/* The GIC's specifier (type, number, flags): PPI n is INTID 16 + n, SPI n 32 + n. */
+/* 32-bit device registers at @base + @off. */
+static inline uint32_t mmio_rd32(volatile uint8_t *base, uint32_t off)
+{
+	return *(volatile uint32_t *)(base + off);
+}
+
+static inline void mmio_wr32(volatile uint8_t *base, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(base + off) = v;
+}
+
+/* gic.c, for both GICs.  The specifier (type, number, flags): PPI n is
+ * INTID 16 + n, SPI n is 32 + n. */
 int gic_xlate(const uint32_t *cells, unsigned n, unsigned *intid);
+/* Map @node's first two reg entries (distributor, then CPU interface or
+ * redistributors); E_CORRUPT, E_NOMEM. */
+int gic_map_regs(const struct fdt *fdt, int node, void *(*map)(uint64_t, uint64_t),
+                 volatile uint8_t **first, volatile uint8_t **second, uint64_t *second_size);
+/* The handle() loop: acknowledge until spurious, count @ipi_intid, hand
+ * the rest to @other, end each with @eoi of what ack() returned. */
+unsigned gic_handle(uint32_t (*ack)(void), void (*eoi)(uint32_t ack), unsigned ipi_intid,
+                    int (*other)(unsigned intid));
 
 extern const struct irqchip gicv3_irqchip, gicv2_irqchip, bcm2836_irqchip;
 
