@@ -13,7 +13,7 @@
 #   mkimage.sh rpi OUTDIR IMAGE
 #       The two files for a Raspberry Pi boot partition: kernel8.img and
 #       config.txt (which names kernel8.img, 64-bit mode, the load address
-#       0x80000 and the PL011 on GPIO 14/15).
+#       the Image header's text offset gives, and the PL011 on GPIO 14/15).
 set -eu
 
 FAT_MIB=32
@@ -48,13 +48,15 @@ rpi() {
 	out=$1 image=$2
 	mkdir -p "$out"
 	cp "$image" "$out/kernel8.img"
+	# The arm64 Image header's text_offset: little-endian, bytes 8-15.
+	toff=$(od -An -t u8 -j 8 -N 8 "$image" | tr -d ' ')
 	cat > "$out/config.txt" <<EOC
 # arbor on a Raspberry Pi 4: copy this file and kernel8.img onto the
 # boot (FAT) partition of a Raspberry Pi OS card, over the ones there.
 arm_64bit=1
 kernel=kernel8.img
-# Where the kernel's Image header asks to be (text offset 0x80000).
-kernel_address=0x80000
+# Where the kernel's Image header asks to be: its text offset.
+kernel_address=$(printf '0x%x' "$toff")
 # The PL011 (uart0) on GPIO 14/15 at 115200 baud; Bluetooth gives it up.
 enable_uart=1
 dtoverlay=disable-bt

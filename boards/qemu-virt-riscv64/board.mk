@@ -13,3 +13,8 @@ QEMU_TEST   := yes
 # (tools/mkimage.sh) from a virtio disk.
 UBOOT_MACHINE := -machine virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin \
                  -kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+# The suites that concern the boot path (CPUs through SBI HSM, the device
+# tree U-Boot passes, console, memory and tables, traps): every suite of
+# this kernel runs in its own boot-test, and riscv64 under QEMU is the
+# slowest run of make test (about a minute for all of them).
+UBOOT_KTEST := smp,fdt,console,mem_boot,memmap,mmu,page,trap
