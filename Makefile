@@ -15,7 +15,7 @@ MEM      ?= 256M
 SMP      ?= 4
 BOOTARGS ?= ktest=all
 QEMU_FLAGS ?=
-TEST_TIMEOUT ?= 240
+TEST_TIMEOUT ?= 400
 DEBUG    ?= 0
 # Page-table depth the board boots with (boards may say 3).
 MMU_LEVELS ?= 4

@@ -17,4 +17,4 @@ QEMU_TEST_SMP := 5
 BOOT_CHECKS := real
 BOOT_CPUS   := 4
 # Five harts under QEMU on a shared 2-core machine: give the run time.
-TEST_TIMEOUT := 360
+TEST_TIMEOUT := 480
