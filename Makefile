@@ -18,12 +18,17 @@ MEM      ?= 256M
 SMP      ?= 4
 BOOTARGS ?= ktest=all
 QEMU_FLAGS ?=
-TEST_TIMEOUT ?= 240
+TEST_TIMEOUT ?= 400
 DEBUG    ?= 0
 # Page-table depth the board boots with (boards may say 3).
 MMU_LEVELS ?= 4
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
+
+# The real boards' device trees, from Debian's arm64 Linux package
+# (tools/setup.sh dtbs); fetched on first use, never committed.
+DTB_DIR  := build/dtbs
+DEBIAN_DTBS := $(DTB_DIR)/bcm2837-rpi-3-b.dtb $(DTB_DIR)/bcm2711-rpi-4-b.dtb
 
 ifeq ($(wildcard boards/$(BOARD)/board.mk),)
 $(error unknown BOARD '$(BOARD)'; boards: $(notdir $(wildcard boards/*)))
@@ -41,6 +46,8 @@ PYTHON   ?= python3
 
 EARLY_UART_KIND := $(firstword $(subst @, ,$(EARLY_UART)))
 EARLY_UART_BASE := $(lastword $(subst @, ,$(EARLY_UART)))
+EARLY_UART_REG_SHIFT ?= 0
+EARLY_UART_REG_IO_WIDTH ?= 1
 
 # CFI: every function's (C and assembly) goes to .debug_frame, which is not
 # loaded: gdb unwinds with it (the Linux toolchain's default, .eh_frame, is
@@ -66,6 +73,7 @@ CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) \
             $(ARCH_CFLAGS) -DARCH_$(ARCH)=1 -DKDEBUG=$(DEBUG) \
             -DBOARD_NAME='"$(BOARD)"' -DARCH_NAME='"$(ARCH)"' \
             -DEARLY_UART_KIND='"$(EARLY_UART_KIND)"' -DEARLY_UART_BASE=$(EARLY_UART_BASE) \
+            -DEARLY_UART_REG_SHIFT=$(EARLY_UART_REG_SHIFT) -DEARLY_UART_REG_IO_WIDTH=$(EARLY_UART_REG_IO_WIDTH) \
             -DTEXT_OFFSET=$(TEXT_OFFSET) -MMD -MP
 LDFLAGS  := --specs=picolibc.specs -nostartfiles -static -no-pie \
             -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
@@ -141,8 +149,12 @@ $(B)/layers.ok: $(LAYER_HDRS) | $(SETUP)
 	    || { echo "layers: $$h does not compile with its layer's include paths" >&2; exit 1; }; done
 	@touch $@
 
-$(B)/Image: $(B)/kernel.elf $(B)/layers.ok
+$(B)/Image: $(B)/kernel.elf $(B)/layers.ok $(if $(BOARD_DTB),$(DTB_DIR)/$(BOARD_DTB))
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(DEBIAN_DTBS) &: | $(SETUP)
+	@echo "  FETCH   $(DTB_DIR) (Debian's linux-image-*-arm64)"
+	$(Q)tools/setup.sh dtbs $(DTB_DIR)
 
 QEMU_CMD = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
            -kernel $(B)/Image $(QEMU_FLAGS)
@@ -203,7 +215,10 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) \
 HOST_SRCS   := $(wildcard lib/*.c mm/*.c arch/fake/*.c) kernel/boot/smp_call.c $(HOST_TESTS)
 HOST_OBJS   := $(patsubst %.c,$(HOSTB)/obj/%.o,$(HOST_SRCS))
 HOST_DTS    := $(wildcard tests/lib/fdt/*.dts)
-HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS))
+# Beside the fixtures: the real boards' trees (Debian's arm64 kernel
+# package) and QEMU's SiFive Unleashed tree (no riscv64 kernel in Debian 12).
+HOST_DTB    := $(patsubst tests/lib/fdt/%.dts,$(HOSTB)/fdt/%.dtb,$(HOST_DTS)) \
+               $(patsubst $(DTB_DIR)/%,$(HOSTB)/fdt/%,$(DEBIAN_DTBS)) $(HOSTB)/fdt/qemu-sifive_u.dtb
 
 $(HOSTB)/obj/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
@@ -217,6 +232,14 @@ $(HOSTB)/ktest-host: $(HOST_OBJS)
 $(HOSTB)/fdt/%.dtb: tests/lib/fdt/%.dts | $(SETUP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
+
+$(HOSTB)/fdt/bcm%.dtb: $(DTB_DIR)/bcm%.dtb
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(HOSTB)/fdt/qemu-sifive_u.dtb: | $(SETUP)
+	@mkdir -p $(@D)
+	qemu-system-riscv64 -machine sifive_u,dumpdtb=$@ -smp 5 -m 1G -bios none -nographic > /dev/null 2>&1
 
 # libFuzzer over the aspace model driver (tests/fuzz/fuzz_mm.c): the host
 # sources without the host main, built with clang.  `make fuzz FUZZ_TIME=s`
@@ -317,6 +340,8 @@ tools-test: | $(SETUP)
 
 TEST_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
                  $(if $(shell grep -qs '^QEMU_TEST *:= *yes' boards/$(b)/board.mk && echo y),$(b)))
+UBOOT_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                  $(if $(shell grep -qs '^UBOOT_MACHINE *:=' boards/$(b)/board.mk && echo y),$(b)))
 
 # The host suites (ASan) and the stress suites (TSan), the user programs
 # under qemu-user (Linux's side), then every QEMU board: build, boot with the self-tests and a time limit, keep the
@@ -325,8 +350,8 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 	@KTEST_DATA=$(HOSTB) $(HOSTB)/ktest-host all > $(HOSTB)/ktest.log 2>&1 || true
 	@$(TSAN_LOGGED)
 	@$(USER_LINUX_LOGGED)
-	@for b in $(TEST_BOARDS); do \
-	  $(MAKE) -s --no-print-directory BOARD=$$b boot-test || exit 1; done
+	@$(MAKE) -s --no-print-directory test-images
+	@$(MAKE) -s --no-print-directory -j$(TEST_JOBS) test-runs
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-check || exit 1; \
 	  $(MAKE) -s --no-print-directory BOARD=$$b gdb-check || exit 1; done
@@ -334,15 +359,43 @@ test: tsa-check $(HOSTB)/ktest-host $(HOST_DTB) $(TSANB)/ktest-host-tsan tools-t
 	  --label user-linux $(USERB)/linux.log \
 	  $(foreach b,$(TEST_BOARDS),--label $(b) build/$(b)/ktest.log \
 	    --label $(b)-boot build/$(b)/boot.log --label $(b)-user build/$(b)/user-diff.log) \
+	  $(foreach b,$(UBOOT_BOARDS),--label $(b)-uboot build/$(b)/uboot.log) \
 	  $(foreach b,$(BENCH_BOARDS),--label $(b)-bench build/$(b)/bench-check.log \
 	    --label $(b)-gdb build/$(b)/gdb.log)
+
+# Every image first, one board at a time (no two makes ever build one
+# board), with `make image` for the boards QEMU cannot run (they must at
+# least build); then the boots, TEST_JOBS at a time (1: under load,
+# parallel boots starve each other's vCPUs and the tick tests' 60 ms
+# windows; 2 is for a quiet machine), the riscv64 ones (the slowest) first.
+TEST_JOBS ?= 1
+IMAGE_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                  $(if $(shell grep -qs '^IMAGE_KIND *:=' boards/$(b)/board.mk && echo y),$(b)))
+RISCV_BOARDS := $(foreach b,$(notdir $(wildcard boards/*)),\
+                  $(if $(shell grep -qs '^ARCH *:= *riscv64' boards/$(b)/board.mk && echo y),$(b)))
+TEST_RUNS := $(addprefix boot-run-,$(filter $(RISCV_BOARDS),$(TEST_BOARDS))) \
+             $(addprefix uboot-run-,$(filter $(RISCV_BOARDS),$(UBOOT_BOARDS))) \
+             $(addprefix boot-run-,$(filter-out $(RISCV_BOARDS),$(TEST_BOARDS))) \
+             $(addprefix uboot-run-,$(filter-out $(RISCV_BOARDS),$(UBOOT_BOARDS)))
+.PHONY: test-images test-runs
+test-images:
+	@for b in $(sort $(TEST_BOARDS) $(UBOOT_BOARDS)); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b all || exit 1; done
+	@for b in $(IMAGE_BOARDS); do \
+	  $(MAKE) -s --no-print-directory BOARD=$$b image || exit 1; done
+test-runs: $(TEST_RUNS)
+boot-run-%:
+	@$(MAKE) -s --no-print-directory BOARD=$* boot-test
+uboot-run-%:
+	@$(MAKE) -s --no-print-directory BOARD=$* uboot-test
 
 # make test boots every board with 4 CPUs, but a board may say otherwise
 # (QEMU_TEST_SMP := 1 keeps one single-CPU boot in the run).
 boot-test: SMP = $(or $(QEMU_TEST_SMP),4)
 boot-test: $(B)/Image
 	@echo "boot-test: $(BOARD)"
-	@$(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
+	@BOOT_CHECKS=$(BOOT_CHECKS) BOOT_CPUS=$(BOOT_CPUS) \
+	  $(PYTHON) tools/boot_checks.py $(B)/Image $(TEXT_OFFSET) $(MMU_LEVELS) $(QEMU_CMD) > $(B)/boot.log 2>&1 || true
 	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -append "ktest=all poweroff" \
 	  < /dev/null > $(B)/ktest.log 2>&1; \
 	  rc=$$?; [ $$rc = 124 ] && echo "# boot-test: timed out after $(TEST_TIMEOUT)s" >> $(B)/ktest.log; \
@@ -350,6 +403,46 @@ boot-test: $(B)/Image
 	@# The user programs' output in the log against the same runs under Linux (qemu-user).
 	@$(PYTHON) tools/user_diff.py diff --arch $(ARCH) --log $(B)/ktest.log --label $(BOARD) \
 	  > $(B)/user-diff.log 2>&1 || true
+
+# ------------------------------------------------------- images, U-Boot ----
+
+# make image: what a person flashes (docs/boards.md).  A board's IMAGE_KIND
+# says which: `sdcard`, a disk image for U-Boot's distro boot
+# ($(B)/sdcard.img, dd it to the card), or `rpi`, the two files for a
+# Raspberry Pi boot partition ($(B)/boot/).  IMAGE_BOOTARGS is the kernel
+# command line the image boots with.
+IMAGE_BOOTARGS ?= ktest=all
+.PHONY: image uboot-test
+image: $(B)/Image tools/mkimage.sh
+ifeq ($(IMAGE_KIND),sdcard)
+	$(Q)tools/mkimage.sh sdcard $(B)/sdcard.img $(B)/Image "$(IMAGE_BOOTARGS)"
+	@echo "image: $(B)/sdcard.img"
+else ifeq ($(IMAGE_KIND),rpi)
+	$(Q)tools/mkimage.sh rpi $(B)/boot $(B)/Image
+	@echo "image: $(B)/boot/kernel8.img $(B)/boot/config.txt"
+else
+	@echo "image: $(BOARD) has no image kind (IMAGE_KIND in its board.mk)" >&2; exit 1
+endif
+
+# The SD-card image's boot path under QEMU: a board's UBOOT_MACHINE starts
+# Debian's U-Boot, whose distro boot finds extlinux/extlinux.conf on a
+# virtio disk made by the same tool as the SD-card images, only booting
+# with UBOOT_KTEST; the kernel then runs those self-tests.  The serial log
+# is $(B)/uboot.log.  A board may run a subset (UBOOT_KTEST in its
+# board.mk) when its own boot-test runs ktest=all on the same kernel.
+UBOOT_TIMEOUT ?= 300
+UBOOT_KTEST ?= all
+uboot-test: SMP = 4
+uboot-test: $(B)/Image tools/mkimage.sh
+	@echo "uboot-test: $(BOARD)"
+	@tools/mkimage.sh sdcard $(B)/uboot-disk.img $(B)/Image "ktest=$(UBOOT_KTEST) poweroff"
+	@timeout $(UBOOT_TIMEOUT) $(QEMU) $(UBOOT_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
+	  -drive file=$(B)/uboot-disk.img,format=raw,if=none,id=sd -device virtio-blk-device,drive=sd \
+	  < /dev/null > $(B)/uboot.log 2>&1; \
+	  rc=$$?; [ $$rc = 124 ] && echo "# uboot-test: timed out after $(UBOOT_TIMEOUT)s" >> $(B)/uboot.log; \
+	  grep -q '^Found /extlinux/extlinux.conf' $(B)/uboot.log || \
+	    echo "# uboot-test: U-Boot did not find extlinux/extlinux.conf" >> $(B)/uboot.log; \
+	  echo "# uboot-test: qemu exit status $$rc" >> $(B)/uboot.log; true
 
 # ------------------------------------------------------------- benchmarks ----
 

@@ -540,6 +540,120 @@ int fdt_reg(const struct fdt *fdt, int node, int index, struct fdt_range *out)
 	return reg_entry(fdt, node, parent, index, out);
 }
 
+/*
+ * Translate @addr, a child address of bus @bus, into @bus's parent's
+ * address space through @bus's "ranges" (spec 2.3.8): entries of (child
+ * address, parent address, length) in the child's, the parent's and the
+ * child's size cells.  An empty "ranges" is the identity; a missing one
+ * means the bus's children are not memory-mapped (E_NOTSUP).
+ */
+static int translate_once(const struct fdt *fdt, int bus, uint64_t *addr)
+{
+	const void *prop;
+	uint32_t len, cac, csc, pac, psc;
+	int grand = fdt_parent(fdt, bus), rc;
+
+	if (fdt_getprop(fdt, bus, "ranges", &prop, &len))
+		return E_NOTSUP;
+	if (len == 0)
+		return E_OK;
+	rc = reg_cells(fdt, bus, &cac, &csc);
+	if (!rc)
+		rc = reg_cells(fdt, grand, &pac, &psc);
+	if (rc)
+		return rc;
+	if (csc == 0)
+		return E_CORRUPT;
+	uint32_t esize = (cac + pac + csc) * 4;
+	if (len % esize)
+		return E_CORRUPT;
+	for (const uint8_t *e = prop; e < (const uint8_t *)prop + len; e += esize) {
+		uint64_t child = read_cells(e, cac), parent = read_cells(e + cac * 4, pac);
+		uint64_t size = read_cells(e + (cac + pac) * 4, csc);
+
+		if (*addr >= child && *addr - child < size) {
+			*addr = parent + (*addr - child);
+			return E_OK;
+		}
+	}
+	return E_RANGE;
+}
+
+int fdt_reg_phys(const struct fdt *fdt, int node, int index, struct fdt_range *out)
+{
+	int rc = fdt_reg(fdt, node, index, out);
+
+	if (rc)
+		return rc;
+	/* Up to the root: every bus on the way translates (the root does not). */
+	for (int bus = fdt_parent(fdt, node); bus >= 0 && fdt_parent(fdt, bus) >= 0;
+	     bus = fdt_parent(fdt, bus)) {
+		rc = translate_once(fdt, bus, &out->base);
+		if (rc)
+			return rc;
+	}
+	return E_OK;
+}
+
+int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
+{
+	uint32_t v;
+
+	if (phandle == 0 || phandle == 0xffffffffu)
+		return E_NOENT;
+	for (int node = fdt_root(fdt); node >= 0; node = next_node(fdt, node))
+		if ((fdt_getprop_u32(fdt, node, "phandle", &v) == E_OK ||
+		     fdt_getprop_u32(fdt, node, "linux,phandle", &v) == E_OK) && v == phandle)
+			return node;
+	return E_NOENT;
+}
+
+int fdt_interrupt_parent(const struct fdt *fdt, int node)
+{
+	uint32_t ph;
+
+	for (; node >= 0; node = fdt_parent(fdt, node))
+		if (fdt_getprop_u32(fdt, node, "interrupt-parent", &ph) == E_OK)
+			return fdt_node_by_phandle(fdt, ph);
+	return E_NOENT;
+}
+
+int fdt_interrupt(const struct fdt *fdt, int node, int index, uint32_t *cells, uint32_t max,
+                  int *ctrl)
+{
+	const void *prop;
+	uint32_t len, n;
+	int parent = fdt_interrupt_parent(fdt, node);
+
+	if (parent < 0)
+		return parent;
+	if (fdt_getprop_u32(fdt, parent, "#interrupt-cells", &n) || n == 0 || n > max)
+		return E_CORRUPT;
+	if (fdt_getprop(fdt, node, "interrupts", &prop, &len))
+		return E_NOENT;
+	if (len % (n * 4))
+		return E_CORRUPT;
+	if (index < 0 || (uint32_t)index >= len / (n * 4))
+		return E_NOENT;
+	for (uint32_t i = 0; i < n; i++)
+		cells[i] = be32((const uint8_t *)prop + ((uint32_t)index * n + i) * 4);
+	*ctrl = parent;
+	return (int)n;
+}
+
+int fdt_u64_prop(const struct fdt *fdt, int node, const char *name, uint64_t *out)
+{
+	const void *val;
+	uint32_t len;
+
+	if (fdt_getprop(fdt, node, name, &val, &len))
+		return E_NOENT;
+	if (len != 4 && len != 8)
+		return E_CORRUPT;
+	*out = read_cells(val, len / 4);
+	return E_OK;
+}
+
 /* Accumulates ranges: keeps the @max lowest bases sorted, counts all. */
 struct collect {
 	struct fdt_range *out;

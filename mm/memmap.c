@@ -70,7 +70,11 @@ int memmap_init(struct memmap *mm, const struct mem_range *ram, int nram,
 		if (end < ram[i].base)
 			return E_OVERFLOW;
 		end = align_down(end, PAGE);
-		if (!ram[i].size || !base || end <= base)
+		/* Physical 0 is memmap_alloc()'s failure value: RAM starting
+		 * there (the Raspberry Pi's) loses its first page. */
+		if (!base)
+			base = PAGE;
+		if (!ram[i].size || end <= base)
 			continue;
 		if (mm->nram == MEMMAP_MAX)
 			return E_NOSPC;

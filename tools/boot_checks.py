@@ -3,6 +3,10 @@
 
 usage: boot_checks.py IMAGE TEXT-OFFSET MMU-LEVELS QEMU-COMMAND...
 
+With BOOT_CHECKS=real in the environment (a real board's model, whose RAM
+and CPUs are fixed: sifive_u, raspi3b) only the checks that do not change
+-m or -smp run, and BOOT_CPUS says how many CPUs the kernel can use.
+
 Boots the kernel image several times under QEMU, as a person at the serial
 console would, and checks what it prints: the RAM size for different -m
 values and NUMA layouts, that every CPU of -smp comes online, that unknown command-line options and "mmu=" values
@@ -20,11 +24,14 @@ import sys
 import time
 
 TIMEOUT = 60
+REAL = os.environ.get('BOOT_CHECKS') == 'real'
+# The memory of the shell boots: the board's own on a real board.
+MEM_ARGS = [] if REAL else ['-m', '256M']
 
 
 def boot(qemu, append, mem='256M', extra=()):
     """Boot once; return (exit status or 'timeout', console output)."""
-    cmd = list(qemu) + ['-m', mem, '-append', append] + list(extra)
+    cmd = list(qemu) + ([] if REAL else ['-m', mem]) + ['-append', append] + list(extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=TIMEOUT)
@@ -48,10 +55,11 @@ def check_ram(qemu, mem, mib, ranges=1, extra=()):
 
 
 def check_cpus_online(qemu, n):
-    """-smp n: every CPU comes online, the boot CPU among them."""
-    rc, out = boot(qemu, 'poweroff', extra=['-smp', str(n)])
+    """-smp n (on a real board, its own CPUs): every CPU the kernel can use
+    comes online, the boot CPU among them, and no other is tried."""
+    rc, out = boot(qemu, 'poweroff', extra=[] if REAL else ['-smp', str(n)])
     want = f'smp: {n} CPU{"" if n == 1 else "s"} online'
-    if rc != 0 or want not in out or 'did not come up' in out:
+    if rc != 0 or want not in out or 'did not come up' in out or 'cannot start' in out:
         return [f'-smp {n}: exit {rc}; expected "{want}"'] + \
             [l for l in out.splitlines() if l.startswith('smp:')] + out.splitlines()[-3:]
     return []
@@ -257,7 +265,7 @@ def check_shell_input(qemu):
     script = [('> ', '\x1b[A\x1bOBhelp\r'), ('> ', long_line + '\r'),
               ('> ', 'meminfo extra\r'), ('> ', 'reboot now\r'),
               ('> ', 'poweroff now\r'), ('> ', 'poweroff\r')]
-    rc, out = converse(list(qemu) + ['-m', '256M', '-append', ''], script)
+    rc, out = converse(list(qemu) + MEM_ARGS + ['-append', ''], script)
     errors = []
     if rc != 0:
         errors.append(f'QEMU exit status {rc} (poweroff typed at the shell)')
@@ -277,7 +285,7 @@ def check_shell_input(qemu):
 def check_shell(qemu):
     script = [('> ', 'help\r'), ('> ', 'nosuch\r'), ('> ', 'meminfo\r'),
               ('> ', 'ktest cmdline\r'), ('> ', 'poweroff\r')]
-    rc, out = converse(list(qemu) + ['-m', '256M', '-append', ''], script)
+    rc, out = converse(list(qemu) + MEM_ARGS + ['-append', ''], script)
     errors = []
     if rc != 0:
         errors.append(f'QEMU exit status {rc} (poweroff typed at the shell)')
@@ -294,7 +302,7 @@ def check_shell_cpus(qemu, n):
     """`cpus` at the shell lists -smp n CPUs, all online (the smp suite
     checks that they tick)."""
     script = [('> ', 'cpus\r'), ('> ', 'poweroff\r')]
-    rc, out = converse(list(qemu) + ['-m', '256M', '-smp', str(n), '-append', ''], script)
+    rc, out = converse(list(qemu) + MEM_ARGS + ([] if REAL else ['-smp', str(n)]) + ['-append', ''], script)
     rows = re.findall(r'^\s*(\d+)\s+0x[0-9a-f]+\s*\*?\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$',
                       out, re.M)
     errors = []
@@ -312,6 +320,33 @@ def main():
         sys.exit(__doc__)
     image, text_offset, levels = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3])
     qemu = sys.argv[4:]
+    if REAL:
+        ncpus = int(os.environ['BOOT_CPUS'])
+        checks = [
+            ('image_header_valid', lambda: check_image_header(image, text_offset)),
+            ('every_usable_cpu_online', lambda: check_cpus_online(qemu, ncpus)),
+            ('unknown_option_reported', lambda: check_unknown_option(qemu)),
+            ('failed_run_exits_nonzero', lambda: check_failed_run_exits_nonzero(qemu)),
+            ('shell_answers_and_powers_off', lambda: check_shell(qemu)),
+            ('shell_cpus_lists_every_cpu', lambda: check_shell_cpus(qemu, ncpus)),
+        ]
+    else:
+        checks = virt_checks(image, text_offset, levels, qemu)
+    print('KTAP version 1\n1..1\n  KTAP version 1\n  # Subtest: boot\n'
+          f'  1..{len(checks)}')
+    failed = 0
+    for i, (name, fn) in enumerate(checks, 1):
+        errors = fn()
+        for e in errors:
+            print(f'  # {name}: {e}')
+        print(f'  {"not ok" if errors else "ok"} {i} {name}')
+        failed += bool(errors)
+    print(f'{"not ok" if failed else "ok"} 1 boot')
+    return 1 if failed else 0
+
+
+def virt_checks(image, text_offset, levels, qemu):
+    """Every check, for QEMU's virt machine (any -m, -smp, NUMA layout)."""
     checks = [
         ('image_header_valid', lambda: check_image_header(image, text_offset)),
         ('ram_128m_reported', lambda: check_ram(qemu, '128M', 128)),
@@ -337,17 +372,7 @@ def main():
     ]
     if 'riscv64' in ' '.join(qemu):
         checks.append(('mmu_sv39_forced', lambda: check_mmu_levels(qemu, 'mmu=sv39', (3, 39))))
-    print('KTAP version 1\n1..1\n  KTAP version 1\n  # Subtest: boot\n'
-          f'  1..{len(checks)}')
-    failed = 0
-    for i, (name, fn) in enumerate(checks, 1):
-        errors = fn()
-        for e in errors:
-            print(f'  # {name}: {e}')
-        print(f'  {"not ok" if errors else "ok"} {i} {name}')
-        failed += bool(errors)
-    print(f'{"not ok" if failed else "ok"} 1 boot')
-    return 1 if failed else 0
+    return checks
 
 
 if __name__ == '__main__':

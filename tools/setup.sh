@@ -13,8 +13,35 @@ qemu-system-misc qemu-system-arm qemu-user opensbi
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 gdb-multiarch"
+# u-boot-qemu: the U-Boot distro-boot checks (make test); fdisk (sfdisk)
+# and mtools: SD-card images without root or loop devices (make image).
+PKGS="$PKGS u-boot-qemu fdisk mtools"
 # `tools/setup.sh fuzz` (make fuzz) also wants clang's libFuzzer runtime.
 [ "${1:-}" = fuzz ] && PKGS="$PKGS libclang-rt-14-dev"
+
+# `tools/setup.sh dtbs DIR`: the real boards' device trees, from Debian's
+# arm64 Linux kernel package (linux-image-arm64's dependency, the
+# versioned linux-image-<abi>-arm64), extracted into DIR.  apt runs with
+# its own package lists for arm64 under DIR, so the machine's
+# architectures and lists are left alone.  Debian 12 builds no riscv64
+# kernel in its main archive, so there is no riscv64 board DTB to fetch.
+if [ "${1:-}" = dtbs ]; then
+	dir=$(realpath -m "${2:?usage: setup.sh dtbs DIR}")
+	apt="-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::State::status=/dev/null
+	     -o Dir::State::Lists=$dir/apt/lists -o Dir::Cache=$dir/apt/cache -o Debug::NoLocking=1"
+	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
+	apt-get $apt update -q >/dev/null
+	pkg=$(apt-cache $apt depends linux-image-arm64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\)$/\1/p' | head -1)
+	[ -n "$pkg" ] || { echo "setup: no linux-image-*-arm64 in the arm64 lists" >&2; exit 1; }
+	(cd "$dir/apt" && rm -f ./*.deb && apt-get $apt download "$pkg" >/dev/null 2>&1)
+	rm -rf "$dir/x" && dpkg-deb -x "$dir"/apt/"$pkg"_*.deb "$dir/x"
+	for f in bcm2837-rpi-3-b bcm2837-rpi-3-b-plus bcm2711-rpi-4-b; do
+		cp "$dir"/x/usr/lib/linux-image-*/broadcom/$f.dtb "$dir/"
+	done
+	echo "$pkg" > "$dir/SOURCE"
+	rm -rf "$dir/x" "$dir"/apt/*.deb
+	exit 0
+fi
 
 missing=""
 for p in $PKGS; do

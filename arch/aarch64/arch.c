@@ -11,12 +11,14 @@
 #define PSCI_SYSTEM_RESET 0x84000009
 
 static int psci_use_smc;   /* conduit from /psci "method"; QEMU virt says hvc */
+static int psci_present;   /* a /psci node: the Raspberry Pi's firmware has none */
 
 void arch_fdt_init(const struct fdt *fdt)
 {
 	int node = fdt_path_offset(fdt, "/psci");
 	const char *method = node >= 0 ? fdt_getprop_str(fdt, node, "method") : NULL;
 
+	psci_present = method != NULL;
 	psci_use_smc = method && !strcmp(method, "smc");
 }
 
@@ -37,9 +39,11 @@ long aarch64_psci_call(unsigned long fn, unsigned long a1, unsigned long a2, uns
 	return (long)x0;
 }
 
+/* Without PSCI nothing at EL2 or EL3 would answer the call: skip it. */
 static void psci_call(unsigned long fn)
 {
-	aarch64_psci_call(fn, 0, 0, 0);
+	if (psci_present)
+		aarch64_psci_call(fn, 0, 0, 0);
 }
 
 void arch_halt(void)
@@ -49,9 +53,11 @@ void arch_halt(void)
 		__asm__ volatile("wfi");
 }
 
+/* PSCI SYSTEM_OFF; where there is none, semihosting may end an emulator. */
 void arch_poweroff(void)
 {
 	psci_call(PSCI_SYSTEM_OFF);
+	arch_exit_status(0);
 	arch_halt();
 }
 

@@ -37,21 +37,13 @@
 #define ICC_SGI1R_EL1      S3_0_C12_C11_5
 
 #define IPI_INTID          0
-#define SPURIOUS           1020
 
 static volatile uint8_t *gicd, *gicr_region;
 static uint64_t gicr_size;
 static volatile uint8_t *gicr_of[CPU_MAX];     /* each CPU's RD frame */
 
-static inline uint32_t rd32(volatile uint8_t *base, uint32_t off)
-{
-	return *(volatile uint32_t *)(base + off);
-}
-
-static inline void wr32(volatile uint8_t *base, uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(base + off) = v;
-}
+#define rd32 mmio_rd32
+#define wr32 mmio_wr32
 
 static inline uint64_t rd64(volatile uint8_t *base, uint32_t off)
 {
@@ -105,15 +97,10 @@ static int gicv3_cpu_init(struct cpu *c)
 
 static int gicv3_init(const struct fdt *fdt, int node, void *(*map)(uint64_t, uint64_t))
 {
-	struct fdt_range d, r;
+	int rc = gic_map_regs(fdt, node, map, &gicd, &gicr_region, &gicr_size);
 
-	if (fdt_reg(fdt, node, 0, &d) || fdt_reg(fdt, node, 1, &r))
-		return E_CORRUPT;
-	gicd = map(d.base, d.size);
-	gicr_region = map(r.base, r.size);
-	if (!gicd || !gicr_region)
-		return E_NOMEM;
-	gicr_size = r.size;
+	if (rc)
+		return rc;
 	wr32(gicd, GICD_CTLR, rd32(gicd, GICD_CTLR) | GICD_CTLR_ENABLE);
 	while (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP)
 		;
@@ -141,31 +128,26 @@ static void gicv3_enable_ppi(unsigned intid)
 	wr32(rd, GICR_ISENABLER0, 1u << intid);
 }
 
+static uint32_t gicv3_ack(void)
+{
+	return (uint32_t)sysreg_read(ICC_IAR1_EL1) & 0xffffff;
+}
+
+static void gicv3_eoi(uint32_t intid)
+{
+	sysreg_write(ICC_EOIR1_EL1, intid);
+}
+
 static unsigned gicv3_handle(int (*other)(unsigned intid))
 {
-	unsigned taken = 0;
-
-	for (;;) {
-		uint32_t intid = (uint32_t)sysreg_read(ICC_IAR1_EL1) & 0xffffff;
-		int known = 1;
-
-		if (intid >= SPURIOUS)
-			return taken;
-		if (intid == IPI_INTID)
-			this_cpu()->ipis++;
-		else
-			known = other(intid);
-		sysreg_write(ICC_EOIR1_EL1, intid);
-		if (!known)
-			return 0;
-		taken++;
-	}
+	return gic_handle(gicv3_ack, gicv3_eoi, IPI_INTID, other);
 }
 
 const struct irqchip gicv3_irqchip = {
-	.compatible = "arm,gic-v3",
+	.compatible = { "arm,gic-v3", NULL },
 	.init = gicv3_init,
 	.cpu_init = gicv3_cpu_init,
+	.xlate = gic_xlate,
 	.send_ipi = gicv3_send_ipi,
 	.enable_ppi = gicv3_enable_ppi,
 	.handle = gicv3_handle,

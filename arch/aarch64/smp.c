@@ -23,26 +23,62 @@ extern unsigned aarch64_pt_levels, aarch64_asid_bits;
 extern uintptr_t boot_va_offset;
 long aarch64_psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
 
-static const struct irqchip *const chips[] = { &gicv3_irqchip };
+static const struct irqchip *const chips[] = {
+	&gicv3_irqchip, &gicv2_irqchip, &bcm2836_irqchip,
+};
 static const struct irqchip *chip;
 static void *(*map_regs)(uint64_t pa, uint64_t size);
 
-/* The EL1 virtual timer's PPI: "arm,armv8-timer" interrupts, third entry
- * (Linux's arch_timer binding: secure, non-secure, virtual, hypervisor). */
+/* The EL1 virtual timer's interrupt; until the device tree says, the
+ * GIC's PPI 11 (Linux's arch_timer binding). */
 static unsigned vtimer_intid = 27;
 static uint64_t tick_period;   /* in counter ticks; 0: no tick */
 
-static void timer_fdt_init(const struct fdt *fdt)
+/* The architected timer's node ("arm,armv7-timer" on the BCM2837). */
+static int timer_node(const struct fdt *fdt)
 {
 	int node = fdt_find_compatible(fdt, -1, "arm,armv8-timer");
-	const void *val;
-	uint32_t len;
 
-	if (node >= 0 && fdt_getprop(fdt, node, "interrupts", &val, &len) == E_OK && len >= 36) {
-		const uint8_t *p = (const uint8_t *)val + 2 * 12 + 4;   /* entry 2, its number */
+	return node >= 0 ? node : fdt_find_compatible(fdt, -1, "arm,armv7-timer");
+}
 
-		vtimer_intid = 16 + ((uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]);
-	}
+/* The driver for controller @node, or NULL. */
+static const struct irqchip *chip_of(const struct fdt *fdt, int node)
+{
+	for (unsigned i = 0; i < sizeof(chips) / sizeof(chips[0]); i++)
+		for (const char *const *c = chips[i]->compatible; *c; c++)
+			if (fdt_is_compatible(fdt, node, *c))
+				return chips[i];
+	return NULL;
+}
+
+/*
+ * The controller is the one the timer's interrupts go to (the Raspberry
+ * Pi 4 also has the BCM2836 block, unused beside its GIC-400); without a
+ * timer node, the first one a driver knows.  The timer's interrupt is
+ * its third specifier (the binding's order: secure physical, non-secure
+ * physical, virtual, hypervisor), in the controller's numbering.
+ */
+int arch_irq_init(const struct fdt *fdt, void *(*map)(uint64_t pa, uint64_t size))
+{
+	uint32_t cells[4];
+	int ctrl = E_NOENT;
+	int n = fdt_interrupt(fdt, timer_node(fdt), 2, cells, 4, &ctrl);
+
+	map_regs = map;
+	if (n < 0)
+		for (unsigned i = 0; i < sizeof(chips) / sizeof(chips[0]) && ctrl < 0; i++)
+			ctrl = fdt_find_compatible(fdt, -1, chips[i]->compatible[0]);
+	const struct irqchip *c = ctrl >= 0 ? chip_of(fdt, ctrl) : NULL;
+	if (!c)
+		return E_NOTSUP;
+	if (n > 0 && c->xlate(cells, (unsigned)n, &vtimer_intid))
+		return E_NOTSUP;
+	int rc = c->init(fdt, ctrl, map);
+	if (rc)
+		return rc;
+	chip = c;
+	return E_OK;
 }
 
 static uintptr_t pa_of(const void *image_va)
@@ -73,14 +109,10 @@ int arch_cpu_usable(const struct fdt *fdt, int node, uint64_t *hwid, const char 
  */
 static int spin_table_start(const struct fdt *fdt, int node)
 {
-	const void *val;
-	uint32_t len;
 	uint64_t addr = 0;
 
-	if (fdt_getprop(fdt, node, "cpu-release-addr", &val, &len) || (len != 4 && len != 8))
+	if (fdt_u64_prop(fdt, node, "cpu-release-addr", &addr))
 		return E_CORRUPT;
-	for (uint32_t i = 0; i < len; i++)
-		addr = addr << 8 | ((const uint8_t *)val)[i];
 	volatile uint64_t *release = map_regs ? map_regs(addr, sizeof(uint64_t)) : NULL;
 	if (!release)
 		return E_NOMEM;
@@ -112,24 +144,6 @@ void arch_cpu_init_secondary(uint64_t kernel_root, uint64_t idle_user_root)
 	arch_mmu_switch_kernel_cpu(kernel_root, idle_user_root);
 	if (chip)
 		chip->cpu_init(this_cpu());
-}
-
-int arch_irq_init(const struct fdt *fdt, void *(*map)(uint64_t pa, uint64_t size))
-{
-	map_regs = map;
-	timer_fdt_init(fdt);
-	for (unsigned i = 0; i < sizeof(chips) / sizeof(chips[0]); i++) {
-		int node = fdt_find_compatible(fdt, -1, chips[i]->compatible);
-
-		if (node < 0)
-			continue;
-		int rc = chips[i]->init(fdt, node, map);
-		if (rc)
-			return rc;
-		chip = chips[i];
-		return E_OK;
-	}
-	return E_NOTSUP;
 }
 
 void arch_ipi_send(const struct cpu *c)

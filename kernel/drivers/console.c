@@ -9,7 +9,9 @@
 #include <lib/fdt.h>
 #include <mm/kmap.h>
 
-static const struct uart_driver *const drivers[] = { &uart_ns16550a, &uart_pl011 };
+static const struct uart_driver *const drivers[] = {
+	&uart_ns16550a, &uart_dw_apb, &uart_sifive, &uart_pl011,
+};
 
 static struct uart console;
 static const char *line_prefix;
@@ -33,26 +35,32 @@ void console_early_init(void)
 		return;
 	console.phys = EARLY_UART_BASE;
 	console.base = BOOT_EARLY_UART_PAGE_VA + (EARLY_UART_BASE & PAGE_MASK);
-	console.reg_shift = 0;
-	console.reg_io_width = 1;
+	console.reg_shift = EARLY_UART_REG_SHIFT;
+	console.reg_io_width = EARLY_UART_REG_IO_WIDTH;
 	set_name();
+}
+
+const struct uart_driver *uart_driver_of(const struct fdt *fdt, int node)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		for (const char *const *c = drivers[i]->compatible; *c; c++)
+			if (fdt_is_compatible(fdt, node, *c))
+				return drivers[i];
+	return NULL;
 }
 
 int console_fdt_init(const struct fdt *fdt)
 {
 	int node = fdt_stdout_node(fdt);
-	const struct uart_driver *drv = NULL;
+	const struct uart_driver *drv = uart_driver_of(fdt, node);
 	struct fdt_range reg;
 	uint32_t v;
 
 	if (node < 0)
 		return node;
-	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-		if (fdt_is_compatible(fdt, node, drivers[i]->compatible))
-			drv = drivers[i];
 	if (!drv)
 		return E_NOTSUP;
-	int rc = fdt_reg(fdt, node, 0, &reg);
+	int rc = fdt_reg_phys(fdt, node, 0, &reg);
 	if (rc)
 		return rc;
 

@@ -21,16 +21,23 @@ struct uart {
 
 struct uart_driver {
 	const char *name;             /* the kind board.mk's EARLY_UART names */
-	const char *compatible;
+	const char *compatible[3];    /* the device-tree strings it serves, NULL-ended */
 	void (*init)(struct uart *u);
 	void (*put_char)(struct uart *u, char c);
 	int (*get_char)(struct uart *u);     /* -1 when nothing is waiting */
 };
 
-extern const struct uart_driver uart_ns16550a, uart_pl011;
+extern const struct uart_driver uart_ns16550a, uart_dw_apb, uart_sifive, uart_pl011;
 
-/* Use the board's fallback UART (EARLY_UART in board.mk). */
+/*
+ * Use the board's fallback UART (EARLY_UART in board.mk, with
+ * EARLY_UART_REG_SHIFT and EARLY_UART_REG_IO_WIDTH for a 16550 whose
+ * registers are spaced out).
+ */
 void console_early_init(void);
+
+/* The driver serving device-tree node @node's compatible strings, or NULL. */
+const struct uart_driver *uart_driver_of(const struct fdt *fdt, int node);
 
 /*
  * Switch to the UART that /chosen stdout-path names.  Returns E_OK, or an

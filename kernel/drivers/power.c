@@ -20,7 +20,7 @@ void power_fdt_init(const struct fdt *fdt)
 	int node = fdt_find_compatible(fdt, -1, "sifive,test0");
 	struct fdt_range reg;
 
-	if (node >= 0 && fdt_reg(fdt, node, 0, &reg) == 0)
+	if (node >= 0 && fdt_reg_phys(fdt, node, 0, &reg) == 0)
 		finisher = iomap(reg.base, sizeof(*finisher));
 }
 

@@ -4,7 +4,9 @@
  * suite (tests/lib/fdt_host.c) covers the parser in depth; this one makes
  * sure it agrees with what the real firmware (QEMU) hands over.
  */
+#include <stdio.h>
 #include <boot/boot.h>
+#include <drivers/console.h>
 #include <lib/err.h>
 #include <lib/fdt.h>
 #include <lib/ktest.h>
@@ -97,16 +99,29 @@ static void test_bootargs_match_cmdline(void)
 	EXPECT_STREQ(fdt_bootargs(&boot_fdt), boot_cmdline);
 }
 
-static void test_stdout_node_is_a_known_uart(void)
+/*
+ * The console is the UART stdout-path names, at its CPU physical address
+ * (through the buses' ranges), when a driver serves its compatible
+ * string; otherwise (the Raspberry Pi 3's mini UART) the board's early
+ * UART stays.
+ */
+static void test_console_follows_stdout_path(void)
 {
+	const struct uart_driver *drv;
 	int node = fdt_stdout_node(&boot_fdt);
 	struct fdt_range reg;
+	char want[64];
 
 	ASSERT_GE(node, 0);
-	EXPECT_TRUE(fdt_is_compatible(&boot_fdt, node, "ns16550a") ||
-	            fdt_is_compatible(&boot_fdt, node, "arm,pl011"));
-	ASSERT_OK(fdt_reg(&boot_fdt, node, 0, &reg));
+	ASSERT_OK(fdt_reg_phys(&boot_fdt, node, 0, &reg));
 	EXPECT_NE(reg.size, 0);
+	drv = uart_driver_of(&boot_fdt, node);
+	if (drv)
+		snprintf(want, sizeof(want), "%s@0x%llx", drv->name, (unsigned long long)reg.base);
+	else
+		snprintf(want, sizeof(want), "%s@0x%llx", EARLY_UART_KIND,
+		         (unsigned long long)EARLY_UART_BASE);
+	EXPECT_STREQ(console_name(), want);
 }
 
 static void test_pristine_copy_validates(void)
@@ -176,7 +191,7 @@ KTEST_SUITE(fdt,
 	KTEST_CASE(test_root_has_children),
 	KTEST_CASE(test_memory_has_ram),
 	KTEST_CASE(test_bootargs_match_cmdline),
-	KTEST_CASE(test_stdout_node_is_a_known_uart),
+	KTEST_CASE(test_console_follows_stdout_path),
 	KTEST_CASE(test_pristine_copy_validates),
 	KTEST_CASE(test_corrupt_magic_rejected),
 	KTEST_CASE(test_corrupt_totalsize_rejected),

@@ -12,6 +12,7 @@
 #include <lib/err.h>
 #include <lib/fdt.h>
 #include <lib/ktest.h>
+#include <mm/memmap.h>
 #include "testlib.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,13 @@ static struct fixture fixtures[] = {
 	{ "cells1", NULL, 0 },
 	{ "deep32", NULL, 0 },
 	{ "deep33", NULL, 0 },
+	{ "buses", NULL, 0 },
+	/* The real boards' trees from Debian's arm64 Linux package, and QEMU's
+	 * model of the SiFive Unleashed (Debian 12 has no riscv64 kernel);
+	 * the Makefile puts them beside the others. */
+	{ "bcm2837-rpi-3-b", NULL, 0 },
+	{ "bcm2711-rpi-4-b", NULL, 0 },
+	{ "qemu-sifive_u", NULL, 0 },
 };
 
 /* The named fixture blob, read once from $KTEST_DATA/fdt/NAME.dtb. */
@@ -1219,6 +1227,219 @@ static void test_fuzz_random_mutations(void)
 	}
 }
 
+/* ---- buses, interrupts, real boards ------------------------------------ */
+
+static void expect_phys(const struct fdt *f, const char *p, int index, uint64_t base,
+                        uint64_t size)
+{
+	struct fdt_range r = { 0, 0 };
+
+	ASSERT_OK(fdt_reg_phys(f, path(f, p), index, &r));
+	EXPECT_EQ_U(r.base, base);
+	EXPECT_EQ_U(r.size, size);
+}
+
+static void test_reg_phys_through_bus_ranges(void)
+{
+	struct fdt f;
+	struct fdt_range r;
+
+	init_fixture(&f, "buses");
+	/* First and second ranges entry; a child of the root is as it is. */
+	expect_phys(&f, "/soc/uart@7e201000", 0, 0xfe201000, 0x200);
+	expect_phys(&f, "/soc/intc@40000000", 0, 0xff800000, 0x100);
+	expect_phys(&f, "/intc@8000000", 0, 0x8000000, 0x10000);
+	/* Empty ranges is the identity; the bus above still translates. */
+	expect_phys(&f, "/soc/inner/dev@7e300000", 0, 0xfe300000, 0x10);
+	/* The untranslated reg is still what fdt_reg() gives. */
+	ASSERT_OK(fdt_reg(&f, path(&f, "/soc/uart@7e201000"), 0, &r));
+	EXPECT_EQ_U(r.base, 0x7e201000);
+	/* No entry holds it; a bus without ranges; a malformed ranges. */
+	EXPECT_EQ(fdt_reg_phys(&f, path(&f, "/soc/outside@10000000"), 0, &r), E_RANGE);
+	EXPECT_EQ(fdt_reg_phys(&f, path(&f, "/i2c/eeprom@50"), 0, &r), E_NOTSUP);
+	EXPECT_EQ(fdt_reg_phys(&f, path(&f, "/cpus/cpu@0"), 0, &r), E_NOTSUP);
+	EXPECT_EQ(fdt_reg_phys(&f, path(&f, "/badbus/dev@0"), 0, &r), E_CORRUPT);
+	/* fdt_reg()'s own errors pass through. */
+	EXPECT_EQ(fdt_reg_phys(&f, path(&f, "/soc/uart@7e201000"), 1, &r), E_NOENT);
+	EXPECT_EQ(fdt_reg_phys(&f, E_NOENT, 0, &r), E_NOENT);
+}
+
+static void test_interrupts_and_their_parents(void)
+{
+	struct fdt f;
+	uint32_t c[4] = { 0 };
+	int ctrl = -1;
+	int gic, local, uart, dev;
+
+	init_fixture(&f, "buses");
+	gic = path(&f, "/intc@8000000");
+	local = path(&f, "/soc/intc@40000000");
+	uart = path(&f, "/soc/uart@7e201000");
+	dev = path(&f, "/soc/inner/dev@7e300000");
+	/* Inherited from the root; three cells. */
+	EXPECT_EQ(fdt_interrupt_parent(&f, uart), gic);
+	ASSERT_EQ(fdt_interrupt(&f, uart, 0, c, 4, &ctrl), 3);
+	EXPECT_EQ(ctrl, gic);
+	EXPECT_EQ_U(c[0], 0);
+	EXPECT_EQ_U(c[1], 0x79);
+	EXPECT_EQ_U(c[2], 4);
+	/* Its own parent, two cells, the third entry. */
+	EXPECT_EQ(fdt_interrupt_parent(&f, dev), local);
+	ASSERT_EQ(fdt_interrupt(&f, dev, 2, c, 4, &ctrl), 2);
+	EXPECT_EQ(ctrl, local);
+	EXPECT_EQ_U(c[0], 3);
+	EXPECT_EQ(fdt_interrupt(&f, dev, 3, c, 4, &ctrl), E_NOENT);
+	EXPECT_EQ(fdt_interrupt(&f, dev, -1, c, 4, &ctrl), E_NOENT);
+	/* More cells than the caller has room for; no "interrupts". */
+	EXPECT_EQ(fdt_interrupt(&f, uart, 0, c, 2, &ctrl), E_CORRUPT);
+	EXPECT_EQ(fdt_interrupt(&f, path(&f, "/soc/outside@10000000"), 0, c, 4, &ctrl), E_NOENT);
+	/* phandles: 0 and all-ones are never valid; unknown ones are absent. */
+	EXPECT_EQ(fdt_node_by_phandle(&f, 0), E_NOENT);
+	EXPECT_EQ(fdt_node_by_phandle(&f, 0xffffffffu), E_NOENT);
+	EXPECT_EQ(fdt_node_by_phandle(&f, 0x1234), E_NOENT);
+	EXPECT_EQ(fdt_interrupt_parent(&f, E_NOENT), E_NOENT);
+}
+
+static void test_u64_prop_one_or_two_cells(void)
+{
+	struct fdt f;
+	uint64_t v = 7;
+
+	init_fixture(&f, "buses");
+	ASSERT_OK(fdt_u64_prop(&f, path(&f, "/cpus/cpu@0"), "cpu-release-addr", &v));
+	EXPECT_EQ_U(v, 0xd8);
+	ASSERT_OK(fdt_u64_prop(&f, path(&f, "/cpus/cpu@1"), "cpu-release-addr", &v));
+	EXPECT_EQ_U(v, 0xe0);
+	v = 7;
+	EXPECT_EQ(fdt_u64_prop(&f, path(&f, "/cpus/cpu@1"), "bad-u64", &v), E_CORRUPT);
+	EXPECT_EQ(fdt_u64_prop(&f, path(&f, "/cpus/cpu@1"), "nothing", &v), E_NOENT);
+	EXPECT_EQ_U(v, 7);
+}
+
+/* The node @alias names: its compatible string and physical address. */
+static void expect_uart(const struct fdt *f, int node, const char *compat, uint64_t pa)
+{
+	struct fdt_range r;
+
+	ASSERT_GE(node, 0);
+	EXPECT_TRUE(fdt_is_compatible(f, node, compat));
+	ASSERT_OK(fdt_reg_phys(f, node, 0, &r));
+	EXPECT_EQ_U(r.base, pa);
+}
+
+/*
+ * The /cpus of a Raspberry Pi: four Cortex-A53/A72 numbered 0-3, each
+ * started through a spin table at 0xd8 + 8 * n (the firmware's armstub).
+ */
+static void expect_rpi_cpus(const struct fdt *f)
+{
+	int n = 0;
+
+	for (int c = fdt_first_child(f, path(f, "/cpus")); c >= 0; c = fdt_next_sibling(f, c)) {
+		const char *type = fdt_getprop_str(f, c, "device_type");
+		struct fdt_range r;
+		uint64_t rel;
+
+		if (!type || strcmp(type, "cpu"))
+			continue;
+		ASSERT_OK(fdt_reg(f, c, 0, &r));
+		EXPECT_EQ_U(r.base, (uint64_t)n);
+		EXPECT_STREQ(fdt_getprop_str(f, c, "enable-method"), "spin-table");
+		ASSERT_OK(fdt_u64_prop(f, c, "cpu-release-addr", &rel));
+		EXPECT_EQ_U(rel, 0xd8 + 8 * (uint64_t)n);
+		n++;
+	}
+	EXPECT_EQ(n, 4);
+}
+
+/* The architected timer's virtual-timer interrupt (its third entry). */
+static int timer_irq(const struct fdt *f, const char *compat, uint32_t *c, int *ctrl)
+{
+	return fdt_interrupt(f, fdt_find_compatible(f, -1, compat), 2, c, 4, ctrl);
+}
+
+static void test_real_board_raspberry_pi_3(void)
+{
+	struct fdt f;
+	struct fdt_range ram[4];
+	struct memmap mm;
+	uint32_t c[4];
+	int ctrl;
+
+	init_fixture(&f, "bcm2837-rpi-3-b");
+	/* RAM at physical 0 (1 GiB until the firmware trims it); the memory
+	 * map leaves out page 0, the spin table's. */
+	ASSERT_EQ(fdt_memory(&f, ram, 4), 1);
+	EXPECT_EQ_U(ram[0].base, 0);
+	EXPECT_EQ_U(ram[0].size, 0x40000000);
+	struct mem_range r = { ram[0].base, ram[0].size };
+	ASSERT_OK(memmap_init(&mm, &r, 1, NULL, 0));
+	EXPECT_EQ_U(mm.ram[0].base, 0x1000);
+	EXPECT_EQ_U(mm.ram[0].base + mm.ram[0].size, 0x40000000);
+	/* stdout-path names the mini UART (no driver: the console stays on
+	 * the PL011, serial0); both through /soc's ranges. */
+	expect_uart(&f, fdt_stdout_node(&f), "brcm,bcm2835-aux-uart", 0x3f215040);
+	expect_uart(&f, path(&f, "serial0"), "arm,pl011", 0x3f201000);
+	expect_rpi_cpus(&f);
+	/* The ARMv7 timer binding, on the BCM2836 per-core controller: the
+	 * virtual timer is its source 3. */
+	ASSERT_EQ(timer_irq(&f, "arm,armv7-timer", c, &ctrl), 2);
+	EXPECT_EQ_U(c[0], 3);
+	expect_uart(&f, ctrl, "brcm,bcm2836-l1-intc", 0x40000000);
+}
+
+static void test_real_board_raspberry_pi_4(void)
+{
+	struct fdt f;
+	struct fdt_range ram[4], r;
+	uint32_t c[4];
+	int ctrl;
+
+	init_fixture(&f, "bcm2711-rpi-4-b");
+	/* The firmware fills in the memory: the blob's node is empty. */
+	EXPECT_EQ(fdt_memory(&f, ram, 4), 0);
+	expect_uart(&f, fdt_stdout_node(&f), "brcm,bcm2835-aux-uart", 0xfe215040);
+	expect_uart(&f, path(&f, "serial0"), "arm,pl011", 0xfe201000);
+	expect_rpi_cpus(&f);
+	/* The virtual timer is PPI 11 of the GIC-400 (INTID 27), whose
+	 * distributor and CPU interface sit at 0xff841000 and 0xff842000. */
+	ASSERT_EQ(timer_irq(&f, "arm,armv8-timer", c, &ctrl), 3);
+	EXPECT_EQ_U(c[0], 1);
+	EXPECT_EQ_U(c[1], 11);
+	expect_uart(&f, ctrl, "arm,gic-400", 0xff841000);
+	ASSERT_OK(fdt_reg_phys(&f, ctrl, 1, &r));
+	EXPECT_EQ_U(r.base, 0xff842000);
+}
+
+static void test_qemu_sifive_unleashed(void)
+{
+	struct fdt f;
+	struct fdt_range ram[4];
+	int n = 0, with_mmu = 0;
+
+	init_fixture(&f, "qemu-sifive_u");
+	ASSERT_EQ(fdt_memory(&f, ram, 4), 1);
+	EXPECT_EQ_U(ram[0].base, 0x80000000);
+	expect_uart(&f, fdt_stdout_node(&f), "sifive,uart0", 0x10010000);
+	/* Five harts; hart 0, the E51, has no MMU. */
+	for (int c = fdt_first_child(&f, path(&f, "/cpus")); c >= 0; c = fdt_next_sibling(&f, c)) {
+		const char *type = fdt_getprop_str(&f, c, "device_type");
+		const char *mmu = fdt_getprop_str(&f, c, "mmu-type");
+		struct fdt_range r;
+
+		if (!type || strcmp(type, "cpu"))
+			continue;
+		ASSERT_OK(fdt_reg(&f, c, 0, &r));
+		EXPECT_EQ_U(r.base, (uint64_t)n);
+		EXPECT_EQ(mmu != NULL, r.base != 0);
+		with_mmu += mmu != NULL;
+		n++;
+	}
+	EXPECT_EQ(n, 5);
+	EXPECT_EQ(with_mmu, 4);
+}
+
+
 KTEST_SUITE(fdt_host,
 	KTEST_CASE(test_init_accepts_fixtures),
 	KTEST_CASE(test_init_rejects_bad_arguments),
@@ -1236,6 +1457,12 @@ KTEST_SUITE(fdt_host,
 	KTEST_CASE(test_reserved_nomap_only_marked_children),
 	KTEST_CASE(test_bootargs),
 	KTEST_CASE(test_stdout_path),
+	KTEST_CASE(test_reg_phys_through_bus_ranges),
+	KTEST_CASE(test_interrupts_and_their_parents),
+	KTEST_CASE(test_u64_prop_one_or_two_cells),
+	KTEST_CASE(test_real_board_raspberry_pi_3),
+	KTEST_CASE(test_real_board_raspberry_pi_4),
+	KTEST_CASE(test_qemu_sifive_unleashed),
 	KTEST_CASE(test_version_16_accepted),
 	KTEST_CASE(test_nops_and_trailing_data_accepted),
 	KTEST_CASE(test_corrupt_magic_rejected),

@@ -141,6 +141,39 @@ int fdt_find_compatible(const struct fdt *fdt, int from, const char *compat);
 int fdt_reg(const struct fdt *fdt, int node, int index, struct fdt_range *out);
 
 /*
+ * fdt_reg() translated to a CPU physical address: through the "ranges" of
+ * every bus between @node and the root (a device on the Raspberry Pi's
+ * /soc has a VideoCore bus address in its reg).  E_NOTSUP when a bus on
+ * the way has no "ranges" (its children are not memory-mapped), E_RANGE
+ * when no ranges entry holds the address, E_CORRUPT for a malformed
+ * "ranges"; otherwise as fdt_reg().
+ */
+int fdt_reg_phys(const struct fdt *fdt, int node, int index, struct fdt_range *out);
+
+/* The node whose "phandle" (or "linux,phandle") is @phandle, or E_NOENT. */
+int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
+
+/*
+ * The interrupt controller of @node's interrupts: the node named by the
+ * nearest "interrupt-parent" on the way from @node up to the root, or
+ * E_NOENT.
+ */
+int fdt_interrupt_parent(const struct fdt *fdt, int node);
+
+/*
+ * Interrupt specifier @index of @node's "interrupts", in its controller's
+ * #interrupt-cells: stores up to @max cells in @cells and the controller
+ * in *@ctrl, returns how many cells.  E_NOENT (no controller, no property
+ * or too few entries), E_CORRUPT (no #interrupt-cells, more than @max, a
+ * length that is not a multiple of the specifier).
+ */
+int fdt_interrupt(const struct fdt *fdt, int node, int index, uint32_t *cells, uint32_t max,
+                  int *ctrl);
+
+/* A property of one or two cells (4 or 8 bytes) as a number; E_NOENT, E_CORRUPT. */
+int fdt_u64_prop(const struct fdt *fdt, int node, const char *name, uint64_t *out);
+
+/*
  * RAM described by every node with device_type = "memory" (all its reg
  * entries, zero-sized entries skipped; "status" is not consulted).  Stores
  * up to @max ranges in @out, sorted by base (when more were found, the
