@@ -79,7 +79,7 @@ def measured_start(ubench_elf):
 OPS = {
     'user_null_syscall': ('op_null_syscall', 0), 'user_zero_fill_fault': ('op_zero_fill_fault', 0),
     'user_read_fault': ('op_read_fault', 0), 'user_cow_fault': ('cow', 0),
-    'user_last_holder_write': ('cow', 2), 'user_fork_1': ('fork_of', 0),
+    'user_last_holder_write': ('cow', 2), 'user_fork_1': ('fork_of', 1),
     'user_mmap_munmap': ('op_mmap_munmap', 0),
 }
 
@@ -91,6 +91,7 @@ def main(argv):
     ap.add_argument('--ubench', default='build/user/aarch64/ubench.elf')
     ap.add_argument('--top', type=int, default=25)
     ap.add_argument('--limit', type=int, default=200000)
+    ap.add_argument('--trace', help='also write the stepped addresses to this file')
     ap.add_argument('--port', type=int, default=1234 + os.getpid() % 1000)
     args = ap.parse_args(argv)
 
@@ -117,6 +118,9 @@ def main(argv):
             qemu.wait()
         with open(trace) as f:
             pcs = [int(x, 16) for x in f.read().split()]
+        if args.trace:
+            with open(args.trace, 'w') as f:
+                f.write(''.join(f'{pc:x}\n' for pc in pcs))
     syms = symbols(f'{args.image}/kernel.elf') + symbols(args.ubench)
     syms.sort()
     addrs = [a for a, _ in syms]
