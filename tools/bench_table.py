@@ -270,6 +270,15 @@ def plot(prefix, paths, linux=None):
     return 0
 
 
+def differences(label, xs, ys, name, count, what):
+    """Comment lines for the figures that differ between two runs."""
+    for x, y in zip(xs, ys):
+        if x != y:
+            print(f'# {label}: {name(x)}: {count(x)} vs {count(y)} instructions')
+    if len(xs) != len(ys):
+        print(f'# {label}: {len(xs)} vs {len(ys)} {what}')
+
+
 def same(label, a, b):
     ra, rb = parse(a), parse(b)
     ua, ub = parse_ubench(a), parse_ubench(b)
@@ -278,17 +287,10 @@ def same(label, a, b):
     if not ra:
         print(f'# {label}: no benchmark lines in {a}')
     elif ra != rb:
-        for x, y in zip(ra, rb):
-            if x != y:
-                print(f'# {label}: {x[1]}: {x[2]} vs {y[2]} instructions')
-        if len(ra) != len(rb):
-            print(f'# {label}: {len(ra)} vs {len(rb)} figures')
+        differences(label, ra, rb, lambda r: r[1], lambda r: r[2], 'figures')
     if ua != ub:
-        for x, y in zip(ua, ub):
-            if x != y:
-                print(f'# {label}: ubench {x[2]} {x[3]}: {x[4]} vs {y[4]} instructions')
-        if len(ua) != len(ub):
-            print(f'# {label}: {len(ua)} vs {len(ub)} ubench figures')
+        differences(label, ua, ub, lambda r: f'ubench {r[2]} {r[3]}', lambda r: r[4],
+                    'ubench figures')
     print(f'{"ok" if ok else "not ok"} 1 {label}_bench_deterministic')
     return 0 if ok else 1
 
