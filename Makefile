@@ -450,25 +450,71 @@ uboot-test: $(B)/Image tools/mkimage.sh
 # shift=0; sleep=off keeps idle time out of the count.
 BENCH_BOARDS := qemu-virt-riscv64 qemu-virt-aarch64
 # One CPU: the figures are the boot CPU's, and idle CPUs would only add
-# their wake-ups to the run.
-BENCH_QEMU   = $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=all poweroff" < /dev/null
-bench bench-boot bench-check: SMP = 1
+# their wake-ups to the run.  make bench runs every case and the sweep of
+# how cost grows with the 100,000 sizes (ubench_grow_big: 1 GiB of RAM);
+# bench-check (make test) the cases and the sweep without those sizes.
+BENCH_SPEC  ?= all,ubench_grow_big
+BENCH_TIMEOUT ?= 600
+BENCH_QEMU   = $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=$(BENCH_SPEC) poweroff" < /dev/null
+bench bench-boot bench-check bench-linux bench-linux-boot: SMP = 1
+bench bench-boot bench-linux bench-linux-boot: MEM = 1G
+bench-check: BENCH_SPEC = all,ubench_grow
 
 bench:
 	@for b in $(BENCH_BOARDS); do \
 	  $(MAKE) -s --no-print-directory BOARD=$$b bench-boot || exit 1; \
 	  sed -n '/^bench: [a-z0-9]*, /,/^bench: arch=/p' build/$$b/bench.log | grep -v '^bench: arch='; done
 	@$(PYTHON) tools/bench_table.py table $(foreach b,$(BENCH_BOARDS),build/$(b)/bench.log) > build/bench.md
-	@echo; cat build/bench.md; echo; echo "(also in build/bench.md)"
+	@$(PYTHON) tools/bench_table.py plot build/grow $(foreach b,$(BENCH_BOARDS),build/$(b)/bench.log)
+	@echo; cat build/bench.md; echo; echo "(also in build/bench.md; plots of how cost grows: build/grow-*.svg)"
 
 bench-boot: $(B)/Image
-	@timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench.log 2>&1 || \
+	@timeout $(BENCH_TIMEOUT) $(BENCH_QEMU) > $(B)/bench.log 2>&1 || \
 	  { echo "bench: $(BOARD) failed"; tail -5 $(B)/bench.log; exit 1; }
 
-# For make test: two benchmark runs of a board must count the same.
+# Side by side with Linux (docs/testing.md, "Benchmarks"): Debian 12's
+# arm64 kernel (tools/linux-kernel.sh fetches it into build/linux/) boots
+# on the same QEMU machine line with the same -icount, with ubench as its
+# /init (tools/initramfs.py), which counts with the virtual counter and
+# powers off; arbor runs the same binary the same way (ubench_ops_vct),
+# and make bench's figures join them in build/bench.md.
+LINUX_DIR     := build/linux
+LINUX_TIMEOUT ?= 900
+LINUX_QEMU     = $(QEMU) $(QEMU_MACHINE) -m $(MEM) -smp $(SMP) -nographic -nic none \
+                 -icount shift=0,sleep=off -kernel $(LINUX_DIR)/vmlinuz -initrd $(LINUX_DIR)/ubench.cpio \
+                 -append "console=ttyAMA0 quiet -- ops grow big vct init" < /dev/null
+.PHONY: bench-linux bench-linux-boot
+
+$(LINUX_DIR)/vmlinuz: | $(SETUP)
+	@tools/linux-kernel.sh $(LINUX_DIR)
+
+$(LINUX_DIR)/ubench.cpio: build/user/aarch64/ubench.elf tools/initramfs.py
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) tools/initramfs.py $< $@
+
+bench-linux: bench
+	@$(MAKE) -s --no-print-directory BOARD=qemu-virt-aarch64 bench-linux-boot
+	@$(PYTHON) tools/bench_table.py table $(foreach b,$(BENCH_BOARDS),build/$(b)/bench.log) \
+	  --linux $(LINUX_DIR)/bench.log --vct build/qemu-virt-aarch64/bench-vct.log \
+	  --linux-version "$$(cat $(LINUX_DIR)/version)" > build/bench.md
+	@$(PYTHON) tools/bench_table.py plot build/grow $(foreach b,$(BENCH_BOARDS),build/$(b)/bench.log) \
+	  $(LINUX_DIR)/bench.log
+	@echo; cat build/bench.md; echo; echo "(also in build/bench.md; plots of how cost grows: build/grow-*.svg)"
+
+# Linux's run, and arbor's run of the same operations counted the same way.
+bench-linux-boot: $(B)/Image $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/ubench.cpio
+	@timeout $(LINUX_TIMEOUT) $(LINUX_QEMU) > $(LINUX_DIR)/bench.log 2>&1; \
+	  grep -q '^ubench-done' $(LINUX_DIR)/bench.log || \
+	  { echo "bench-linux: Linux's run failed"; tail -5 $(LINUX_DIR)/bench.log; exit 1; }
+	@timeout $(TEST_TIMEOUT) $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=ubench_ops_vct poweroff" \
+	  < /dev/null > $(B)/bench-vct.log 2>&1 || \
+	  { echo "bench-linux: arbor's run failed"; tail -5 $(B)/bench-vct.log; exit 1; }
+
+# For make test: two benchmark runs of a board must count the same (the
+# cases and the growth sweep without its 100,000 sizes).
 bench-check: $(B)/Image
-	@timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench1.log 2>&1; \
-	 timeout $(TEST_TIMEOUT) $(BENCH_QEMU) > $(B)/bench2.log 2>&1; \
+	@timeout $(BENCH_TIMEOUT) $(BENCH_QEMU) > $(B)/bench1.log 2>&1; \
+	 timeout $(BENCH_TIMEOUT) $(BENCH_QEMU) > $(B)/bench2.log 2>&1; \
 	 $(PYTHON) tools/bench_table.py same $(ARCH) $(B)/bench1.log $(B)/bench2.log \
 	   > $(B)/bench-check.log || true
 

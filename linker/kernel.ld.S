@@ -70,6 +70,11 @@ SECTIONS
 		KEEP(*(bench_cases))
 		__stop_bench_cases = .;
 	} :rodata
+	bench_sweeps : ALIGN(8) {
+		__start_bench_sweeps = .;
+		KEEP(*(bench_sweeps))
+		__stop_bench_sweeps = .;
+	} :rodata
 	.eh_frame : { *(.eh_frame .eh_frame_hdr) } :rodata
 	.ksyms : ALIGN(8) { KEEP(*(.rodata.ksyms)) } :rodata
 	. = ALIGN(PAGE);

@@ -8,7 +8,9 @@ set -eu
 # qemu-user: Linux's side of the user programs' differential test.
 # libtsan2: gcc 12's ThreadSanitizer runtime (make tsan-test, in make test);
 # gcc pulls it in today, named here so make test does not lean on that.
-PKGS="make gcc libc6-dev libtsan2 python3 device-tree-compiler clang
+# gnuplot-nox: make bench's plots of how cost grows (build/grow-*.svg).
+# make bench-linux fetches Debian's arm64 kernel itself (tools/linux-kernel.sh).
+PKGS="make gcc libc6-dev libtsan2 python3 device-tree-compiler clang gnuplot-nox
 qemu-system-misc qemu-system-arm qemu-user opensbi
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu

@@ -147,6 +147,9 @@ void arch_test_illegal(void)
 
 void arch_insn_counter_user(int allow)
 {
+	unsigned long k = sysreg_read(cntkctl_el1) & ~(1UL << 1);
+
 	sysreg_write(pmuserenr_el0, allow ? 1UL << 3 : 0);   /* ER: event counters readable */
+	sysreg_write(cntkctl_el1, k | (allow ? 1UL << 1 : 0)); /* EL0VCTEN: CNTVCT_EL0 too */
 	isb();
 }

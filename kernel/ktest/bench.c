@@ -6,6 +6,7 @@
 #include <lib/names.h>
 
 extern const struct bench_case __start_bench_cases[], __stop_bench_cases[];
+extern const struct bench_sweep __start_bench_sweeps[], __stop_bench_sweeps[];
 
 #define REPEATS 11
 
@@ -52,6 +53,18 @@ static const struct bench_case *find(const char *name)
 	return NULL;
 }
 
+/* A case is wanted when @spec names it or says "all" (alone or in a list). */
+static int case_wanted(const char *spec, const char *name)
+{
+	return name_in_list(spec, "all") || name_in_list(spec, name);
+}
+
+/* A sweep only when named: name_in_list() takes a bare "all" for everything. */
+static int sweep_wanted(const char *spec, const char *name)
+{
+	return strcmp(spec, "all") && name_in_list(spec, name);
+}
+
 int bench_run(const char *spec)
 {
 	uint64_t empty, result[64];
@@ -68,10 +81,10 @@ int bench_run(const char *spec)
 	for (int i = 0; i < n; i++) {
 		c = &__start_bench_cases[i];
 		/* Only what was asked for, and the bounds it is shown beside. */
-		int wanted = name_in_list(spec, c->name);
+		int wanted = case_wanted(spec, c->name);
 
 		for (int j = 0; j < n && !wanted; j++)
-			wanted = name_in_list(spec, __start_bench_cases[j].name) &&
+			wanted = case_wanted(spec, __start_bench_cases[j].name) &&
 			         __start_bench_cases[j].bound &&
 			         !strcmp(__start_bench_cases[j].bound, c->name);
 		uint64_t m = wanted ? median(c->run) : 0;
@@ -85,7 +98,7 @@ int bench_run(const char *spec)
 	       "bound", "ratio");
 	for (int i = 0; i < n; i++) {
 		c = &__start_bench_cases[i];
-		if (!name_in_list(spec, c->name))
+		if (!case_wanted(spec, c->name))
 			continue;
 		const struct bench_case *b = c->bound ? find(c->bound) : NULL;
 		uint64_t bi = b ? result[b - __start_bench_cases] : 0;
@@ -100,7 +113,7 @@ int bench_run(const char *spec)
 	}
 	for (int i = 0; i < n; i++) {
 		c = &__start_bench_cases[i];
-		if (!name_in_list(spec, c->name))
+		if (!case_wanted(spec, c->name))
 			continue;
 		const struct bench_case *b = c->bound ? find(c->bound) : NULL;
 
@@ -109,5 +122,8 @@ int bench_run(const char *spec)
 		       b ? b->name : "none",
 		       (unsigned long long)(b ? result[b - __start_bench_cases] : 0));
 	}
+	for (const struct bench_sweep *w = __start_bench_sweeps; w < __stop_bench_sweeps; w++)
+		if (sweep_wanted(spec, w->name))
+			w->run();
 	return 0;
 }

@@ -27,12 +27,28 @@ struct bench_case {
 		__attribute__((used, section("bench_cases"), aligned(8))) =         \
 		{ #bname, bbound, bfn }
 
+/*
+ * A sweep: a run that prints its own figures (lines of its own format,
+ * e.g. many sizes of one operation).  Runs only when the spec names it
+ * ("all" alone does not: sweeps are long): bench=all,<sweep>.
+ */
+struct bench_sweep {
+	const char *name;
+	void (*run)(void);
+};
+
+#define BENCH_SWEEP(bname, bfn)                                             \
+	static const struct bench_sweep bench_sweep_##bname                     \
+		__attribute__((used, section("bench_sweeps"), aligned(8))) =        \
+		{ #bname, bfn }
+
 void bench_start(void);
 uint64_t bench_stop(void);
 
 /*
- * Run the cases named in @spec ("all" or "a,b") and print the table and
- * one "bench: ..." line per case.  Returns 0, or -1 when the counter is
+ * Run the cases named in @spec ("all" or "a,b", "all" standing for every
+ * case) and print the table and one "bench: ..." line per case, then the
+ * sweeps it names.  Returns 0, or -1 when the counter is
  * unavailable or a name is unknown.
  */
 int bench_run(const char *spec);

@@ -25,10 +25,15 @@
 #include "usys_arch.h"
 
 /* System-call numbers (asm-generic/unistd.h). */
+#define NR_mkdirat     34
+#define NR_mount       40
+#define NR_openat      56
+#define NR_close       57
 #define NR_write       64
 #define NR_exit        93
 #define NR_exit_group  94
 #define NR_sched_yield 124
+#define NR_reboot      142
 #define NR_getpid      172
 #define NR_brk         214
 #define NR_munmap      215
@@ -74,6 +79,14 @@
 #define U_SIGSEGV 11
 #define U_SIGCHLD 17
 #define U_WNOHANG 0x1
+
+/* Files (linux/fcntl.h, asm-generic/fcntl.h) and reboot (linux/reboot.h):
+ * what Linux's /init needs (make bench-linux); arbor has none of them. */
+#define U_AT_FDCWD (-100)
+#define U_O_WRONLY 01
+#define U_LINUX_REBOOT_MAGIC1        0xfee1deadUL
+#define U_LINUX_REBOOT_MAGIC2        672274793UL
+#define U_LINUX_REBOOT_CMD_POWER_OFF 0x4321fedcUL
 
 /* Auxiliary-vector keys (linux/auxvec.h). */
 #define U_AT_NULL   0
@@ -181,6 +194,33 @@ static inline long sys_clone(unsigned long flags, void *stack)
 static inline long sys_wait4(long pid, int *status, int options, void *rusage)
 {
 	return usys_call6(NR_wait4, pid, USYS_L(status), options, USYS_L(rusage), 0, 0);
+}
+
+static inline long sys_mkdirat(int dirfd, const char *path, int mode)
+{
+	return usys_call6(NR_mkdirat, dirfd, USYS_L(path), mode, 0, 0, 0);
+}
+
+static inline long sys_mount(const char *src, const char *target, const char *type,
+			     unsigned long flags, const void *data)
+{
+	return usys_call6(NR_mount, USYS_L(src), USYS_L(target), USYS_L(type), USYS_L(flags),
+			  USYS_L(data), 0);
+}
+
+static inline long sys_openat(int dirfd, const char *path, int flags, int mode)
+{
+	return usys_call6(NR_openat, dirfd, USYS_L(path), flags, mode, 0, 0);
+}
+
+static inline long sys_close(int fd)
+{
+	return usys_call6(NR_close, fd, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_reboot(unsigned long magic1, unsigned long magic2, unsigned long cmd)
+{
+	return usys_call6(NR_reboot, USYS_L(magic1), USYS_L(magic2), USYS_L(cmd), 0, 0, 0);
 }
 
 static inline long sys_call(long nr, long a, long b, long c)

@@ -113,8 +113,11 @@ uint64_t arch_insn_count(void);
 /*
  * Let user mode read that counter on this CPU (riscv64: scounteren.IR,
  * so `rdinstret` works in U-mode; aarch64: PMUSERENR_EL0.ER, so EL0 may
- * read PMEVCNTR0_EL0), or stop letting it.  For user-mode benchmarks
- * only: a counter readable from user mode is a timing source.
+ * read PMEVCNTR0_EL0, and CNTKCTL_EL1.EL0VCTEN, so it may read the
+ * virtual counter CNTVCT_EL0 as well: the one clock Linux lets user mode
+ * read, which make bench-linux counts with on both kernels), or stop
+ * letting it.  For user-mode benchmarks only: a counter readable from
+ * user mode is a timing source.
  */
 void arch_insn_counter_user(int allow);
 
