@@ -16,6 +16,7 @@
 #include <arch/arch.h>
 #include <arch/user.h>
 #include <exec/fiber.h>
+#include <exec/tramp.h>
 #include <lib/err.h>
 #include <mm/aspace.h>
 #include <mm/usercopy.h>
@@ -28,6 +29,8 @@ enum {
 	NR_getpid = 172, NR_getppid = 173, NR_gettid = 178, NR_brk = 214,
 	NR_munmap = 215, NR_mremap = 216, NR_clone = 220, NR_mmap = 222,
 	NR_mprotect = 226, NR_madvise = 233, NR_wait4 = 260,
+	/* arbor's own, past the end of Linux's table (Linux: ENOSYS). */
+	NR_arbor_tramp_window = 1100, NR_arbor_tramp_unmap = 1101,
 };
 
 /* errno values. */
@@ -490,6 +493,34 @@ static long sys_mremap(struct proc *p, struct trap_frame *tf, const unsigned lon
 	return (long)where;
 }
 
+/* ---- trampoline windows (arbor's own calls) ------------------------------------ */
+
+/*
+ * arbor_tramp_window(addr): map a trampoline window (kernel/exec/tramp.h)
+ * into the process, at @addr (aligned to its size) or anywhere when 0;
+ * returns its base.  The first page is the kernel's trampoline code,
+ * aliased read+execute; the rest is the process's own read+write
+ * memory, which its library fills (user/lib/utramp.c).
+ */
+static long sys_tramp_window(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	uintptr_t base = a[0];
+	int rc = tramp_window_map(p->as, &base);
+
+	if (rc == E_EXIST)
+		return -EEXIST;
+	if (rc == E_NOMEM || rc == E_RANGE)
+		return -ENOMEM;
+	return rc ? -EINVAL : (long)base;
+}
+
+static long sys_tramp_unmap(struct proc *p, struct trap_frame *tf, const unsigned long *a)
+{
+	int rc = tramp_window_unmap(p->as, a[0]);
+
+	return rc == E_NOENT ? -ENOENT : rc ? -EINVAL : 0;
+}
+
 /* ---- dispatch --------------------------------------------------------------- */
 
 static const sys_fn table[] = {
@@ -508,6 +539,8 @@ static const sys_fn table[] = {
 	[NR_mprotect] = sys_mprotect,
 	[NR_madvise] = sys_madvise,
 	[NR_wait4] = sys_wait4,
+	[NR_arbor_tramp_window] = sys_tramp_window,
+	[NR_arbor_tramp_unmap] = sys_tramp_unmap,
 };
 
 void syscall_dispatch(struct trap_frame *tf)

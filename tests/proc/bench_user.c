@@ -62,6 +62,8 @@ UBENCH(user_fork_1, NULL, "fork", "1");
 UBENCH(user_fork_10000, NULL, "fork", "10000");
 UBENCH(user_mmap_munmap, NULL, "mmap_munmap", "1");
 UBENCH(user_munmap_1000, NULL, "munmap_populated", "1000");
+UBENCH(user_direct_call, NULL, "direct_call", "1");
+UBENCH(user_tramp_call, "user_direct_call", "tramp_call", "1");
 
 /* Run ubench with @args (its output goes to the console as it comes). */
 static void ubench_sweep(char *const argv[])

@@ -154,6 +154,18 @@ static void test_cmdline_runs(void)
 	run_all(lines, n);
 }
 
+/*
+ * Trampoline windows from user mode (tests/user/progs/utramp.c, arbor
+ * only): its own checks, on this CPU and, forked, with the window's
+ * metadata copied on write.
+ */
+static void test_user_trampolines(void)
+{
+	static const char *const line[] = { "utramp" };
+
+	run_all(line, 1);
+}
+
 static const struct user_prog *prog(const char *name)
 {
 	const struct user_prog *p = user_prog_find(name);
@@ -289,6 +301,7 @@ static void test_bad_images(void)
 KTEST_SUITE(proc,
 	KTEST_CASE(test_runs),
 	KTEST_CASE(test_cmdline_runs),
+	KTEST_CASE(test_user_trampolines),
 	KTEST_CASE(test_preempt_and_kill),
 	KTEST_CASE(test_kill_elsewhere),
 	KTEST_CASE(test_every_cpu),

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <usys.h>
+#include <utramp.h>
 
 #define PROT_RW (U_PROT_READ | U_PROT_WRITE)
 #define ANON (U_MAP_PRIVATE | U_MAP_ANONYMOUS)
@@ -280,6 +281,45 @@ static unsigned long op_munmap_2m(unsigned long pages)
 	return munmap_of(pages, 1);
 }
 
+/*
+ * A call through a trampoline (arbor only: <utramp.h>), and the direct
+ * call of its target with the same arguments (its bound).
+ */
+static __attribute__((noinline)) long tramp_target(long ctx, long a)
+{
+	return ctx + a;
+}
+
+static unsigned long op_tramp_call(unsigned long pages)
+{
+	static struct utramp_window w;
+	static long (*t)(long);
+	unsigned long t0;
+
+	(void)pages;
+	if (!w.base) {
+		long r = utramp_map(&w);
+
+		if (r)
+			die("arbor_tramp_window", r);
+		t = (long (*)(long))utramp_create(&w, (void *)tramp_target, (void *)1);
+	}
+	t0 = count();
+	t(2);
+	return since(t0);
+}
+
+static unsigned long op_direct_call(unsigned long pages)
+{
+	long (*volatile direct)(long, long) = tramp_target;
+	unsigned long t0;
+
+	(void)pages;
+	t0 = count();
+	direct(1, 2);
+	return since(t0);
+}
+
 static const struct op {
 	const char *name;
 	unsigned long (*fn)(unsigned long pages);
@@ -294,6 +334,8 @@ static const struct op {
 	{ "munmap_populated", op_munmap_populated },
 	{ "fork_2m", op_fork_2m },
 	{ "munmap_2m", op_munmap_2m },
+	{ "tramp_call", op_tramp_call },
+	{ "direct_call", op_direct_call },
 };
 
 static const struct op *find_op(const char *name)
