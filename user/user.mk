@@ -37,7 +37,7 @@ USER_RUNS    := tests/user/runs.txt
 USER_OBJS    := $(foreach a,$(USER_ARCHES),$(patsubst %.c,$(USERB)/$(a)/obj/%.o,$(USER_LIB) \
                   $(wildcard tests/user/progs/*.c)) $(USERB)/$(a)/obj/user/$(a)/crt0.o)
 .SECONDARY: $(USER_OBJS)
-.PHONY: user user-linux user-diff fuzz-user
+.PHONY: user user-linux user-diff fuzz-user fuzz-user-boot
 user: $(USER_ELFS) $(foreach a,$(USER_ARCHES),$(USERB)/$(a)/user_progs.o)
 
 # Objects and programs of one arch ($(1)).
@@ -90,7 +90,33 @@ user-diff: $(USER_ELFS)
 	  --runs $(USER_RUNS) > $(B)/user-diff.log 2>&1 || true; \
 	  $(PYTHON) tools/ktap.py --label $(BOARD)-user $(B)/user-diff.log
 
-# sysfuzz under qemu-user with random seeds for FUZZ_TIME seconds; a run
-# whose self-check fails or that dies is printed with its seed.
+# sysfuzz with random seeds for FUZZ_TIME seconds: first under qemu-user
+# alone (a run whose self-check fails or that dies is printed with its
+# seed), then against arbor: rounds of FUZZ_SEEDS seeds, each booted on
+# both arches' virt boards (4 CPUs, urun= on the command line, the proc
+# suite's invariants after every process) and compared line for line with
+# qemu-user; a failing round's logs stay in build/user/fuzz-<arch>-<round>.*.
+FUZZ_SEEDS ?= 4
+FUZZ_STEPS ?= 400
 fuzz-user: $(USER_ELFS)
 	$(PYTHON) tools/user_diff.py fuzz --time $(FUZZ_TIME)
+	@for b in qemu-virt-riscv64 qemu-virt-aarch64; do $(MAKE) -s --no-print-directory BOARD=$$b all || exit 1; done
+	@end=$$(( $$(date +%s) + $(FUZZ_TIME) )); round=0; bad=0; \
+	 while [ $$(date +%s) -lt $$end ]; do round=$$((round + 1)); \
+	   seeds=$$(od -An -N$$(( 4 * $(FUZZ_SEEDS) )) -tu4 /dev/urandom); urun=; : > $(USERB)/fuzz-runs.txt; \
+	   for s in $$seeds; do urun=$$urun$${urun:+,}sysfuzz:$$s:$(FUZZ_STEPS); \
+	     echo "sysfuzz $$s $(FUZZ_STEPS)" >> $(USERB)/fuzz-runs.txt; done; \
+	   for b in qemu-virt-riscv64 qemu-virt-aarch64; do a=$${b#qemu-virt-}; \
+	     log=$(USERB)/fuzz-$$a-$$round.log; \
+	     timeout $(TEST_TIMEOUT) $(MAKE) -s --no-print-directory BOARD=$$b QEMU_FLAGS= fuzz-user-boot \
+	       FUZZ_URUN=$$urun > $$log 2>&1; \
+	     cp $(USERB)/fuzz-runs.txt $(USERB)/fuzz-$$a-$$round.runs; \
+	     if $(PYTHON) tools/user_diff.py diff --arch $$a --log $$log --runs $(USERB)/fuzz-$$a-$$round.runs \
+	          --label fuzz > $$log.diff 2>&1 && $(PYTHON) tools/ktap.py --label $$a-round-$$round $$log.diff \
+	          > /dev/null && $(PYTHON) tools/ktap.py --label $$a-round-$$round $$log > /dev/null; then \
+	       rm -f $$log $$log.diff $(USERB)/fuzz-$$a-$$round.runs; \
+	     else bad=$$((bad + 1)); echo "fuzz-user: arbor $$a differs or failed for seeds:$$seeds (see $$log)"; fi; \
+	   done; done; echo "fuzz-user: $$round rounds of $(FUZZ_SEEDS) seeds against arbor, $$bad failed"; [ $$bad = 0 ]
+
+fuzz-user-boot: $(B)/Image
+	@$(QEMU_CMD) -append "ktest=proc urun=$(FUZZ_URUN) poweroff" < /dev/null
