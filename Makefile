@@ -84,7 +84,7 @@ LIBS     := -Wl,--start-group -lc -lgcc -Wl,--end-group
 # runs in the kernel, <name>_host.c on the host, <name>_both.c in both;
 # tests/testlib/ is the shared test library (host/: host-only parts).
 TEST_INC     := -Itests/testlib
-KERNEL_TESTS := $(filter-out %_host.c tests/fuzz/%,$(wildcard tests/*/*.c)) $(wildcard tests/testlib/*.c)
+KERNEL_TESTS := $(sort $(filter-out %_host.c tests/fuzz/%,$(wildcard tests/*/*.c)) $(wildcard tests/testlib/*.c))
 HOST_TESTS   := $(wildcard tests/*/*_host.c tests/*/*_both.c tests/testlib/*.c tests/testlib/host/*.c)
 
 SRCS := $(wildcard lib/*.c arch/$(ARCH)/*.c arch/$(ARCH)/*.S mm/*.c mm/*/*.c kernel/*/*.c) $(KERNEL_TESTS)

@@ -6,6 +6,7 @@
 #include <lib/err.h>
 #include <exec/fiber.h>
 #include <lib/ktest.h>
+#include "testlib.h"
 #include <exec/tramp.h>
 #include <arch/trap.h>
 #include <mm/aspace.h>
@@ -548,22 +549,6 @@ static void test_bad_input_changes_nothing(void)
 
 /* ---- windows for user aspaces ------------------------------------------------- */
 
-static int user_put(struct aspace *as, uintptr_t va, uint64_t v)
-{
-	aspace_switch(as);
-	return copy_to_user(va, &v, sizeof(v));
-}
-
-static uint64_t user_get(struct aspace *as, uintptr_t va)
-{
-	uint64_t v = ~0ull;
-
-	aspace_switch(as);
-	if (copy_from_user(&v, va, sizeof(v)))
-		return ~1ull;
-	return v;
-}
-
 static void test_user_window_aliases_the_code_and_forks_its_metadata(void)
 {
 	struct aspace *as = NULL, *child = NULL;
@@ -582,8 +567,8 @@ static void test_user_window_aliases_the_code_and_forks_its_metadata(void)
 	EXPECT_EQ(q.perms, MMU_READ | MMU_WRITE);
 	EXPECT_EQ(page_refcount(pa_to_page(tramp_code_pa())), ref0);
 	/* The code page is not writable, even by the kernel on the user's behalf. */
-	EXPECT_EQ(user_put(as, base, 1), E_FAULT);
-	EXPECT_OK(user_put(as, base + TRAMP_HOT_OFFSET, 0x1111));
+	EXPECT_EQ(tl_user_put(as, base, 1), E_FAULT);
+	EXPECT_OK(tl_user_put(as, base + TRAMP_HOT_OFFSET, 0x1111));
 	/* A second window where asked; bad requests change nothing. */
 	ASSERT_OK(tramp_window_map(as, &fixed));
 	EXPECT_EQ_U(fixed, 0x40000000);
@@ -593,14 +578,14 @@ static void test_user_window_aliases_the_code_and_forks_its_metadata(void)
 	EXPECT_EQ(tramp_window_map(NULL, &base), E_INVAL);
 	/* fork: the same code frame, a metadata copy of the child's own. */
 	ASSERT_OK(aspace_fork(as, &child));
-	user_get(child, base);             /* the child maps its pages on touch */
+	tl_user_get(child, base);             /* the child maps its pages on touch */
 	ASSERT_OK(aspace_query(child, base, &q));
 	EXPECT_EQ_U(q.pa, tramp_code_pa());
 	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);
-	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x1111);
-	EXPECT_OK(user_put(child, base + TRAMP_HOT_OFFSET, 0x2222));
-	EXPECT_EQ_U(user_get(as, base + TRAMP_HOT_OFFSET), 0x1111);
-	EXPECT_EQ_U(user_get(child, base + TRAMP_HOT_OFFSET), 0x2222);
+	EXPECT_EQ_U(tl_user_get(child, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_OK(tl_user_put(child, base + TRAMP_HOT_OFFSET, 0x2222));
+	EXPECT_EQ_U(tl_user_get(as, base + TRAMP_HOT_OFFSET), 0x1111);
+	EXPECT_EQ_U(tl_user_get(child, base + TRAMP_HOT_OFFSET), 0x2222);
 	aspace_switch(NULL);
 	EXPECT_EQ(tramp_window_unmap(child, base + PAGE_SIZE), E_ALIGN);
 	EXPECT_EQ(tramp_window_unmap(child, base + 4 * TRAMP_WINDOW_SIZE), E_NOENT);

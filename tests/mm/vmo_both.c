@@ -17,6 +17,7 @@
 #include <arch/arch.h>
 #include <lib/err.h>
 #include <lib/ktest.h>
+#include "testlib.h"
 #include <mm/aspace.h>
 #include <mm/heap.h>
 #include <mm/page.h>
@@ -129,22 +130,6 @@ static void done(struct aspace *as)
 #endif
 }
 
-static int put(struct aspace *as, uintptr_t addr, uint64_t v)
-{
-	aspace_switch(as);
-	return copy_to_user(addr, &v, sizeof(v));
-}
-
-static uint64_t get(struct aspace *as, uintptr_t addr)
-{
-	uint64_t v = ~0ull;
-
-	aspace_switch(as);
-	if (copy_from_user(&v, addr, sizeof(v)))
-		ktest_fail(__FILE__, __LINE__, "reading %#lx failed", (unsigned long)addr);
-	return v;
-}
-
 static uint64_t obj_word(struct vmo *v, uint64_t offset)
 {
 	uint64_t w = ~0ull;
@@ -195,11 +180,11 @@ static void test_two_aspaces_share_writes_and_survive_unmap(void)
 	map_shared(b, OTHER, v, 0, 4);
 	map_shared(b, OTHER + 8 * PG, v, 2 * PG, 2);   /* the same aspace, twice */
 	vmo_put(v);                                      /* the mappings hold it */
-	ASSERT_OK(put(a, BASE + PG, 11));
-	EXPECT_EQ_U(get(b, OTHER + PG), 11);
-	ASSERT_OK(put(b, OTHER + 2 * PG, 22));
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 22);
-	EXPECT_EQ_U(get(b, OTHER + 8 * PG), 22);
+	ASSERT_OK(tl_user_put(a, BASE + PG, 11));
+	EXPECT_EQ_U(tl_user_get(b, OTHER + PG), 11);
+	ASSERT_OK(tl_user_put(b, OTHER + 2 * PG, 22));
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 22);
+	EXPECT_EQ_U(tl_user_get(b, OTHER + 8 * PG), 22);
 	EXPECT_EQ(data_frames(), 2);
 	EXPECT_EQ(aspace_check(a), 0);
 	EXPECT_EQ(aspace_check(b), 0);
@@ -207,13 +192,13 @@ static void test_two_aspaces_share_writes_and_survive_unmap(void)
 	/* Either side's unmap leaves the other's data where it was. */
 	ASSERT_OK(aspace_unmap(a, BASE, 4 * PG));
 	EXPECT_EQ(aspace_check(b), 0);
-	EXPECT_EQ_U(get(b, OTHER + PG), 11);
-	EXPECT_EQ_U(get(b, OTHER + 2 * PG), 22);
+	EXPECT_EQ_U(tl_user_get(b, OTHER + PG), 11);
+	EXPECT_EQ_U(tl_user_get(b, OTHER + 2 * PG), 22);
 	map_shared(a, BASE, v, 0, 4);   /* b's mappings hold it */
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 22);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 22);
 	done(b);
 	EXPECT_EQ(aspace_check(a), 0);
-	EXPECT_EQ_U(get(a, BASE + PG), 11);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 11);
 	EXPECT_EQ(data_frames(), 2);
 	done(a);
 	EXPECT_EQ(data_frames(), 0);
@@ -229,22 +214,22 @@ static void test_shared_mapping_stays_shared_across_fork(void)
 
 	map_shared(a, BASE, v, 0, 2);
 	ASSERT_OK(aspace_map_anon(a, &priv, PG, 0, RW, MAP_FIXED));
-	ASSERT_OK(put(a, BASE, 1));
-	ASSERT_OK(put(a, priv, 2));
+	ASSERT_OK(tl_user_put(a, BASE, 1));
+	ASSERT_OK(tl_user_put(a, priv, 2));
 	ASSERT_OK(aspace_fork(a, &c));
 #if !KTEST_HOST
 	live[2] = c;
 #endif
-	ASSERT_OK(put(c, BASE, 10));
-	EXPECT_EQ_U(get(a, BASE), 10);
-	ASSERT_OK(put(a, BASE + PG, 20));
-	EXPECT_EQ_U(get(c, BASE + PG), 20);
+	ASSERT_OK(tl_user_put(c, BASE, 10));
+	EXPECT_EQ_U(tl_user_get(a, BASE), 10);
+	ASSERT_OK(tl_user_put(a, BASE + PG, 20));
+	EXPECT_EQ_U(tl_user_get(c, BASE + PG), 20);
 	EXPECT_EQ_U(obj_word(v, PG), 20);
 	/* The private page beside it is copied on write as before. */
-	ASSERT_OK(put(c, priv, 3));
-	EXPECT_EQ_U(get(a, priv), 2);
+	ASSERT_OK(tl_user_put(c, priv, 3));
+	EXPECT_EQ_U(tl_user_get(a, priv), 2);
 	done(a);
-	EXPECT_EQ_U(get(c, BASE), 10);
+	EXPECT_EQ_U(tl_user_get(c, BASE), 10);
 	EXPECT_EQ_U(obj_word(v, 0), 10);
 	done(c);
 	vmo_put(v);
@@ -267,9 +252,9 @@ static void test_second_map_of_an_anonymous_object_is_refused(void)
 	EXPECT_EQ(aspace_map(a, &y, 2 * PG, 0, RW, MAP_FIXED, obj, 0), E_BUSY);
 	EXPECT_EQ(aspace_query(b, OTHER, &(struct aspace_query){ 0 }), E_NOENT);
 	mem_obj_put(obj);
-	ASSERT_OK(put(a, BASE, 5));
+	ASSERT_OK(tl_user_put(a, BASE, 5));
 	done(b);
-	EXPECT_EQ_U(get(a, BASE), 5);
+	EXPECT_EQ_U(tl_user_get(a, BASE), 5);
 	done(a);
 	end();
 }
@@ -290,22 +275,22 @@ static void test_snapshot_clone_keeps_contents_both_ways(void)
 
 	fill(v, 8, 100);
 	map_shared(a, BASE, v, 0, 8);
-	EXPECT_EQ_U(get(a, BASE + 3 * PG), 103);
-	EXPECT_EQ_U(get(a, BASE + 7 * PG), 107);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 3 * PG), 103);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 7 * PG), 107);
 	EXPECT_EQ(data_frames(), 8);
 	ASSERT_OK(vmo_clone(v, 2 * PG, 4 * PG, "clone", &c));
 	EXPECT_EQ(data_frames(), 8);                     /* nothing copied */
 	EXPECT_FALSE(mapped(a, BASE + 3 * PG, NULL));    /* the cloned range's leaves went */
 	EXPECT_TRUE(mapped(a, BASE + 7 * PG, NULL));     /* the rest stayed */
 	map_shared(b, OTHER, c, 0, 4);
-	EXPECT_EQ_U(get(b, OTHER), 102);
+	EXPECT_EQ_U(tl_user_get(b, OTHER), 102);
 	/* The parent writes: the clone keeps the old contents. */
-	ASSERT_OK(put(a, BASE + 2 * PG, 7));
-	EXPECT_EQ_U(get(b, OTHER), 102);
+	ASSERT_OK(tl_user_put(a, BASE + 2 * PG, 7));
+	EXPECT_EQ_U(tl_user_get(b, OTHER), 102);
 	EXPECT_EQ_U(obj_word(c, 0), 102);
 	/* The clone writes: the parent keeps its own. */
-	ASSERT_OK(put(b, OTHER + PG, 8));
-	EXPECT_EQ_U(get(a, BASE + 3 * PG), 103);
+	ASSERT_OK(tl_user_put(b, OTHER + PG, 8));
+	EXPECT_EQ_U(tl_user_get(a, BASE + 3 * PG), 103);
 	EXPECT_EQ_U(obj_word(v, 3 * PG), 103);
 	EXPECT_EQ_U(obj_word(c, PG), 8);
 	set_word(v, 4 * PG, 9);
@@ -376,10 +361,10 @@ static void test_slice_shows_the_parent_pages(void)
 	ASSERT_OK(vmo_slice(v, 2 * PG, 3 * PG, "slice", &s));
 	EXPECT_EQ_U(obj_word(s, 0), 52);
 	map_shared(a, BASE, s, 0, 3);
-	ASSERT_OK(put(a, BASE + PG, 77));
+	ASSERT_OK(tl_user_put(a, BASE + PG, 77));
 	EXPECT_EQ_U(obj_word(v, 3 * PG), 77);
 	set_word(v, 4 * PG, 88);
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 88);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 88);
 	ASSERT_OK(vmo_lookup(v, 3 * PG, PG, &rv, 1, &n));
 	ASSERT_OK(vmo_lookup(s, PG, PG, &rs, 1, &n));
 	EXPECT_EQ_U(rv.pa, rs.pa);
@@ -406,8 +391,8 @@ static void test_decommit_frees_frames_and_leaves(void)
 	map_shared(a, BASE, v, 0, 8);
 	map_shared(b, OTHER, v, 0, 8);
 	for (int i = 0; i < 8; i++) {
-		ASSERT_OK(put(a, BASE + i * PG, 40 + i));
-		EXPECT_EQ_U(get(b, OTHER + i * PG), 40 + i);
+		ASSERT_OK(tl_user_put(a, BASE + i * PG, 40 + i));
+		EXPECT_EQ_U(tl_user_get(b, OTHER + i * PG), 40 + i);
 	}
 	ASSERT_OK(vmo_decommit(v, 2 * PG, 4 * PG));
 	EXPECT_EQ(data_frames(), 4);
@@ -419,11 +404,11 @@ static void test_decommit_frees_frames_and_leaves(void)
 		EXPECT_FALSE(mapped(b, OTHER + i * PG, NULL));
 	}
 	EXPECT_TRUE(mapped(b, OTHER + 7 * PG, NULL));
-	EXPECT_EQ_U(get(b, OTHER + 3 * PG), 0);
-	EXPECT_EQ_U(get(a, BASE + 7 * PG), 47);
+	EXPECT_EQ_U(tl_user_get(b, OTHER + 3 * PG), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 7 * PG), 47);
 	EXPECT_EQ(data_frames(), 5);     /* the read committed a zero page */
 	ASSERT_OK(vmo_zero(v, 6 * PG, 2 * PG));
-	EXPECT_EQ_U(get(a, BASE + 7 * PG), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 7 * PG), 0);
 	EXPECT_EQ(data_frames(), 5);
 	done(a);
 	done(b);
@@ -442,9 +427,9 @@ static void test_shrink_removes_leaves_in_every_aspace(void)
 	map_shared(a, BASE, v, 0, 8);
 	map_shared(b, OTHER, v, 4 * PG, 4);
 	for (int i = 0; i < 8; i++)
-		ASSERT_OK(put(a, BASE + i * PG, 60 + i));
-	EXPECT_EQ_U(get(b, OTHER + PG), 65);
-	EXPECT_EQ_U(get(b, OTHER), 64);
+		ASSERT_OK(tl_user_put(a, BASE + i * PG, 60 + i));
+	EXPECT_EQ_U(tl_user_get(b, OTHER + PG), 65);
+	EXPECT_EQ_U(tl_user_get(b, OTHER), 64);
 	ASSERT_OK(vmo_resize(v, 5 * PG));
 	EXPECT_EQ(data_frames(), 5);
 	EXPECT_EQ_U(vmo_size(v), 5 * PG);
@@ -459,8 +444,8 @@ static void test_shrink_removes_leaves_in_every_aspace(void)
 	EXPECT_EQ(aspace_check(b), 0);
 	/* Growing again gives zeros. */
 	ASSERT_OK(vmo_resize(v, 8 * PG));
-	EXPECT_EQ_U(get(b, OTHER + PG), 0);
-	EXPECT_EQ_U(get(a, BASE + 4 * PG), 64);
+	EXPECT_EQ_U(tl_user_get(b, OTHER + PG), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 4 * PG), 64);
 	done(a);
 	done(b);
 	vmo_put(v);
@@ -481,7 +466,7 @@ static void test_pinned_pages_survive_unmap_and_return_at_unpin(void)
 
 	map_shared(a, BASE, v, 0, 4);
 	for (int i = 0; i < 4; i++)
-		ASSERT_OK(put(a, BASE + i * PG, 90 + i));
+		ASSERT_OK(tl_user_put(a, BASE + i * PG, 90 + i));
 	ASSERT_OK(vmo_pin(v, PG, 2 * PG));
 	ASSERT_OK(vmo_lookup(v, 0, 4 * PG, runs, 4, &n));
 	/* The lookup matches the tables, page by page. */
@@ -526,7 +511,7 @@ static void test_contiguous_object_is_one_run(void)
 	EXPECT_EQ_U(run.size, 5 * PG);
 	EXPECT_EQ(data_frames(), 8);          /* rounded up to a power of two */
 	map_shared(a, BASE, v, 0, 5);
-	ASSERT_OK(put(a, BASE + 4 * PG, 33));
+	ASSERT_OK(tl_user_put(a, BASE + 4 * PG, 33));
 	ASSERT_TRUE(mapped(a, BASE + 4 * PG, &q));
 	EXPECT_EQ_U(q.pa, run.pa + 4 * PG);
 	EXPECT_EQ_U(obj_word(v, 4 * PG), 33);
@@ -613,30 +598,30 @@ static void test_private_mapping_over_an_object_copies_on_write(void)
 
 	fill(v, 3, 200);                       /* page 3 stays a hole */
 	ASSERT_OK(aspace_map_private(a, &x, 4 * PG, 0, RW, MAP_FIXED, vmo_obj(v), 0));
-	EXPECT_EQ_U(get(a, BASE + PG), 201);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 201);
 	ASSERT_TRUE(mapped(a, BASE + PG, &q));
 	EXPECT_FALSE(q.mmu_flags & MMU_WRITE);     /* the object's frame, read-only */
-	ASSERT_OK(put(a, BASE + PG, 5));
+	ASSERT_OK(tl_user_put(a, BASE + PG, 5));
 	EXPECT_EQ_U(obj_word(v, PG), 201);         /* the object is untouched */
-	EXPECT_EQ_U(get(a, BASE + PG), 5);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 5);
 	set_word(v, 2 * PG, 9);                    /* not copied yet: seen */
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 9);
-	EXPECT_EQ_U(get(a, BASE + 3 * PG), 0);     /* a hole: a zero page of its own */
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 9);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 3 * PG), 0);     /* a hole: a zero page of its own */
 	ASSERT_OK(aspace_fork(a, &c));
 #if !KTEST_HOST
 	live[2] = c;
 #endif
-	EXPECT_EQ_U(get(c, BASE + PG), 5);
-	ASSERT_OK(put(c, BASE, 6));
-	EXPECT_EQ_U(get(a, BASE), 200);
+	EXPECT_EQ_U(tl_user_get(c, BASE + PG), 5);
+	ASSERT_OK(tl_user_put(c, BASE, 6));
+	EXPECT_EQ_U(tl_user_get(a, BASE), 200);
 	EXPECT_EQ_U(obj_word(v, 0), 200);
 	/* Decommitting the object's page drops the read-only leaves over it. */
 	ASSERT_OK(vmo_decommit(v, 2 * PG, PG));
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 0);
 	/* DONTNEED on the private mapping: the object's page shows again. */
 	ASSERT_OK(aspace_decommit(a, BASE, 2 * PG));
-	EXPECT_EQ_U(get(a, BASE + PG), 201);
-	EXPECT_EQ_U(get(c, BASE + PG), 5);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 201);
+	EXPECT_EQ_U(tl_user_get(c, BASE + PG), 5);
 	EXPECT_EQ(aspace_check(a), 0);
 	EXPECT_EQ(aspace_check(c), 0);
 	vmo_put(v);                                /* the mappings hold it */
@@ -661,10 +646,10 @@ static void test_private_mapping_over_physical_frames(void)
 	ASSERT_NOT_NULL(obj);
 	ASSERT_OK(aspace_map_private(a, &x, PG, 0, RW, MAP_FIXED, obj, 0));
 	mem_obj_put(obj);
-	EXPECT_EQ_U(get(a, BASE), 123);
-	ASSERT_OK(put(a, BASE, 7));
+	EXPECT_EQ_U(tl_user_get(a, BASE), 123);
+	ASSERT_OK(tl_user_put(a, BASE, 7));
 	EXPECT_EQ_U(*(uint64_t *)page_to_va(pg), 123);
-	EXPECT_EQ_U(get(a, BASE), 7);
+	EXPECT_EQ_U(tl_user_get(a, BASE), 7);
 	done(a);
 	page_put(pg);
 	EXPECT_EQ(data_frames(), 0);
@@ -680,23 +665,23 @@ static void test_dontneed_zero_fills_private_anonymous_pages(void)
 
 	ASSERT_OK(aspace_map_anon(a, &x, 4 * PG, 0, RW, MAP_FIXED));
 	for (int i = 0; i < 4; i++)
-		ASSERT_OK(put(a, BASE + i * PG, 300 + i));
+		ASSERT_OK(tl_user_put(a, BASE + i * PG, 300 + i));
 	ASSERT_OK(aspace_decommit(a, BASE, PG));
-	EXPECT_EQ_U(get(a, BASE), 0);
-	EXPECT_EQ_U(get(a, BASE + PG), 301);
+	EXPECT_EQ_U(tl_user_get(a, BASE), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 301);
 	ASSERT_OK(aspace_fork(a, &c));
 #if !KTEST_HOST
 	live[2] = c;
 #endif
 	/* Pages shared with the parent since the fork: the child gets zeros, the parent keeps its. */
 	ASSERT_OK(aspace_decommit(c, BASE + PG, 2 * PG));
-	EXPECT_EQ_U(get(c, BASE + PG), 0);
-	EXPECT_EQ_U(get(c, BASE + 2 * PG), 0);
-	EXPECT_EQ_U(get(c, BASE + 3 * PG), 303);
-	EXPECT_EQ_U(get(a, BASE + PG), 301);
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 302);
+	EXPECT_EQ_U(tl_user_get(c, BASE + PG), 0);
+	EXPECT_EQ_U(tl_user_get(c, BASE + 2 * PG), 0);
+	EXPECT_EQ_U(tl_user_get(c, BASE + 3 * PG), 303);
+	EXPECT_EQ_U(tl_user_get(a, BASE + PG), 301);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 302);
 	EXPECT_EQ(aspace_decommit(a, BASE + 2 * PG, 8 * PG), E_NOENT);   /* a hole */
-	EXPECT_EQ_U(get(a, BASE + 2 * PG), 302);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 302);
 	EXPECT_EQ(aspace_check(a), 0);
 	EXPECT_EQ(aspace_check(c), 0);
 	done(c);
@@ -716,16 +701,16 @@ static void test_read_and_write_from_user_buffers(void)
 	char buf[100];
 
 	ASSERT_OK(aspace_map_anon(a, &x, 2 * PG, 0, RW, MAP_FIXED));
-	ASSERT_OK(put(a, BASE + PG - 4, 0x1122334455667788ull));
+	ASSERT_OK(tl_user_put(a, BASE + PG - 4, 0x1122334455667788ull));
 	aspace_switch(a);
 	/* Across a page boundary on both sides. */
 	ASSERT_OK(vmo_write_user(v, PG - 2, BASE + PG - 4, 8));
 	ASSERT_OK(vmo_read(v, PG - 2, buf, 8));
 	EXPECT_EQ_U(*(uint64_t *)(void *)buf, 0x1122334455667788ull);
 	ASSERT_OK(vmo_read_user(v, 2 * PG - 50, BASE + 10, 100));   /* zeros past the write */
-	EXPECT_EQ_U(get(a, BASE + 56), 0);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 56), 0);
 	ASSERT_OK(vmo_read_user(v, PG - 2, BASE + 3 * 8, 8));
-	EXPECT_EQ_U(get(a, BASE + 24), 0x1122334455667788ull);
+	EXPECT_EQ_U(tl_user_get(a, BASE + 24), 0x1122334455667788ull);
 	aspace_switch(a);
 	EXPECT_EQ(vmo_write_user(v, 0, BASE + 2 * PG - 4, 8), E_FAULT);
 	EXPECT_EQ(vmo_read_user(v, 0, OTHER, 8), E_FAULT);

@@ -25,4 +25,15 @@ static inline uint64_t tl_rand(uint64_t *state)
 	return x;
 }
 
+struct aspace;
+
+/*
+ * Make @as the current user aspace and write / read the word at @addr
+ * through the user copies (faults resolved as a user access's would be).
+ * tl_user_put() returns copy_to_user()'s result; tl_user_get() fails the
+ * case when the read fails (and returns ~0).
+ */
+int tl_user_put(struct aspace *as, uintptr_t addr, uint64_t v);
+uint64_t tl_user_get(struct aspace *as, uintptr_t addr);
+
 #endif
