@@ -164,6 +164,8 @@ static int map_locked(struct aspace *as, struct map_req *r) REQUIRES(as->lock)
 	int rc;
 
 	aspace_assert_held(as);
+	if (r->obj->max_perms && (r->perms & ~r->obj->max_perms))
+		return E_PERM;
 	va = varea_alloc();
 	if (!va)
 		return E_NOMEM;
@@ -327,8 +329,8 @@ int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t 
 	return map_new(as, addr, &r);
 }
 
-int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
-                    uint64_t align, unsigned perms, unsigned flags)
+static int map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
+                    uint64_t align, unsigned perms, unsigned flags, unsigned max_perms)
 {
 	struct map_req r = { *addr, size, align, perms, flags, NULL, 0, 0 };
 	int rc = map_check(as, &r);
@@ -336,7 +338,21 @@ int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t siz
 	if (rc || (rc = pt_pa_check(pa, size)))
 		return rc;
 	r.obj = phys_obj_create(pa, size, flags & VAREA_DEVICE);
+	if (r.obj)
+		r.obj->max_perms = max_perms;
 	return map_new(as, addr, &r);
+}
+
+int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
+                    uint64_t align, unsigned perms, unsigned flags)
+{
+	return map_phys(as, addr, pa, size, align, perms, flags, 0);
+}
+
+int aspace_map_phys_sealed(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
+                           unsigned perms, unsigned flags)
+{
+	return map_phys(as, addr, pa, size, 0, perms, flags, perms ? perms : MMU_READ);
 }
 
 int aspace_map_private(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t align,
@@ -547,6 +563,12 @@ static int protect_locked(struct aspace *as, uintptr_t addr, uint64_t size, unsi
 	for (va = first; va != last; va = vtree_next(va))
 		if (vtree_next(va)->start != varea_end(va))
 			return E_NOENT;   /* a hole */
+	for (va = first;; va = vtree_next(va)) {
+		if (va->obj->max_perms && (perms & ~va->obj->max_perms))
+			return E_PERM;    /* more than the object allows */
+		if (va == last)
+			break;
+	}
 	if (first->start < addr && first->perms != perms && !(lo_upper = varea_alloc()))
 		return E_NOMEM;
 	if (varea_end(last) > end && last->perms != perms && !(hi_upper = varea_alloc()))

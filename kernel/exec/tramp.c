@@ -275,8 +275,8 @@ static int window_pages_map(struct aspace *as, uintptr_t *base)
 	/* ...then replace its start by the RX alias and the zeroed RW pages;
 	 * any padding after them stays reserved, so nothing else lands there. */
 	rx = *base;
-	rc = aspace_map_phys(as, &rx, code_pa, PAGE_SIZE, 0, MMU_READ | MMU_EXEC,
-	                     VAREA_POPULATE | MAP_FIXED);
+	rc = aspace_map_phys_sealed(as, &rx, code_pa, PAGE_SIZE, MMU_READ | MMU_EXEC,
+	                            VAREA_POPULATE | MAP_FIXED);
 	if (rc)
 		goto fail;
 	rw = *base + PAGE_SIZE;

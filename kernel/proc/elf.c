@@ -94,13 +94,15 @@ static int check_segment(const struct elf64_phdr *ph, size_t size, const struct 
 }
 
 /*
- * A segment's file pages come from the image's own frames in the kernel:
- * read-only segments map them (a physical object, shared by forks);
- * writable ones map them private copy-on-write, so a page is copied
- * only when the program first writes it.  The bytes after the file's
- * end in its last page are zeroed (that copies the page), and pages
- * past the file's end are anonymous (bss).  An image that is not
- * page-aligned in the kernel is copied instead.
+ * A segment's file pages come from the image's own frames in the kernel,
+ * mapped private copy-on-write (as Linux maps a program's segments,
+ * private file mappings): reading and executing them copies nothing, and
+ * a page is copied only when the program writes it (a writable segment,
+ * or one the program made writable with mprotect: the image itself can
+ * never be written).  When bss follows the file's bytes, the rest of
+ * their last page is zeroed (that copies the page), and pages past the
+ * file's end are anonymous.  An image that is not page-aligned in the
+ * kernel is copied instead.
  */
 static int load_segment(struct aspace *as, const struct elf64_phdr *ph,
                         const unsigned char *img)
@@ -108,37 +110,32 @@ static int load_segment(struct aspace *as, const struct elf64_phdr *ph,
 	uintptr_t start = page_down(ph->vaddr), addr = start;
 	uint64_t end = page_up(ph->vaddr + ph->memsz);
 	uint64_t file_end = ph->filesz ? page_up(ph->vaddr + ph->filesz) : start;
-	unsigned perms = perms_of(ph->flags);
+	unsigned perms = perms_of(ph->flags), rw = MMU_READ | MMU_WRITE;
 	int rc = E_OK;
 
 	if ((uintptr_t)img & PAGE_MASK) {
-		rc = aspace_map_anon(as, &addr, end - start, 0, MMU_READ | MMU_WRITE, 0);
+		rc = aspace_map_anon(as, &addr, end - start, 0, rw, 0);
 		if (rc == E_OK && ph->filesz)
 			rc = copy_to_user(ph->vaddr, img + ph->offset, ph->filesz);
-		if (rc == E_OK && perms != (MMU_READ | MMU_WRITE))
+		if (rc == E_OK && perms != rw)
 			rc = aspace_protect(as, start, end - start, perms);
 		return rc;
 	}
 	if (file_end > start) {
-		paddr_t pa = kernel_image_pa(img + page_down(ph->offset));
-		int tail = ph->vaddr + ph->filesz < file_end;
+		struct mem_obj *image = phys_obj_create(kernel_image_pa(img + page_down(ph->offset)),
+		                                        file_end - start, 0);
+		int zero = ph->memsz > ph->filesz && ph->vaddr + ph->filesz < file_end;
 
-		if (!(ph->flags & PF_W) && !(tail && ph->memsz > ph->filesz)) {
-			rc = aspace_map_phys(as, &addr, pa, file_end - start, 0, perms, 0);
-		} else {
-			struct mem_obj *image = phys_obj_create(pa, file_end - start, 0);
+		rc = image ? aspace_map_private(as, &addr, file_end - start, 0, zero ? rw : perms, 0,
+		                                image, 0) : E_NOMEM;
+		if (image)
+			mem_obj_put(image);
+		if (rc == E_OK && zero) {
+			static const char zeros[PAGE_SIZE];
 
-			rc = image ? aspace_map_private(as, &addr, file_end - start, 0,
-			                                MMU_READ | MMU_WRITE, 0, image, 0) : E_NOMEM;
-			if (image)
-				mem_obj_put(image);
-			if (rc == E_OK && tail) {
-				static const char zeros[PAGE_SIZE];
-
-				rc = copy_to_user(ph->vaddr + ph->filesz, zeros,
-				                  file_end - (ph->vaddr + ph->filesz));
-			}
-			if (rc == E_OK && perms != (MMU_READ | MMU_WRITE))
+			rc = copy_to_user(ph->vaddr + ph->filesz, zeros,
+			                  file_end - (ph->vaddr + ph->filesz));
+			if (rc == E_OK && perms != rw)
 				rc = aspace_protect(as, start, file_end - start, perms);
 		}
 	}

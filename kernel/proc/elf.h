@@ -11,10 +11,11 @@ struct user_prog;
 /*
  * Map @prog's PT_LOAD segments into @p's (empty) aspace, each with its
  * own permissions, W^X kept:
- *  - read-only segments (text, read-only data) map the image's own frames
- *    in the kernel, not a copy (a physical object; shared by forks);
- *  - writable segments map those frames private copy-on-write (a page
- *    is copied when first written), the rest (bss) anonymous and zero;
+ *  - the file's pages map the image's own frames in the kernel private
+ *    copy-on-write, as Linux maps a program's segments: text and
+ *    read-only data are never copied, a page is copied when first
+ *    written (data, or after an mprotect), the image is never written;
+ *  - the rest (bss) is anonymous and zero;
  * then reserve the brk window above the highest segment, map the user
  * stack (USER_STACK_SIZE, a guard page below) at the top of user space
  * and lay out argc, argv, envp and the auxiliary vector on it as Linux

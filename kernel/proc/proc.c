@@ -68,8 +68,10 @@ void proc_return(struct proc *p)
 	__atomic_store_n(&p->user_entries, p->user_entries + 1, __ATOMIC_RELAXED);
 	if (aspace_current() != p->as)
 		aspace_switch(p->as);
-	if (p->killed)
-		proc_exit(p, W_SIGNALED(p->killed));
+	int sig = __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
+
+	if (sig)
+		proc_exit(p, W_SIGNALED(sig));
 }
 
 void proc_yield(struct proc *p)
@@ -320,6 +322,10 @@ void proc_output(struct proc *p, const char *buf, size_t n)
 
 	if (s->echo)
 		fwrite(buf, 1, n, stdout);
+	if (s->out_len + n > SESSION_OUT_MAX) {
+		s->out_lost = 1;           /* a bound: a program cannot fill the kernel heap */
+		return;
+	}
 	if (s->out_len + n > s->out_cap) {
 		size_t cap = s->out_cap ? s->out_cap : 4096;
 

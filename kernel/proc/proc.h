@@ -51,6 +51,7 @@ struct session;
 #define PROC_KSTACK_SIZE (16u << 10)    /* each thread's kernel stack, populated */
 #define USER_STACK_SIZE  (8u << 20)     /* as Linux's default RLIMIT_STACK */
 #define USER_BRK_WINDOW  (1ull << 30)   /* reserved above the image for brk */
+#define SESSION_OUT_MAX  (1u << 20)     /* a session's output kept; the rest is lost (counted) */
 
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 

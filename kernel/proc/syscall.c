@@ -330,6 +330,8 @@ static long sys_mprotect(struct proc *p, struct trap_frame *tf, const unsigned l
 	if (!covered)
 		return -ENOMEM;
 	rc = aspace_protect(p->as, addr, covered, prot_perms(prot));
+	if (rc == E_PERM)
+		return -EACCES;             /* more than the mapping may ever have */
 	if (rc)
 		return rc == E_NOMEM || rc == E_NOENT || rc == E_RANGE ? -ENOMEM : -EINVAL;
 	return covered < len ? -ENOMEM : 0;
@@ -385,6 +387,8 @@ static int remap_mapping(struct proc *p, uintptr_t old, uint64_t old_len, uint64
 	unsigned n = 0;
 	int rc;
 
+	if (end <= old)
+		return E_NOENT;
 	while (at < end) {
 		if (aspace_query(p->as, at, &q) || n == REMAP_PIECES)
 			return E_NOENT;

@@ -169,6 +169,7 @@ static int signal_of(const struct trap_info *ti)
 	case TRAP_ILLEGAL: return SIGILL;
 	case TRAP_BREAKPOINT: return SIGTRAP;
 	case TRAP_ALIGNMENT: return SIGBUS;
+	case TRAP_OTHER: return SIGILL;   /* an exception class Linux also treats as undefined */
 	default: return SIGSEGV;
 	}
 }
@@ -201,6 +202,10 @@ static void user_trap(struct trap_frame *tf, const struct trap_info *ti)
 	if (ti->kind == TRAP_SYSCALL) {
 		syscall_dispatch(tf);
 		proc_return(p);
+		return;
+	}
+	if (ti->kind == TRAP_INTERRUPT) {
+		proc_return(p);   /* one the arch did not claim (spurious): not the program's doing */
 		return;
 	}
 	if (ti->kind == TRAP_PAGE_FAULT) {

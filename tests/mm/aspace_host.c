@@ -615,6 +615,28 @@ static void test_phys_maps_blocks_and_takes_no_frames(void)
 	fx_teardown();
 }
 
+/* A sealed physical mapping never gets more than it was mapped with. */
+static void test_sealed_phys_mapping_cannot_be_widened(void)
+{
+	uintptr_t a = U;
+	struct aspace_query q;
+
+	fx_setup(3);
+	ASSERT_OK(aspace_map_phys_sealed(fx_as, &a, FAKE_RAM_BASE, 2 * PG, MMU_READ | MMU_EXEC,
+	                                 MAP_FIXED));
+	EXPECT_EQ(aspace_protect(fx_as, a, PG, RW), E_PERM);
+	EXPECT_EQ(aspace_protect(fx_as, a, 2 * PG, MMU_READ | MMU_WRITE), E_PERM);
+	ASSERT_OK(aspace_query(fx_as, a, &q));
+	EXPECT_EQ(q.perms, MMU_READ | MMU_EXEC);   /* nothing changed */
+	EXPECT_OK(aspace_protect(fx_as, a, PG, MMU_READ));
+	EXPECT_OK(aspace_protect(fx_as, a, 2 * PG, MMU_READ | MMU_EXEC));
+	a = U + 4 * PG;
+	EXPECT_OK(aspace_map_phys_sealed(fx_as, &a, FAKE_RAM_BASE, PG, MMU_READ, MAP_FIXED));
+	EXPECT_EQ(aspace_protect(fx_as, a, PG, MMU_READ | MMU_EXEC), E_PERM);
+	check();
+	fx_teardown();
+}
+
 static void test_phys_lazy_and_device(void)
 {
 	uintptr_t a = 0;
@@ -1063,6 +1085,7 @@ KTEST_SUITE(aspace_host,
 	KTEST_CASE(test_split_pieces_merge_with_neighbours),
 	KTEST_CASE(test_incompatible_neighbours_do_not_merge),
 	KTEST_CASE(test_phys_maps_blocks_and_takes_no_frames),
+	KTEST_CASE(test_sealed_phys_mapping_cannot_be_widened),
 	KTEST_CASE(test_phys_lazy_and_device),
 	KTEST_CASE(test_contiguous_phys_maps_merge),
 	KTEST_CASE(test_gap_search_honours_alignment),

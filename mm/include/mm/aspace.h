@@ -177,7 +177,8 @@ int aspace_fork(struct aspace *parent, struct aspace **child) EXCLUDES(parent->l
  * name, and an object that agrees) are merged.
  * Returns E_OK; E_ALIGN (addr, size or offset not page-aligned; align not
  * a power of two); E_INVAL (size 0, unknown perms or flags, no MMU_READ
- * with other perms, NULL obj); E_PERM (write and execute); E_OVERFLOW;
+ * with other perms, NULL obj); E_PERM (write and execute, or more than
+ * the object's max_perms, <mm/mem_obj.h>); E_OVERFLOW;
  * E_RANGE (outside [as->base, as->end), or the object cannot map that
  * range with these attributes while populating); E_EXIST (not MAP_FIXED
  * and overlapping); E_NOMEM (no free range, or no memory); what the
@@ -206,6 +207,15 @@ int aspace_map_anon(struct aspace *as, uintptr_t *addr, uint64_t size, uint64_t 
  */
 int aspace_map_phys(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
                     uint64_t align, unsigned perms, unsigned flags) EXCLUDES(as->lock);
+
+/*
+ * aspace_map_phys() of frames a process must never write or execute
+ * beyond @perms (the kernel image's program segments, the trampoline
+ * code page): the object's max_perms is @perms, so no later
+ * aspace_protect() (mprotect) can widen them (E_PERM).
+ */
+int aspace_map_phys_sealed(struct aspace *as, uintptr_t *addr, paddr_t pa, uint64_t size,
+                           unsigned perms, unsigned flags) EXCLUDES(as->lock);
 
 /*
  * A private copy-on-write mapping of [@offset, @offset + @size) of @obj,
@@ -251,7 +261,8 @@ int aspace_unmap(struct aspace *as, uintptr_t addr, uint64_t size) EXCLUDES(as->
  * removes the leaves; the object keeps the pages, which come back on the
  * next touch once access is allowed again).  Vareas that already have
  * @perms are left whole.  The whole range must be covered by vareas
- * (E_NOENT otherwise, nothing changed).  Returns as aspace_map() plus
+ * (E_NOENT otherwise, nothing changed), and no varea's object may
+ * forbid @perms (its max_perms: E_PERM).  Returns as aspace_map() plus
  * E_NOENT, and E_NOMEM when splitting a varea or a block needed memory.
  */
 int aspace_protect(struct aspace *as, uintptr_t addr, uint64_t size, unsigned perms)

@@ -177,7 +177,15 @@ struct mem_obj_ops {
 struct mem_obj {
 	const struct mem_obj_ops *ops;
 	uint32_t refcount;                /* vareas (and others) holding it; atomic */
-	uint32_t mmu_attrs;               /* memory type of every mapping: an MMU_MEMTYPE bit or 0 */
+	uint16_t mmu_attrs;               /* memory type of every mapping: an MMU_MEMTYPE bit or 0 */
+	/*
+	 * 0, or the only permissions (MMU_READ | MMU_WRITE | MMU_EXEC) a
+	 * mapping of the object may ever have: aspace_map() and
+	 * aspace_protect() refuse more with E_PERM (Linux's VM_MAY*: the
+	 * kernel image's frames mapped into a process can never be made
+	 * writable by mprotect).
+	 */
+	uint16_t max_perms;               /* (both 16 bits: the struct stays 16 bytes) */
 };
 
 /* fork hooks of an object the child shares as it is (prepare does nothing, child is @obj). */

@@ -10,6 +10,9 @@
 #define PG U_PAGE_SIZE
 #define RW (U_PROT_READ | U_PROT_WRITE)
 
+/* A page of read-only data of the program itself. */
+static const char rodata_page[2 * PG] __attribute__((aligned(PG))) = "the image's own bytes";
+
 int main(void)
 {
 	char *p = ut_map(4 * PG, RW);
@@ -47,5 +50,14 @@ int main(void)
 	ut_status("page after the hole unchanged", ut_probe(p + 3 * PG, UT_WRITE), ut_exited(0));
 	ut_ret("range never mapped", sys_mprotect(p + 64 * PG, PG, U_PROT_READ), -U_ENOMEM);
 	sys_munmap(p, 4 * PG);
+
+	/* The program's own read-only data is a private mapping: it may be
+	 * made writable, and the write is this process's alone. */
+	char *ro = (char *)ut_hide((void *)rodata_page);
+	ut_status("write to read-only data", ut_probe(ro, UT_WRITE), ut_signaled(U_SIGSEGV));
+	ut_ret("read-only data made writable", sys_mprotect(ro, PG, RW), 0);
+	ut_write8(ro, 'T');
+	ut_true("and written", ut_read8(ro) == 'T' && ro[1] == 'h');
+	ut_ret("and read-only again", sys_mprotect(ro, PG, U_PROT_READ), 0);
 	return ut_done();
 }

@@ -47,6 +47,9 @@ int main(void)
 	ut_status("the code page is not writable", ut_probe((void *)t1, UT_WRITE),
 	          ut_signaled(U_SIGSEGV));
 	ut_status("the code page is executable", ut_probe((void *)t1, UT_READ), ut_exited(0));
+	ut_ret("mprotect cannot make the code page writable",
+	       sys_mprotect((void *)win.base, U_PAGE_SIZE, U_PROT_READ | U_PROT_WRITE), -U_EACCES);
+	ut_status("still not writable", ut_probe((void *)t1, UT_WRITE), ut_signaled(U_SIGSEGV));
 
 	/* fork: the child's pairs are its own. */
 	long pid = sys_clone(U_SIGCHLD, NULL);
