@@ -12,6 +12,7 @@
 #include <mm/heap.h>
 #include <mm/page.h>
 #include "fake_arch.h"
+#include "smp_host.h"
 #include "fake_ram.h"
 
 
@@ -546,22 +547,7 @@ static void test_check_finds_a_corrupt_free_list(void)
  * to CPU 0; see tests/mm/page_host.c.
  */
 
-#define NCPUS 4
-
-static unsigned hook_calls;
-
-static int run_as_each_cpu(void (*fn)(void *arg), void *arg)
-{
-	unsigned self = cpu_num();
-
-	hook_calls++;
-	for (unsigned c = 0; c < NCPUS; c++) {
-		fake_cpu_enter(c);
-		fn(arg);
-	}
-	fake_cpu_enter(self);
-	return NCPUS;
-}
+#define NCPUS SMP_HOST_EACH
 
 static struct kmem_cache_stats stats_of(struct kmem_cache *c)
 {
@@ -674,11 +660,11 @@ static void test_each_cpu_gives_back_its_own_through_the_every_cpu_call(void)
 	heap_shrink();
 	before = pmm_free_frames();
 	churn_every_cpu(20);
-	hook_calls = 0;
-	mm_set_every_cpu_call(run_as_each_cpu);
+	smp_host_each_calls = 0;
+	mm_set_every_cpu_call(smp_host_run_as_each);
 	EXPECT_EQ(heap_free_frames_settled(), before);
 	mm_set_every_cpu_call(NULL);
-	EXPECT_EQ(hook_calls, 2);   /* the heap's objects, then the frames */
+	EXPECT_EQ(smp_host_each_calls, 2);   /* the heap's objects, then the frames */
 }
 
 static void test_destroy_takes_back_objects_cached_by_every_cpu(void)

@@ -11,6 +11,7 @@
 #include "testlib.h"
 #include <mm/page.h>
 #include "fake_arch.h"
+#include "smp_host.h"
 #include "fake_ram.h"
 
 #define MiB (1ull << 20)
@@ -756,27 +757,11 @@ static void test_random_operations_match_a_model(void)
 /* ---- per-CPU caches ---------------------------------------------------------
  * The test plays CPUs 1-3 itself (fake_cpu_enter()) and always comes back
  * to CPU 0.  Without an every-CPU call set, a drain reaches every CPU's
- * cache from the caller; with run_as_each_cpu() set, each CPU drains its
+ * cache from the caller; with smp_host_run_as_each() set, each CPU drains its
  * own, as in the kernel.
  */
 
-#define NCPUS 4
-
-static unsigned hook_calls;
-
-/* An every-CPU call for one thread: be each CPU in turn. */
-static int run_as_each_cpu(void (*fn)(void *arg), void *arg)
-{
-	unsigned self = cpu_num();
-
-	hook_calls++;
-	for (unsigned c = 0; c < NCPUS; c++) {
-		fake_cpu_enter(c);
-		fn(arg);
-	}
-	fake_cpu_enter(self);
-	return NCPUS;
-}
+#define NCPUS SMP_HOST_EACH
 
 static uint64_t cached_now(void)
 {
@@ -914,11 +899,11 @@ static void test_each_cpu_drains_its_own_cache_through_the_every_cpu_call(void)
 	fake_ram_setup();
 	before = stats();
 	fill_every_cache();
-	hook_calls = 0;
-	mm_set_every_cpu_call(run_as_each_cpu);
+	smp_host_each_calls = 0;
+	mm_set_every_cpu_call(smp_host_run_as_each);
 	pmm_drain_cache();
 	mm_set_every_cpu_call(NULL);
-	EXPECT_EQ(hook_calls, 1);
+	EXPECT_EQ(smp_host_each_calls, 1);
 	pmm_stats(&st);
 	EXPECT_EQ(st.cached, 0);
 	expect_same_blocks(&st, &before);

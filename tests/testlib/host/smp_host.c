@@ -105,3 +105,18 @@ void smp_host_relax(void)
 {
 	sched_yield();
 }
+
+unsigned smp_host_each_calls;
+
+int smp_host_run_as_each(void (*fn)(void *arg), void *arg)
+{
+	unsigned self = cpu_num();
+
+	smp_host_each_calls++;
+	for (unsigned c = 0; c < SMP_HOST_EACH; c++) {
+		fake_cpu_enter(c);
+		fn(arg);
+	}
+	fake_cpu_enter(self);
+	return SMP_HOST_EACH;
+}

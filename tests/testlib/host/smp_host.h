@@ -30,6 +30,16 @@ void smp_host_up(unsigned n);
  */
 void smp_host_down(void);
 
+/*
+ * An every-CPU call for one thread (mm_set_every_cpu_call()): be each of
+ * CPUs 0 .. SMP_HOST_EACH - 1 in turn (fake_cpu_enter()), run @fn(@arg)
+ * there, come back to the caller's CPU.  Counts its calls in
+ * smp_host_each_calls.  Returns SMP_HOST_EACH.
+ */
+#define SMP_HOST_EACH 4
+extern unsigned smp_host_each_calls;
+int smp_host_run_as_each(void (*fn)(void *arg), void *arg);
+
 /* Let another thread run: spin-waits on a host with fewer cores than CPUs. */
 void smp_host_relax(void);
 
