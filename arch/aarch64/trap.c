@@ -196,13 +196,3 @@ void arch_syscall_return(struct trap_frame *tf, unsigned long result)
 {
 	tf->x[0] = result;   /* ELR_EL1 already points after the SVC */
 }
-
-void arch_syscall_set_result(struct trap_frame *tf, unsigned long result)
-{
-	tf->x[0] = result;
-}
-
-uintptr_t arch_frame_user_sp(const struct trap_frame *tf)
-{
-	return tf->sp;
-}

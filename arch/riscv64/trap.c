@@ -159,13 +159,3 @@ void arch_syscall_return(struct trap_frame *tf, unsigned long result)
 	tf->x[10] = result;
 	tf->x[0] += 4;   /* ecall has no compressed form */
 }
-
-void arch_syscall_set_result(struct trap_frame *tf, unsigned long result)
-{
-	tf->x[10] = result;
-}
-
-uintptr_t arch_frame_user_sp(const struct trap_frame *tf)
-{
-	return tf->x[2];
-}

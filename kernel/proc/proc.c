@@ -260,7 +260,7 @@ int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **out)
 	rc = c->fork_tf ? aspace_fork(p->as, &c->as) : E_NOMEM;
 	if (rc == E_OK) {
 		*c->fork_tf = *tf;
-		arch_syscall_set_result(c->fork_tf, 0);
+		arch_syscall_return(c->fork_tf, 0);   /* the child returns 0 from the call */
 		c->brk_start = p->brk_start;
 		c->brk = p->brk;
 		c->brk_limit = p->brk_limit;

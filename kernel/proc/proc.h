@@ -161,7 +161,10 @@ void proc_yield(struct proc *p);
 /* End the running process with wait status @wstatus. */
 void proc_exit(struct proc *p, int wstatus) __attribute__((noreturn));
 
-/* fork: a copy of @p (its aspace copy-on-write), resuming from @tf with result 0. */
+/*
+ * fork: a copy of @p (its aspace copy-on-write) that resumes after the
+ * system call whose frame is @tf, with result 0.
+ */
 int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **child);
 
 /*

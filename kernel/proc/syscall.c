@@ -125,8 +125,6 @@ static long sys_clone(struct proc *p, struct trap_frame *tf, const unsigned long
 
 	if (a[0] != SIGCHLD || a[1])
 		return -EINVAL;   /* threads and other signals are not supported */
-	/* The parent's result goes into the frame first: the child's copy
-	 * then differs in the result only. */
 	rc = proc_fork(p, tf, &child);
 	if (rc)
 		return -ENOMEM;
@@ -555,14 +553,7 @@ void syscall_dispatch(struct trap_frame *tf)
 
 	for (unsigned i = 0; i < 6; i++)
 		a[i] = arch_syscall_arg(tf, i);
-	if (nr < sizeof(table) / sizeof(table[0]) && table[nr]) {
-		if (nr == NR_clone)
-			arch_syscall_return(tf, 0);   /* the child resumes after the call too */
+	if (nr < sizeof(table) / sizeof(table[0]) && table[nr])
 		ret = table[nr](p, tf, a);
-		if (nr == NR_clone) {
-			arch_syscall_set_result(tf, (unsigned long)ret);
-			return;
-		}
-	}
 	arch_syscall_return(tf, (unsigned long)ret);
 }

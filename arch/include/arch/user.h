@@ -47,14 +47,4 @@ unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i);
  */
 void arch_syscall_return(struct trap_frame *tf, unsigned long result);
 
-/*
- * The child's frame for a fork: a copy of the parent's @tf, made after
- * arch_syscall_return() stored the child's pid; store 0 as the child's
- * result instead.
- */
-void arch_syscall_set_result(struct trap_frame *tf, unsigned long result);
-
-/* The user stack pointer saved in a frame from user mode. */
-uintptr_t arch_frame_user_sp(const struct trap_frame *tf);
-
 #endif
