@@ -9,7 +9,6 @@
 #include <arch/smp.h>
 #include <arch/trap_frame.h>
 #include <arch/user.h>
-#include <boot/smp.h>
 #include <exec/fiber.h>
 #include <lib/err.h>
 #include <lib/panic.h>
@@ -23,14 +22,12 @@ int proc_check_on_exit;
 static int next_pid = 1;          /* atomic */
 static unsigned nprocs;           /* atomic */
 
-/* The process whose thread runs on each CPU (NULL: a kernel fiber). */
+/* The process that last returned to user mode on each CPU (NULL after it ended). */
 static struct proc *running[CPU_MAX];
 
 struct proc *proc_current(void)
 {
-	struct proc *p = running[cpu_num()];
-
-	return p && p->fiber == fiber_self() ? p : NULL;
+	return running[cpu_num()];
 }
 
 unsigned proc_count(void)
@@ -110,25 +107,14 @@ static intptr_t child_main(void *arg)
 	enter(p, &tf);
 }
 
-static int start_thread(struct proc *p, fiber_entry_t entry)
+/* @p's thread, on CPU @cpu (where every process of its session runs). */
+static int start_thread(struct proc *p, fiber_entry_t entry, unsigned cpu)
 {
-	p->fiber = fiber_create_flags(p->name, entry, p, PROC_KSTACK_SIZE, FIBER_POPULATE);
+	p->fiber = fiber_create_on(cpu, p->name, entry, p, PROC_KSTACK_SIZE, FIBER_POPULATE);
 	return p->fiber ? E_OK : E_NOMEM;
 }
 
 /* ---- spawning ------------------------------------------------------------- */
-
-struct start_call {
-	struct proc *p;
-	int rc;
-};
-
-static void start_first(void *arg)
-{
-	struct start_call *c = arg;
-
-	c->rc = start_thread(c->p, first_main);
-}
 
 int proc_spawn(const struct user_prog *prog, char *const argv[], char *const envp[],
                unsigned cpu, int echo, struct session **out)
@@ -155,14 +141,10 @@ int proc_spawn(const struct user_prog *prog, char *const argv[], char *const env
 	if (rc == E_OK)
 		rc = elf_exec(p, prog, argv, envp);
 	if (rc == E_OK) {
-		struct start_call c = { .p = p };
-
 		s->first = p;
 		s->live = 1;
 		TAILQ_INSERT_TAIL(&s->procs, p, in_session);
-		rc = smp_call_on(cpu, start_first, &c);
-		if (rc == E_OK)
-			rc = c.rc;
+		rc = start_thread(p, first_main, cpu);
 		if (rc)
 			TAILQ_REMOVE(&s->procs, p, in_session);
 	}
@@ -192,24 +174,17 @@ int proc_session_wait(struct session *s)
 	return s->status;
 }
 
-static void reap_all(void *arg)
+void proc_session_free(struct session *s)
 {
-	struct session *s = arg;
 	struct proc *p;
 
+	if (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+		panic("proc_session_free: session still running");
 	while ((p = TAILQ_FIRST(&s->procs))) {
 		TAILQ_REMOVE(&s->procs, p, in_session);
 		fiber_join(p->fiber);
 		proc_free(p);
 	}
-}
-
-void proc_session_free(struct session *s)
-{
-	if (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
-		panic("proc_session_free: session still running");
-	if (smp_call_on(s->cpu, reap_all, s))
-		panic("proc_session_free: cpu %u went away", s->cpu);
 	kfree(s->out);
 	kfree(s);
 }
@@ -264,7 +239,7 @@ int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **out)
 		c->brk_start = p->brk_start;
 		c->brk = p->brk;
 		c->brk_limit = p->brk_limit;
-		rc = start_thread(c, child_main);
+		rc = start_thread(c, child_main, cpu_num());
 		/* aspace_fork() made the parent's leaves read-only: its
 		 * TLB entries are flushed there. */
 	}

@@ -17,7 +17,7 @@
  * on different CPUs run in parallel.  The session's writes to fd 1 and 2
  * are kept in its output buffer (and printed at once when it echoes).
  * The spawner waits for the whole session (proc_session_wait()), then
- * reaps it, on the session's CPU (proc_session_free()).
+ * reaps it, from any CPU (proc_session_free()).
  *
  * Exit statuses are Linux's wait statuses: (code & 0xff) << 8 for an
  * exit, the signal number for a kill (SIGSEGV for an unresolved fault,
@@ -142,7 +142,11 @@ unsigned proc_count(void);
 
 /* ---- for the system calls (kernel/proc/syscall.c) ---------------------------- */
 
-/* The process running on this CPU, or NULL when a kernel fiber runs. */
+/*
+ * For traps from user mode and system calls: the process whose user
+ * context trapped on this CPU (the last one to return to user mode
+ * here), or NULL when none has since it ended.
+ */
 struct proc *proc_current(void);
 
 /* System call @nr from user mode; the frame gets the result. */
