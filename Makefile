@@ -451,14 +451,15 @@ uboot-test: $(B)/Image tools/mkimage.sh
 BENCH_BOARDS := qemu-virt-riscv64 qemu-virt-aarch64
 # One CPU: the figures are the boot CPU's, and idle CPUs would only add
 # their wake-ups to the run.  make bench runs every case and the sweep of
-# how cost grows with the 100,000 sizes (ubench_grow_big: 1 GiB of RAM);
-# bench-check (make test) the cases and the sweep without those sizes.
-BENCH_SPEC  ?= all,ubench_grow_big
+# how cost grows with the 100,000 sizes (ubench_grow_big: 1 GiB of RAM)
+# and the memory per resident anonymous page (anon_meta); bench-check
+# (make test) the cases and the sweeps without the 100,000 sizes.
+BENCH_SPEC  ?= all,ubench_grow_big,anon_meta
 BENCH_TIMEOUT ?= 600
 BENCH_QEMU   = $(QEMU_CMD) -icount shift=0,sleep=off -append "bench=$(BENCH_SPEC) poweroff" < /dev/null
 bench bench-boot bench-check bench-linux bench-linux-boot: SMP = 1
 bench bench-boot bench-linux bench-linux-boot: MEM = 1G
-bench-check: BENCH_SPEC = all,ubench_grow
+bench-check: BENCH_SPEC = all,ubench_grow,anon_meta
 
 bench:
 	@for b in $(BENCH_BOARDS); do \

@@ -26,6 +26,7 @@ import sys
 LINE = re.compile(r'^bench: arch=(\S+) op=(\S+) insns=(\d+) bound=(\S+) bound_insns=(\d+)\s*$')
 ULINE = re.compile(r'^ubench-(ops|grow) arch=(\S+) op=(\S+) size=(\d+) insns=(\d+) '
                    r'reps=(\d+) clock=(\S+)\s*$')
+MLINE = re.compile(r'^bench-meta arch=(\S+) layout=(\S+) pages=(\d+) bytes_per_page=([0-9.]+)\s*$')
 
 # The goals the project reports against (instructions), by operation.
 GOALS = {
@@ -61,6 +62,18 @@ def parse_ubench(path, kind=None):
             if m and (kind is None or m.group(1) == kind):
                 st, arch, op, size, n, reps, clock = m.groups()
                 rows.append((st, arch, op, int(size), int(n), int(reps), clock))
+    return rows
+
+
+def parse_meta(path):
+    """(arch, layout, pages, bytes per page) of the anon_meta sweep's lines."""
+    rows = []
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = MLINE.match(line.rstrip('\r\n'))
+            if m:
+                arch, layout, pages, b = m.groups()
+                rows.append((arch, layout, int(pages), float(b)))
     return rows
 
 
@@ -169,9 +182,14 @@ def goals_table(paths, linux=None, vct=None, linux_version=None):
             a, l = (av.get(key), lx.get(key)) if key else (None, None)
             cells += [fmt(a), fmt(l), f'{l / a:.2f}' if a and l else '-']
         print('| ' + ' | '.join(cells) + ' |')
-    print('| memory per resident anonymous page beyond its PTE | ' +
-          ' | '.join(['not a bench figure', '<= 16 B', '-'] * len(archs)) +
-          (' | - | - | - |' if linux else ' |'))
+    meta = {(r[0], r[1], r[2]): r[3] for p in paths for r in parse_meta(p)}
+    for layout, pages in (('dense', 10000), ('sparse', 10000)):
+        cells = [f'memory per resident anonymous page beyond its PTE, {pages:,} {layout} (B)']
+        for a in archs:
+            b = meta.get((a, layout, pages))
+            cells += ['-' if b is None else f'{b:.1f}', '<= 16',
+                      '-' if b is None else ('yes' if b <= 16 else f'no, x{b / 16:.1f}')]
+        print('| ' + ' | '.join(cells) + (' | - | - | - |' if linux else ' |'))
     print()
     print('The arbor columns are make bench\'s exact counts (the instruction counter, '
           'median of 11, the kernel\'s empty measurement subtracted).')
@@ -284,7 +302,8 @@ def differences(label, xs, ys, name, count, what):
 def same(label, a, b):
     ra, rb = parse(a), parse(b)
     ua, ub = parse_ubench(a), parse_ubench(b)
-    ok = ra and ra == rb and ua == ub
+    ma, mb = parse_meta(a), parse_meta(b)
+    ok = ra and ra == rb and ua == ub and ma == mb
     print('KTAP version 1\n1..1')
     if not ra:
         print(f'# {label}: no benchmark lines in {a}')
@@ -293,6 +312,9 @@ def same(label, a, b):
     if ua != ub:
         differences(label, ua, ub, lambda r: f'ubench {r[2]} {r[3]}', lambda r: r[4],
                     'ubench figures')
+    if ma != mb:
+        differences(label, ma, mb, lambda r: f'anon_meta {r[1]} {r[2]}', lambda r: r[3],
+                    'anon_meta figures')
     print(f'{"ok" if ok else "not ok"} 1 {label}_bench_deterministic')
     return 0 if ok else 1
 
