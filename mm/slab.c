@@ -7,6 +7,7 @@
 #include <string.h>
 #include <lib/err.h>
 #include <lib/panic.h>
+#include <lib/words.h>
 #include <mm/fail_inject.h>
 #include <mm/heap.h>
 #include <mm/page.h>
@@ -360,7 +361,7 @@ void *slab_alloc_slow(struct kmem_cache *c, unsigned flags)
 	if (KDEBUG)
 		slab_check_poison(c, obj);
 	if (flags & KM_ZERO)
-		memset(obj, 0, c->size);
+		words_clear(obj, c->size);   /* a multiple of the alignment, at least 8 */
 	return obj;
 }
 
