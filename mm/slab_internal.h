@@ -4,7 +4,7 @@
  *
  * A cache keeps its slabs on two lists: partial (at least one free object;
  * at most one slab there is completely free, kept to avoid asking the frame
- * allocator on every alloc/free cycle) and full.  In front of them, each
+ * allocator and building a slab on every alloc/free cycle) and full.  In front of them, each
  * CPU has a cache of free objects of its own (struct kmem_cpu): allocation
  * pops it and freeing pushes onto it, without a lock; an empty one takes
  * a batch of objects from the slabs, a full one gives a batch back, under
@@ -127,6 +127,7 @@ struct kmem_cache {
 	uint8_t order;               /* a slab is 2^order frames */
 	uint8_t flags;
 	uint64_t nslabs;
+	uint64_t nempty;             /* slabs with no object in use: 0 or 1 */
 	TAILQ_ENTRY(kmem_cache) link GUARDED_BY(heap_caches_lock); /* on heap_caches */
 	char name[KMEM_NAME_MAX];
 };
