@@ -45,7 +45,7 @@ static struct proc *proc_alloc(struct session *s, const char *name)
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
 	p->session = s;
 	LIST_INIT(&p->children);
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	strlcpy(p->name, name, sizeof(p->name));
 	__atomic_fetch_add(&nprocs, 1, __ATOMIC_RELAXED);
 	return p;
 }
