@@ -65,31 +65,52 @@ static uintptr_t prev_end(struct aspace *as, struct varea *va) REQUIRES(as->lock
 	return p ? varea_end(p) : as->base;
 }
 
-/* @va's own gap is stale: recompute it and every maximum above it. */
+/*
+ * Give @va the gap @gap after @end, the end of what precedes it, and
+ * bring the maxima above it up to date.  Every other maximum must agree
+ * with the gaps stored: then once one comes out unchanged, none above it
+ * changes either, and the walk stops there.
+ */
+static void gap_set(struct varea *va, uintptr_t end)
+{
+	va->gap = va->start - end;
+	for (; va; va = RB_PARENT(va, node)) {
+		uint64_t old = va->max_gap;
+
+		augment(va);
+		if (va->max_gap == old)
+			break;
+	}
+}
+
+/* @va's own gap is stale: recompute it and the maxima above it. */
 static void gap_update(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
-	if (!va)
-		return;
-	va->gap = va->start - prev_end(as, va);
-	for (; va; va = RB_PARENT(va, node))
-		augment(va);
+	if (va)
+		gap_set(va, prev_end(as, va));
 }
 
 void vtree_insert(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
+	struct varea *next;
+
 	va->gap = 0;
 	va->max_gap = 0;
+	/* The insertion brings the maxima on its path up to date (a gap of 0). */
 	if (RB_INSERT(varea_tree, &as->tree, va))
 		panic("aspace %s: two vareas at %#lx", as->name, (unsigned long)va->start);
 	as->nvareas++;
 	gap_update(as, va);
-	gap_update(as, vtree_next(va));
+	next = vtree_next(va);
+	if (next)
+		gap_set(next, varea_end(va));
 }
 
 void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	struct varea *next = vtree_next(va);
 
+	/* The removal brings the maxima on its path up to date. */
 	RB_REMOVE(varea_tree, &as->tree, va);
 	as->nvareas--;
 	gap_update(as, next);
