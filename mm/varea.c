@@ -116,6 +116,38 @@ void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 	gap_update(as, next);
 }
 
+/* The twin of @pva's subtree, under @cparent; in-order, so twins come in address order. */
+static struct varea *copy_subtree(const struct varea *pva, struct varea *cparent,
+                                  struct varea *(*twin)(const struct varea *pva, void *ctx),
+                                  void *ctx)
+{
+	struct varea *left, *cva;
+
+	if (!pva)
+		return NULL;
+	left = copy_subtree(RB_LEFT(pva, node), NULL, twin, ctx);
+	cva = twin(pva, ctx);
+	RB_LEFT(cva, node) = left;
+	if (left)
+		RB_PARENT(left, node) = cva;
+	RB_PARENT(cva, node) = cparent;
+	RB_COLOR(cva, node) = RB_COLOR(pva, node);
+	cva->gap = pva->gap;
+	cva->max_gap = pva->max_gap;
+	RB_RIGHT(cva, node) = copy_subtree(RB_RIGHT(pva, node), cva, twin, ctx);
+	return cva;
+}
+
+void vtree_copy(struct aspace *child, struct aspace *parent,
+                struct varea *(*twin)(const struct varea *pva, void *ctx), void *ctx)
+	REQUIRES(child->lock, parent->lock)
+{
+	if (!RB_EMPTY(&child->tree) || child->base != parent->base)
+		panic("aspace %s: copying vareas into a tree that differs", child->name);
+	RB_ROOT(&child->tree) = copy_subtree(RB_ROOT(&parent->tree), NULL, twin, ctx);
+	child->nvareas = parent->nvareas;
+}
+
 void vtree_resized(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	gap_update(as, va);
