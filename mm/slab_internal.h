@@ -181,6 +181,28 @@ static inline void kc_set_room(struct kmem_cpu *kc, unsigned long room) REQUIRES
 #endif
 }
 
+/*
+ * Store @kc's head and room at once (the fast paths change both): one
+ * store pair on aarch64 where two stores were, each half still a single
+ * store for other CPUs' reads of room.  The host keeps kc_set_room()'s
+ * atomic.
+ */
+typedef unsigned __int128 kc_pair __attribute__((may_alias));
+
+_Static_assert(__builtin_offsetof(struct kmem_cpu, head) == 0 &&
+               __builtin_offsetof(struct kmem_cpu, room) == 8 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "head, then room, as one pair");
+
+static inline void kc_set(struct kmem_cpu *kc, void *head, unsigned long room) REQUIRES(heap_cpu)
+{
+#ifdef KTEST_HOST
+	kc->head = head;
+	kc_set_room(kc, room);
+#else
+	*(volatile kc_pair *)kc = (kc_pair)room << 64 | (uintptr_t)head;
+#endif
+}
+
 /* Objects in CPU @cpu's cache of @c, from anywhere: a relaxed read of a count its owner may be changing. */
 static inline unsigned long kc_cached_of(const struct kmem_cache *c, unsigned cpu)
 	NO_THREAD_SAFETY_ANALYSIS   /* an atomic read */
@@ -261,8 +283,7 @@ static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
 		kc_exit(irq);
 		return slab_alloc_slow(c, flags);
 	}
-	kc->head = *(void **)obj;
-	kc_set_room(kc, room + 1);
+	kc_set(kc, *(void **)obj, room + 1);
 	kc_exit(irq);
 	return obj;
 }
@@ -284,8 +305,7 @@ static inline void slab_free(struct kmem_cache *c, void *obj)
 		return slab_free_slow(obj, c);
 	}
 	*(void **)obj = head;
-	kc->head = obj;
-	kc_set_room(kc, room - 1);
+	kc_set(kc, obj, room - 1);
 	kc_exit(irq);
 }
 
