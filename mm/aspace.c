@@ -9,6 +9,7 @@
 #include <lib/err.h>
 #include <mm/kmap.h>
 #include <lib/panic.h>
+#include <lib/words.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/vmo.h>
@@ -172,6 +173,9 @@ int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct var
 
 /* ---- creating and destroying ------------------------------------------------------------ */
 
+_Static_assert(sizeof(struct aspace_stats) % 8 == 0 && _Alignof(struct aspace_stats) == 8,
+               "cleared by words");
+
 static void aspace_setup(struct aspace *as, struct pt *pt, uintptr_t base, uintptr_t end,
                          int kernel, const char *name)
 {
@@ -184,7 +188,7 @@ static void aspace_setup(struct aspace *as, struct pt *pt, uintptr_t base, uintp
 	as->end = end;
 	as->kernel = kernel;
 	as->name = name;
-	memset(&as->stats, 0, sizeof(as->stats));
+	words_clear(&as->stats, sizeof(as->stats));   /* memset() goes byte by byte */
 }
 
 int aspace_kernel_init(void)

@@ -27,6 +27,17 @@ void varea_free(struct varea *va);
 void vtree_insert(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 
+/*
+ * Give @child, whose tree is empty, a twin of every varea of @parent, in
+ * address order, each made by @twin(parent's varea, @ctx) (which cannot
+ * fail): the tree is built in the very shape of the parent's, the same
+ * links, colours and gaps (the twins cover the same ranges), so with no
+ * comparison, rotation or gap walk.
+ */
+void vtree_copy(struct aspace *child, struct aspace *parent,
+                struct varea *(*twin)(const struct varea *pva, void *ctx), void *ctx)
+	REQUIRES(child->lock, parent->lock);
+
 /* @va's start or size changed in place (its order did not). */
 void vtree_resized(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 

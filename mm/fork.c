@@ -17,28 +17,48 @@
 #include <lib/panic.h>
 #include "aspace_internal.h"
 
-/* @pva's twin in @child, holding its own reference to @obj. */
-static void add_twin(struct aspace *child, struct varea *cva, const struct varea *pva,
-                     struct mem_obj *obj) REQUIRES(child->lock)
+/*
+ * The twins to be, in address order, linked through their obj_link (free
+ * until the twin is filled in, and then its own again).
+ */
+LIST_HEAD(twin_list, varea);
+
+/* Fill in the next of the twins at @ctx as @pva's twin in @pva's child (vtree_copy()). */
+static struct varea *take_twin(const struct varea *pva, void *ctx)
 {
+	struct twin_list *twins = ctx;
+	struct varea *cva = LIST_FIRST(twins);
+	struct mem_obj *obj = pva->obj->ops->fork_child(pva->obj);
+
+	LIST_REMOVE(cva, obj_link);
 	cva->start = pva->start;
 	cva->size = pva->size;
 	cva->perms = pva->perms;
 	cva->flags = pva->flags;
 	cva->offset = pva->offset;
 	cva->name = pva->name;
-	cva->as = child;
+	cva->resident = 0;
 	cva->obj = obj;
 	mem_obj_get(obj);
-	if (obj->ops->open)
-		obj->ops->open(cva);
-	vtree_insert(child, cva);
+	return cva;
 }
 
-/* Allocate the child's side of every varea; E_NOMEM at the first failure. */
-static int prepare(struct aspace *parent, struct aspace *child)
-	REQUIRES(parent->lock, child->lock)
+/* Give back the twins not filled in. */
+static void free_twins(struct twin_list *twins)
 {
+	struct varea *cva;
+
+	while ((cva = LIST_FIRST(twins))) {
+		LIST_REMOVE(cva, obj_link);
+		varea_free(cva);
+	}
+}
+
+/* Everything that can fail: a twin per varea, each object's fork preparation. */
+static int prepare(struct aspace *parent, struct twin_list *twins) REQUIRES(parent->lock)
+{
+	struct varea *last = NULL;
+
 	for (struct varea *va = vtree_min(parent); va; va = vtree_next(va)) {
 		struct varea *cva = varea_alloc();
 		int rc = cva ? E_OK : E_NOMEM;
@@ -51,12 +71,27 @@ static int prepare(struct aspace *parent, struct aspace *child)
 				varea_free(cva);
 			return rc;
 		}
-		add_twin(child, cva, va, va->obj->ops->fork_child(va->obj));
+		if (last)
+			LIST_INSERT_AFTER(last, cva, obj_link);
+		else
+			LIST_INSERT_HEAD(twins, cva, obj_link);
+		last = cva;
 	}
 	return E_OK;
 }
 
-/* Link the objects and take write access from the parent's shared leaves. */
+/* The child's vareas, in the parent's tree's shape, each opened on its object. */
+static void add_twins(struct aspace *parent, struct aspace *child, struct twin_list *twins)
+	REQUIRES(parent->lock, child->lock)
+{
+	vtree_copy(child, parent, take_twin, twins);
+	for (struct varea *cva = vtree_min(child); cva; cva = vtree_next(cva)) {
+		cva->as = child;
+		if (cva->obj->ops->open)
+			cva->obj->ops->open(cva);
+	}
+}
+
 static void commit(struct aspace *parent) REQUIRES(parent->lock)
 {
 	for (struct varea *va = vtree_min(parent); va; va = vtree_next(va)) {
@@ -75,6 +110,7 @@ static void commit(struct aspace *parent) REQUIRES(parent->lock)
 
 int aspace_fork(struct aspace *parent, struct aspace **out)
 {
+	struct twin_list twins = LIST_HEAD_INITIALIZER(twins);
 	struct aspace *child;
 	unsigned long irq;
 	int rc;
@@ -88,12 +124,14 @@ int aspace_fork(struct aspace *parent, struct aspace **out)
 	/* No one else can reach the child yet, but its tree is built under
 	 * its lock like any other (nested in the parent's: cannot deadlock). */
 	spin_lock(&child->lock);
-	rc = prepare(parent, child);
+	rc = prepare(parent, &twins);
 	if (rc) {
+		free_twins(&twins);
 		for (struct varea *va = vtree_min(parent); va; va = vtree_next(va))
 			if (va->obj->ops->fork_abort)
 				va->obj->ops->fork_abort(va->obj);
 	} else {
+		add_twins(parent, child, &twins);
 		commit(parent);
 	}
 	spin_unlock(&child->lock);

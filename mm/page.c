@@ -18,6 +18,7 @@
 #include "page_internal.h"
 
 uintptr_t mm_linear_offset;
+uintptr_t mm_frame_base;
 struct pmm_ram pmm_ram;
 struct pmm pmm;
 
@@ -35,6 +36,11 @@ static inline void check_frame(const struct page *p, const char *who)
 {
 	if (unlikely(!find_range(p)))
 		not_a_frame(p, who);
+}
+
+void page_check_frame(const struct page *p, const char *who)
+{
+	check_frame(p, who);
 }
 
 /* ---- the buddy lists (lock held) ------------------------------------------ */
@@ -481,31 +487,16 @@ unsigned page_order(const struct page *p)
 
 /* ---- conversions ------------------------------------------------------------ */
 
-paddr_t page_to_pa(const struct page *p)
-{
-	if (KDEBUG)
-		check_frame(p, "page_to_pa");
-	return frame_pa(p);
-}
-
-void *page_to_va(const struct page *p)
-{
-	if (KDEBUG)
-		check_frame(p, "page_to_va");
-	return frame_va(p);
-}
-
+/* One index into the array over the span of RAM, and a hole's state. */
 struct page *pa_to_page(paddr_t pa)
 {
-	uint64_t pfn = pa >> PAGE_SHIFT;
+	uint64_t i = (pa >> PAGE_SHIFT) - pmm_ram.lo_pfn;
+	struct page *p;
 
-	for (unsigned i = 0; i < pmm_ram.nranges; i++) {
-		const struct pmm_range *r = &pmm_ram.ranges[i];
-
-		if (pfn - r->base_pfn < r->npages)
-			return r->meta + (pfn - r->base_pfn);
-	}
-	return NULL;
+	if (i >= pmm_ram.span)
+		return NULL;
+	p = &pmm_ram.frames[i];
+	return pg_state(p) != PG_HOLE ? p : NULL;
 }
 
 struct page *va_to_page(const void *va)

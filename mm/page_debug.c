@@ -14,12 +14,12 @@
 
 static const char *const state_names[] = {
 	[PG_RESERVED] = "reserved", [PG_FREE] = "free", [PG_CACHED] = "free (cached)",
-	[PG_ALLOC] = "allocated", [PG_TAIL] = "inside a block",
+	[PG_ALLOC] = "allocated", [PG_TAIL] = "inside a block", [PG_HOLE] = "not RAM (a hole)",
 };
 
 const char *pmm_state_name(unsigned state)
 {
-	return state <= PG_TAIL ? state_names[state] : "corrupt";
+	return state <= PG_HOLE ? state_names[state] : "corrupt";
 }
 
 /* ---- poison ------------------------------------------------------------ */
@@ -78,7 +78,8 @@ void pmm_stats(struct pmm_stats *st)
 	st->free = pmm.nfree + cached;
 	for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++)
 		st->blocks[o] = pmm.nblocks[o];
-	st->meta_bytes = pmm_ram.total * sizeof(struct page);
+	st->span = pmm_ram.span;
+	st->meta_bytes = pmm_ram.span * sizeof(struct page);
 	st->nranges = pmm_ram.nranges;
 	spin_unlock_irqrestore(&pmm.lock, irq);
 }

@@ -34,33 +34,42 @@ static int check_ranges(const struct pmm_range_desc *ram, int n)
 int pmm_init(const struct pmm_range_desc *ram, int n,
              void *(*early_alloc)(size_t size, size_t align))
 {
-	struct page *meta[PMM_MAX_RANGES];
+	uint64_t lo, span;
+	struct page *frames;
 	unsigned long irq;
 	int rc = check_ranges(ram, n);
 
 	if (rc)
 		return rc;
-	for (int i = 0; i < n; i++) {
-		/* Page-aligned: boot allocators hand out whole pages anyway. */
-		meta[i] = early_alloc((ram[i].size >> PAGE_SHIFT) * sizeof(struct page),
-		                      PAGE_SIZE);
-		if (!meta[i])
-			return E_NOMEM;
-	}
+	/* One array over the span, holes included (mm_frame_base); page-aligned:
+	 * boot allocators hand out whole pages anyway. */
+	lo = ram[0].base >> PAGE_SHIFT;
+	span = ((ram[n - 1].base + ram[n - 1].size) >> PAGE_SHIFT) - lo;
+	if (span > SIZE_MAX / sizeof(struct page))
+		return E_NOMEM;
+	frames = early_alloc(span * sizeof(struct page), PAGE_SIZE);
+	if (!frames)
+		return E_NOMEM;
 
 	memset(&pmm_ram, 0, sizeof(pmm_ram));
+	for (uint64_t f = 0; f < span; f++)
+		frames[f] = (struct page){ .refcount = 1, .state = PG_HOLE };
 	for (int i = 0; i < n; i++) {
 		struct pmm_range *r = &pmm_ram.ranges[i];
 
 		r->base_pfn = ram[i].base >> PAGE_SHIFT;
 		r->npages = ram[i].size >> PAGE_SHIFT;
-		r->meta = meta[i];
+		r->meta = frames + (r->base_pfn - lo);
 		r->meta_bytes = r->npages * sizeof(struct page);
 		for (uint64_t f = 0; f < r->npages; f++)
-			r->meta[f] = (struct page){ .refcount = 1, .state = PG_RESERVED };
+			r->meta[f].state = PG_RESERVED;
 		pmm_ram.total += r->npages;
 	}
 	pmm_ram.nranges = (unsigned)n;
+	pmm_ram.lo_pfn = lo;
+	pmm_ram.span = span;
+	pmm_ram.frames = frames;
+	mm_frame_base = (uintptr_t)frames - (uintptr_t)(lo * sizeof(struct page));
 
 	/* Nothing else uses the allocator yet, but its state is written
 	 * under its lock all the same, as everywhere (the analysis checks). */

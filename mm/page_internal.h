@@ -11,6 +11,8 @@
  *   CACHED    a free order-0 frame in some CPU's cache in front of the lists
  *   ALLOC     head of an allocated block; refcount >= 1
  *   TAIL      any other frame of a free or allocated block
+ *   HOLE      no frame: an address between two RAM ranges, which has
+ *             metadata only because the array spans all of RAM
  *
  * A free block's first bytes hold its struct free_block (list link and a
  * pointer back to its head's metadata, so popping a list needs no address
@@ -39,10 +41,11 @@ enum page_state {
 	PG_RESERVED,
 	PG_FREE,
 	PG_CACHED,
-	PG_TAIL,       /* last (pmm_state_name()) */
+	PG_TAIL,
+	PG_HOLE,       /* not RAM: a hole between ranges; last (pmm_state_name()) */
 };
 
-/* One RAM range and its metadata: frame base_pfn + i is meta[i]. */
+/* One RAM range and its metadata: frame base_pfn + i is meta[i], inside pmm_ram.frames. */
 struct pmm_range {
 	uint64_t base_pfn;
 	uint64_t npages;
@@ -62,11 +65,18 @@ LIST_HEAD(free_list, free_block);
  * The RAM ranges and their metadata: filled in by pmm_init() before
  * anything else uses the allocator, never changed after, so read without
  * the lock (every check of a caller's frame does, on the fast paths too).
+ * The metadata is one array over the span of RAM, from the first range's
+ * first frame to the last range's end, holes included (HOLE frames): so
+ * physical address and frame convert both ways by arithmetic
+ * (mm_frame_base), whatever the number of ranges.
  */
 struct pmm_ram {
 	unsigned nranges;
 	struct pmm_range ranges[PMM_MAX_RANGES];
 	uint64_t total;      /* frames in all ranges */
+	uint64_t lo_pfn;     /* the first range's first frame */
+	uint64_t span;       /* frames from there to the last range's end */
+	struct page *frames; /* span entries: frame lo_pfn + i is frames[i] */
 };
 
 extern struct pmm_ram pmm_ram;
@@ -289,22 +299,15 @@ static inline const struct pmm_range *frame_range(const struct page *p)
 	return r;
 }
 
-/* Physical frame number of @p (a frame in some range's metadata). */
+/* Physical frame number of @p (a frame in the metadata). */
 static inline uint64_t frame_pfn(const struct page *p)
 {
-	const struct pmm_range *r = frame_range(p);
-
-	return r->base_pfn + (uint64_t)(p - r->meta);
+	return frame_pa(p) >> PAGE_SHIFT;
 }
 
 static inline void *frame_va(const struct page *p)
 {
-	return pa_to_va(frame_pfn(p) << PAGE_SHIFT);
-}
-
-static inline paddr_t frame_pa(const struct page *p)
-{
-	return frame_pfn(p) << PAGE_SHIFT;
+	return pa_to_va(frame_pa(p));
 }
 
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <lib/err.h>
 #include <lib/panic.h>
+#include <lib/words.h>
 #include <mm/fail_inject.h>
 #include <mm/heap.h>
 #include <mm/page.h>
@@ -82,6 +83,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, unsigned flags)
 	LIST_INIT(&c->partial);
 	LIST_INIT(&c->full);
 	c->nslabs = 0;
+	c->nempty = 0;
 	c->flags = (uint8_t)flags;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 }
@@ -128,6 +130,7 @@ struct slab *slab_grow_locked(struct kmem_cache *c) REQUIRES(c->lock)
 	}
 	LIST_INSERT_HEAD(&c->partial, s, link);
 	c->nslabs++;
+	c->nempty++;
 	return s;
 }
 
@@ -137,6 +140,7 @@ void slab_release_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->lock)
 	LIST_REMOVE(s, link);
 	s->self = NULL;
 	c->nslabs--;
+	c->nempty--;
 	page_free(va_to_page(s), c->order);
 }
 
@@ -146,7 +150,8 @@ static void *slab_pop_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->l
 	void **obj = s->free;
 
 	s->free = *obj;
-	s->inuse++;
+	if (s->inuse++ == 0)
+		c->nempty--;
 	if (unlikely(!s->free)) {
 		LIST_REMOVE(s, link);
 		LIST_INSERT_HEAD(&c->full, s, link);
@@ -157,8 +162,10 @@ static void *slab_pop_locked(struct kmem_cache *c, struct slab *s) REQUIRES(c->l
 /*
  * Give @obj back to its slab: a push on the slab's free list, which moves
  * a full slab to the partial list; a slab left empty goes back to the
- * frame allocator unless it is the only one with room (the next
- * allocation would need a slab again at once).  Debug builds: @obj holds
+ * frame allocator unless it is the cache's only empty one.  Keeping one
+ * spares a cache whose objects come and go in batches (a fork's, a
+ * process's exit) from building a slab each time, even while other slabs
+ * of the cache are partly used.  Debug builds: @obj holds
  * its poison, and a double free whose first copy came back already is
  * caught here.
  */
@@ -181,9 +188,8 @@ static void slab_put_locked(struct kmem_cache *c, void *obj) REQUIRES(c->lock)
 		LIST_REMOVE(s, link);
 		LIST_INSERT_HEAD(&c->partial, s, link);
 	}
-	if (unlikely(--s->inuse == 0) &&
-	    (LIST_FIRST(&c->partial) != s || LIST_NEXT(s, link)))
-		slab_release_locked(c, s);
+	if (unlikely(--s->inuse == 0) && c->nempty++)
+		slab_release_locked(c, s);   /* one empty slab is kept already */
 }
 
 /*
@@ -360,7 +366,7 @@ void *slab_alloc_slow(struct kmem_cache *c, unsigned flags)
 	if (KDEBUG)
 		slab_check_poison(c, obj);
 	if (flags & KM_ZERO)
-		memset(obj, 0, c->size);
+		words_clear(obj, c->size);   /* a multiple of the alignment, at least 8 */
 	return obj;
 }
 
@@ -498,8 +504,19 @@ void heap_shrink(void)
  * drained all the same, so that whoever runs next (the next self-test
  * case) finds every free frame on the lists, reachable from any CPU.
  */
+static void (*reclaim)(void);   /* atomic */
+
+void heap_set_reclaim(void (*fn)(void))
+{
+	__atomic_store_n(&reclaim, fn, __ATOMIC_RELEASE);
+}
+
 uint64_t heap_free_frames_settled(void)
 {
+	void (*fn)(void) = __atomic_load_n(&reclaim, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn();
 	heap_shrink();
 	pmm_drain_cache();
 	return pmm_free_frames();

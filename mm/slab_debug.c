@@ -187,6 +187,9 @@ static int check_cache(struct kmem_cache *c) REQUIRES(heap_cpu)
 		             (unsigned long long)slabs, (unsigned long long)c->nslabs);
 	if (!rc && empty > 1)
 		rc = corrupt(c, "%llu empty slabs kept", (unsigned long long)empty);
+	if (!rc && empty != c->nempty)
+		rc = corrupt(c, "%llu empty slabs, %llu counted", (unsigned long long)empty,
+		             (unsigned long long)c->nempty);
 	if (!rc)
 		rc = check_cpu_caches(c);
 	spin_unlock_irqrestore(&c->lock, irq);

@@ -4,7 +4,7 @@
  *
  * A cache keeps its slabs on two lists: partial (at least one free object;
  * at most one slab there is completely free, kept to avoid asking the frame
- * allocator on every alloc/free cycle) and full.  In front of them, each
+ * allocator and building a slab on every alloc/free cycle) and full.  In front of them, each
  * CPU has a cache of free objects of its own (struct kmem_cpu): allocation
  * pops it and freeing pushes onto it, without a lock; an empty one takes
  * a batch of objects from the slabs, a full one gives a batch back, under
@@ -127,6 +127,7 @@ struct kmem_cache {
 	uint8_t order;               /* a slab is 2^order frames */
 	uint8_t flags;
 	uint64_t nslabs;
+	uint64_t nempty;             /* slabs with no object in use: 0 or 1 */
 	TAILQ_ENTRY(kmem_cache) link GUARDED_BY(heap_caches_lock); /* on heap_caches */
 	char name[KMEM_NAME_MAX];
 };
@@ -177,6 +178,28 @@ static inline void kc_set_room(struct kmem_cpu *kc, unsigned long room) REQUIRES
 	__atomic_store_n(&kc->room, room, __ATOMIC_RELAXED);
 #else
 	*(volatile unsigned long *)&kc->room = room;
+#endif
+}
+
+/*
+ * Store @kc's head and room at once (the fast paths change both): one
+ * store pair on aarch64 where two stores were, each half still a single
+ * store for other CPUs' reads of room.  The host keeps kc_set_room()'s
+ * atomic.
+ */
+typedef unsigned __int128 kc_pair __attribute__((may_alias));
+
+_Static_assert(__builtin_offsetof(struct kmem_cpu, head) == 0 &&
+               __builtin_offsetof(struct kmem_cpu, room) == 8 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "head, then room, as one pair");
+
+static inline void kc_set(struct kmem_cpu *kc, void *head, unsigned long room) REQUIRES(heap_cpu)
+{
+#ifdef KTEST_HOST
+	kc->head = head;
+	kc_set_room(kc, room);
+#else
+	*(volatile kc_pair *)kc = (kc_pair)room << 64 | (uintptr_t)head;
 #endif
 }
 
@@ -260,8 +283,7 @@ static inline void *slab_alloc(struct kmem_cache *c, unsigned flags)
 		kc_exit(irq);
 		return slab_alloc_slow(c, flags);
 	}
-	kc->head = *(void **)obj;
-	kc_set_room(kc, room + 1);
+	kc_set(kc, *(void **)obj, room + 1);
 	kc_exit(irq);
 	return obj;
 }
@@ -283,8 +305,7 @@ static inline void slab_free(struct kmem_cache *c, void *obj)
 		return slab_free_slow(obj, c);
 	}
 	*(void **)obj = head;
-	kc->head = obj;
-	kc_set_room(kc, room - 1);
+	kc_set(kc, obj, room - 1);
 	kc_exit(irq);
 }
 

@@ -65,34 +65,87 @@ static uintptr_t prev_end(struct aspace *as, struct varea *va) REQUIRES(as->lock
 	return p ? varea_end(p) : as->base;
 }
 
-/* @va's own gap is stale: recompute it and every maximum above it. */
+/*
+ * Give @va the gap @gap after @end, the end of what precedes it, and
+ * bring the maxima above it up to date.  Every other maximum must agree
+ * with the gaps stored: then once one comes out unchanged, none above it
+ * changes either, and the walk stops there.
+ */
+static void gap_set(struct varea *va, uintptr_t end)
+{
+	va->gap = va->start - end;
+	for (; va; va = RB_PARENT(va, node)) {
+		uint64_t old = va->max_gap;
+
+		augment(va);
+		if (va->max_gap == old)
+			break;
+	}
+}
+
+/* @va's own gap is stale: recompute it and the maxima above it. */
 static void gap_update(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
-	if (!va)
-		return;
-	va->gap = va->start - prev_end(as, va);
-	for (; va; va = RB_PARENT(va, node))
-		augment(va);
+	if (va)
+		gap_set(va, prev_end(as, va));
 }
 
 void vtree_insert(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
+	struct varea *next;
+
 	va->gap = 0;
 	va->max_gap = 0;
+	/* The insertion brings the maxima on its path up to date (a gap of 0). */
 	if (RB_INSERT(varea_tree, &as->tree, va))
 		panic("aspace %s: two vareas at %#lx", as->name, (unsigned long)va->start);
 	as->nvareas++;
 	gap_update(as, va);
-	gap_update(as, vtree_next(va));
+	next = vtree_next(va);
+	if (next)
+		gap_set(next, varea_end(va));
 }
 
 void vtree_remove(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	struct varea *next = vtree_next(va);
 
+	/* The removal brings the maxima on its path up to date. */
 	RB_REMOVE(varea_tree, &as->tree, va);
 	as->nvareas--;
 	gap_update(as, next);
+}
+
+/* The twin of @pva's subtree, under @cparent; in-order, so twins come in address order. */
+static struct varea *copy_subtree(const struct varea *pva, struct varea *cparent,
+                                  struct varea *(*twin)(const struct varea *pva, void *ctx),
+                                  void *ctx)
+{
+	struct varea *left, *cva;
+
+	if (!pva)
+		return NULL;
+	left = copy_subtree(RB_LEFT(pva, node), NULL, twin, ctx);
+	cva = twin(pva, ctx);
+	RB_LEFT(cva, node) = left;
+	if (left)
+		RB_PARENT(left, node) = cva;
+	RB_PARENT(cva, node) = cparent;
+	RB_COLOR(cva, node) = RB_COLOR(pva, node);
+	cva->gap = pva->gap;
+	cva->max_gap = pva->max_gap;
+	RB_RIGHT(cva, node) = copy_subtree(RB_RIGHT(pva, node), cva, twin, ctx);
+	return cva;
+}
+
+void vtree_copy(struct aspace *child, struct aspace *parent,
+                struct varea *(*twin)(const struct varea *pva, void *ctx), void *ctx)
+	REQUIRES(child->lock, parent->lock)
+{
+	if (!RB_EMPTY(&child->tree) || child->base != parent->base)
+		panic("aspace %s: copying vareas into a tree that differs", child->name);
+	RB_ROOT(&child->tree) = copy_subtree(RB_ROOT(&parent->tree), NULL, twin, ctx);
+	child->nvareas = parent->nvareas;
 }
 
 void vtree_resized(struct aspace *as, struct varea *va) REQUIRES(as->lock)

@@ -17,6 +17,7 @@
  * Joins, resumes, suspends and futures are all built that way.
  */
 #include <stdio.h>
+#include <string.h>
 #include <arch/arch.h>
 #include <arch/smp.h>
 #include <boot/smp.h>
@@ -393,7 +394,7 @@ static struct fiber *create(unsigned cpu, const char *name, fiber_entry_t entry,
 		kfree(f);
 		return NULL;
 	}
-	snprintf(f->name, sizeof(f->name), "%s", name ? name : "fiber");
+	strlcpy(f->name, name ? name : "fiber", sizeof(f->name));
 	f->entry = entry;
 	f->arg = arg;
 	f->cpu = cpu;
@@ -438,6 +439,7 @@ int fiber_init(void)
 
 	if (rc)
 		return rc;
+	heap_set_reclaim(kstack_release_spares);   /* spares are free frames to the counts */
 	idle = create(0, "idle0", idle_main, NULL, 0, FIBER_POPULATE | FIBER_SUSPENDED);
 	if (!idle)
 		return E_NOMEM;

@@ -37,6 +37,7 @@ struct kstack {
 	uintptr_t low_water;            /* [low_water, hi) is mapped */
 	uintptr_t limit;                /* trap entry's: low_water + KSTACK_TRAP_RESERVE */
 	int busy;                       /* kstack_call() runs on it (atomic) */
+	int populated;                  /* made with KSTACK_POPULATE: may become a spare */
 	const char *kind;               /* "fiber", "call", "system": for reports */
 };
 
@@ -52,14 +53,28 @@ struct kstack {
 /*
  * Map a stack of @size bytes (rounded up to pages; 0: KSTACK_DEFAULT_SIZE)
  * over a free guard page and register it as @kind.  The top page is
- * mapped; with KSTACK_POPULATE all of it.  E_OK; E_INVAL for a size over
+ * mapped; with KSTACK_POPULATE all of it (a spare that kstack_fini()
+ * kept, when the size is KSTACK_DEFAULT_SIZE and there is one).  E_OK; E_INVAL for a size over
  * KSTACK_MAX_SIZE; E_NOMEM when memory or kernel address space ran out
  * (nothing is left behind).
  */
 int kstack_init(struct kstack *s, size_t size, unsigned flags, const char *kind);
 
-/* Unregister and unmap @s (not running on it). */
+/*
+ * Unregister and unmap @s (not running on it).  A stack of
+ * KSTACK_DEFAULT_SIZE made with KSTACK_POPULATE may be kept mapped
+ * instead, as one of a few spares
+ * that the next populated stack of that size takes over, contents and
+ * all (kstack_init()).
+ */
 void kstack_fini(struct kstack *s);
+
+/*
+ * Unmap the spare stacks.  Registered with the heap
+ * (heap_set_reclaim()), which calls it before counting free frames.
+ * Fiber context (it unmaps).
+ */
+void kstack_release_spares(void);
 
 /*
  * A free-standing, fully mapped stack for kstack_call(): NULL when @size

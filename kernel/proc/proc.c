@@ -12,6 +12,7 @@
 #include <exec/fiber.h>
 #include <lib/err.h>
 #include <lib/panic.h>
+#include <lib/words.h>
 #include <mm/aspace.h>
 #include <mm/heap.h>
 #include <mm/pt.h>
@@ -44,7 +45,7 @@ static struct proc *proc_alloc(struct session *s, const char *name)
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
 	p->session = s;
 	LIST_INIT(&p->children);
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	strlcpy(p->name, name, sizeof(p->name));
 	__atomic_fetch_add(&nprocs, 1, __ATOMIC_RELAXED);
 	return p;
 }
@@ -77,13 +78,14 @@ void proc_yield(struct proc *p)
 	proc_return(p);
 }
 
-/* Enter user mode with @tf copied to the top of this thread's stack. */
-static __attribute__((noreturn)) void enter(struct proc *p, const struct trap_frame *src)
+/*
+ * Enter user mode through @tf, a frame in the first function of this
+ * thread's stack (so at its top: what lies above is abandoned).
+ */
+static __attribute__((noreturn)) void enter(struct proc *p, struct trap_frame *tf)
 {
-	struct trap_frame tf = *src;
-
 	proc_return(p);
-	arch_user_enter(&tf);
+	arch_user_enter(tf);
 }
 
 /* The first process of a session: its image is loaded already. */
@@ -96,12 +98,15 @@ static intptr_t first_main(void *arg)
 	enter(p, &tf);
 }
 
-/* A fork child: from its parent's frame of the fork. */
+_Static_assert(sizeof(struct trap_frame) % 8 == 0, "trap frames are copied by words");
+
+/* A fork child: from its parent's frame of the fork (copied once, by words). */
 static intptr_t child_main(void *arg)
 {
 	struct proc *p = arg;
-	struct trap_frame tf = *p->fork_tf;
+	struct trap_frame tf;
 
+	words_copy(&tf, p->fork_tf, sizeof(tf));
 	kfree(p->fork_tf);
 	p->fork_tf = NULL;
 	enter(p, &tf);
@@ -234,7 +239,7 @@ int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **out)
 	c->fork_tf = kmalloc(sizeof(*tf), 0);
 	rc = c->fork_tf ? aspace_fork(p->as, &c->as) : E_NOMEM;
 	if (rc == E_OK) {
-		*c->fork_tf = *tf;
+		words_copy(c->fork_tf, tf, sizeof(*tf));
 		arch_syscall_return(c->fork_tf, 0);   /* the child returns 0 from the call */
 		c->brk_start = p->brk_start;
 		c->brk = p->brk;

@@ -172,9 +172,41 @@ static void test_overflow_on_a_call_stack_ends_the_fiber_alone(void)
 	EXPECT_OK(kstack_destroy(s));
 }
 
+/*
+ * A populated stack of the default size, once given back, is kept mapped
+ * and is the next one made; counting free frames unmaps it.  A lazy one
+ * is unmapped at once.
+ */
+static void test_a_populated_stack_is_kept_for_the_next(void)
+{
+	uint64_t frames = heap_free_frames_settled(), nvareas = kernel_aspace.nvareas;
+	struct kstack *a = kstack_create(0), *b;
+	struct kstack lazy;
+	uintptr_t lo;
+
+	ASSERT_NOT_NULL(a);
+	lo = a->lo;
+	EXPECT_OK(kstack_destroy(a));
+	EXPECT_EQ(kernel_aspace.nvareas, nvareas + 1);   /* a spare, still mapped */
+	b = kstack_create(0);
+	ASSERT_NOT_NULL(b);
+	EXPECT_EQ_U(b->lo, lo);
+	EXPECT_EQ_U(b->hi - b->lo, KSTACK_DEFAULT_SIZE);
+	EXPECT_EQ(kernel_aspace.nvareas, nvareas + 1);
+	memset((void *)b->lo, 0x5a, KSTACK_DEFAULT_SIZE);   /* all of it mapped, writable */
+	EXPECT_OK(kstack_destroy(b));
+	ASSERT_OK(kstack_init(&lazy, 0, 0, "lazy"));
+	EXPECT_NE(lazy.lo, lo);                          /* not the populated spare */
+	kstack_fini(&lazy);
+	EXPECT_EQ(kernel_aspace.nvareas, nvareas + 1);   /* the lazy one is gone */
+	EXPECT_EQ(heap_free_frames_settled(), frames);
+	EXPECT_EQ(kernel_aspace.nvareas, nvareas);
+}
+
 KTEST_SUITE(kstack,
 	KTEST_CASE(test_system_stack_call_runs_there_and_returns),
 	KTEST_CASE(test_nested_system_call_runs_in_place),
 	KTEST_CASE(test_given_stack_call_and_bad_input),
 	KTEST_CASE(test_backtraces_cross_the_call),
-	KTEST_CASE(test_overflow_on_a_call_stack_ends_the_fiber_alone));
+	KTEST_CASE(test_overflow_on_a_call_stack_ends_the_fiber_alone),
+	KTEST_CASE(test_a_populated_stack_is_kept_for_the_next));

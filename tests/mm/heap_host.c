@@ -461,6 +461,45 @@ static void test_empty_slabs_go_back_to_the_frame_allocator(void)
 	EXPECT_OK(kmem_cache_destroy(c));
 }
 
+/*
+ * Objects that come and go in batches beside one that stays (a fork's
+ * beside a process's): the slab they empty is kept, not built again for
+ * the next batch; a second empty one goes back.
+ */
+static void test_one_empty_slab_is_kept_beside_partly_used_ones(void)
+{
+	struct kmem_cache *c;
+	struct kmem_cache_stats st;
+	uint64_t after_first = 0;
+	void *keep, *objs[64];
+
+	fake_ram_setup();
+	c = kmem_cache_create("batches", 3000, 0);   /* 2 objects per CPU cache */
+	ASSERT_NOT_NULL(c);
+	ASSERT_NOT_NULL(keep = kmem_cache_alloc(c, 0));
+	for (int round = 0; round < 2; round++) {
+		for (int k = 0; k < 64; k++)
+			ASSERT_NOT_NULL(objs[k] = kmem_cache_alloc(c, 0));
+		/* Last to first: the CPU's cache ends up holding the first two,
+		 * which share keep's slab; every other slab is empty. */
+		for (int k = 63; k >= 0; k--)
+			kmem_cache_free(c, objs[k]);
+		kmem_cache_stats(c, &st);
+		ASSERT_GE(st.objs_per_slab, 3);
+		EXPECT_EQ(st.objs_inuse, 1);
+		EXPECT_EQ(st.slabs, 2);   /* keep's and one empty */
+		if (round == 0)
+			after_first = pmm_free_frames();
+		else
+			EXPECT_EQ(pmm_free_frames(), after_first);
+	}
+	heap_shrink();
+	kmem_cache_stats(c, &st);
+	EXPECT_EQ(st.slabs, 1);
+	kmem_cache_free(c, keep);
+	EXPECT_OK(kmem_cache_destroy(c));
+}
+
 /* ---- misuse ----------------------------------------------------------------- */
 
 static void test_heap_double_free_panics(void)
@@ -771,6 +810,7 @@ KTEST_SUITE(heap_host,
 	KTEST_CASE(test_cache_create_rejects_bad_arguments),
 	KTEST_CASE(test_stats_count_objects_slabs_and_pages),
 	KTEST_CASE(test_empty_slabs_go_back_to_the_frame_allocator),
+	KTEST_CASE(test_one_empty_slab_is_kept_beside_partly_used_ones),
 	KTEST_CASE(test_heap_double_free_panics),
 	KTEST_CASE(test_heap_write_after_free_is_caught),
 	KTEST_CASE(test_kfree_of_a_non_heap_pointer_panics),

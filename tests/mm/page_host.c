@@ -115,8 +115,38 @@ static void test_metadata_is_8_bytes_per_frame(void)
 	fake_ram_setup();
 	pmm_stats(&st);
 	EXPECT_EQ(sizeof(struct page), 8);
-	EXPECT_EQ(st.meta_bytes, st.total * 8);
+	/* One array over the span, the 1 MiB hole after R0 included. */
+	EXPECT_EQ(st.span, (fake_ranges[FAKE_NRANGES - 1].base + fake_ranges[FAKE_NRANGES - 1].size -
+	                    fake_ranges[0].base) >> PAGE_SHIFT);
+	EXPECT_EQ(st.span, st.total + (MiB >> PAGE_SHIFT));
+	EXPECT_EQ(st.meta_bytes, st.span * 8);
 	EXPECT_EQ(st.nranges, FAKE_NRANGES);
+}
+
+/* Physical address to frame and back, in every range; holes and outside are not RAM. */
+static void test_frames_convert_both_ways_and_holes_have_none(void)
+{
+	paddr_t hole = fake_ranges[0].base + fake_ranges[0].size;
+
+	fake_ram_setup();
+	for (int i = 0; i < FAKE_NRANGES; i++) {
+		paddr_t first = fake_ranges[i].base;
+		paddr_t last = first + fake_ranges[i].size - PAGE_SIZE;
+
+		ASSERT_NOT_NULL(pa_to_page(first));
+		ASSERT_NOT_NULL(pa_to_page(last));
+		EXPECT_EQ_U(page_to_pa(pa_to_page(first)), first);
+		EXPECT_EQ_U(page_to_pa(pa_to_page(last + 123)), last);
+		EXPECT_EQ((uintptr_t)page_to_va(pa_to_page(last)), (uintptr_t)pa_to_va(last));
+		EXPECT_EQ((uintptr_t)va_to_page(pa_to_va(first)), (uintptr_t)pa_to_page(first));
+	}
+	ASSERT_EQ_U(hole, fake_ranges[1].base - MiB);   /* the layout this case knows */
+	EXPECT_NULL(pa_to_page(hole));
+	EXPECT_NULL(pa_to_page(fake_ranges[1].base - 1));
+	EXPECT_NULL(pa_to_page(fake_ranges[0].base - 1));
+	EXPECT_NULL(pa_to_page(fake_ranges[FAKE_NRANGES - 1].base + fake_ranges[FAKE_NRANGES - 1].size));
+	EXPECT_NULL(pa_to_page(0));
+	EXPECT_NULL(pa_to_page(~(paddr_t)0));
 }
 
 static void test_release_makes_largest_aligned_blocks(void)
@@ -996,6 +1026,7 @@ KTEST_SUITE(page_host,
 	KTEST_CASE(test_init_reports_early_alloc_failure),
 	KTEST_CASE(test_all_frames_start_reserved),
 	KTEST_CASE(test_metadata_is_8_bytes_per_frame),
+	KTEST_CASE(test_frames_convert_both_ways_and_holes_have_none),
 	KTEST_CASE(test_release_makes_largest_aligned_blocks),
 	KTEST_CASE(test_release_piecewise_merges_into_the_same_blocks),
 	KTEST_CASE(test_release_twice_panics),

@@ -177,6 +177,14 @@ void heap_shrink(void);
 uint64_t heap_free_frames_settled(void);
 
 /*
+ * Set the function heap_free_frames_settled() calls first: the layer above
+ * mm that keeps memory for reuse (the kernel's spare stacks) gives it back
+ * there, so the count means the same with or without what it keeps.  One
+ * function; NULL for none.
+ */
+void heap_set_reclaim(void (*fn)(void));
+
+/*
  * Check every cache: slab headers, free lists (no loops, objects on their
  * boundaries), counts, the frames behind each slab, every CPU's cache of
  * it (its count, each object a free one of this cache, none on two

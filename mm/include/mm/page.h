@@ -3,7 +3,8 @@
  * a reference count per frame.
  *
  * Every 4 KiB frame of RAM has an 8-byte struct page in a metadata array
- * (one array per RAM range).  Frames are handed out in blocks of 2^order
+ * (one array over the span of RAM, each hole between ranges taking 8 bytes
+ * per 4 KiB too).  Frames are handed out in blocks of 2^order
  * frames, aligned to their size by physical frame number, order 0 (4 KiB)
  * to PAGE_MAX_ORDER (4 MiB).  A block is named by the struct page of its
  * first frame, its head; the head carries the block's reference count and
@@ -45,7 +46,7 @@
  * Frame metadata.  The fields belong to mm/page.c; everyone else goes
  * through the functions below.  It stays at 8 bytes per 4 KiB frame.
  * Which RAM range a frame is in follows from where its struct page lies
- * (each range has its own array), so no field says it.
+ * (each range is a stretch of the one array), so no field says it.
  */
 struct page {
 	uint32_t refcount;   /* users of the block this frame heads (atomic) */
@@ -87,6 +88,20 @@ static inline paddr_t va_to_pa(const void *va)
 	return (paddr_t)((uintptr_t)va - mm_linear_offset);
 }
 
+/*
+ * The frames' metadata is one array over the span of RAM (holes between
+ * ranges included, 8 bytes per 4 KiB of hole): frame number pfn's struct
+ * page is at mm_frame_base + 8 * pfn.  Set by pmm_init(), never changed
+ * after.  So these conversions are arithmetic, whatever the RAM layout.
+ */
+extern uintptr_t mm_frame_base;
+
+/* The physical address of frame @p (no check: page_to_pa() checks in debug builds). */
+static inline paddr_t frame_pa(const struct page *p)
+{
+	return (paddr_t)((uintptr_t)p - mm_frame_base) * (PAGE_SIZE / 8);
+}
+
 /* ---- setting up ------------------------------------------------------ */
 
 /* One range of RAM: page-aligned, non-empty. */
@@ -98,14 +113,16 @@ struct pmm_range_desc {
 /*
  * Describe RAM to the allocator: @n ranges at @ram, sorted by base, not
  * overlapping (touching is fine; blocks never span two ranges).  Takes one
- * metadata array per range, 8 bytes per frame, from @early_alloc (asked
- * for PAGE_SIZE alignment; returns a kernel virtual address or NULL).  Every frame starts reserved: nothing
- * can be allocated until pmm_release_range() hands frames over.
+ * metadata array over the span of RAM, 8 bytes per frame and per 4 KiB of
+ * hole between ranges, from @early_alloc (asked for PAGE_SIZE alignment;
+ * returns a kernel virtual address or NULL).  Every frame starts reserved:
+ * nothing can be allocated until pmm_release_range() hands frames over.
  *
  * Returns E_OK; E_INVAL for n < 1, an empty range or unsorted ranges;
  * E_NOSPC for more than PMM_MAX_RANGES; E_ALIGN for a base or size that is
  * not page-aligned; E_OVERFLOW when a range wraps around; E_EXIST when two
- * overlap; E_NOMEM when @early_alloc fails (what it gave stays used).
+ * overlap; E_NOMEM when @early_alloc fails (what it gave stays used), as
+ * it will for ranges so far apart that the span's array cannot be had.
  * Nothing changes on error.  Calling it again starts over, forgetting
  * every frame (the host tests do this); it must not race with other calls.
  */
@@ -161,14 +178,27 @@ unsigned page_order(const struct page *p);
 
 /* ---- conversions ------------------------------------------------------ */
 
+/* Debug builds: panic unless @p is a frame of RAM (@who names the caller). */
+void page_check_frame(const struct page *p, const char *who);
+
 /* The physical address of frame @p (which is in RAM's metadata). */
-paddr_t page_to_pa(const struct page *p);
+static inline paddr_t page_to_pa(const struct page *p)
+{
+	if (KDEBUG)
+		page_check_frame(p, "page_to_pa");
+	return frame_pa(p);
+}
 
 /* The frame holding physical address @pa, or NULL when @pa is not RAM. */
 struct page *pa_to_page(paddr_t pa);
 
 /* The kernel virtual address of frame @p. */
-void *page_to_va(const struct page *p);
+static inline void *page_to_va(const struct page *p)
+{
+	if (KDEBUG)
+		page_check_frame(p, "page_to_va");
+	return pa_to_va(frame_pa(p));
+}
 
 /* The frame holding kernel virtual address @va, or NULL when not RAM. */
 struct page *va_to_page(const void *va);
@@ -181,7 +211,8 @@ struct pmm_stats {
 	uint64_t free;         /* free frames, cached ones included */
 	uint64_t cached;       /* of which in the CPUs' order-0 caches */
 	uint64_t blocks[PAGE_MAX_ORDER + 1];   /* free blocks per order */
-	uint64_t meta_bytes;   /* bytes of struct page metadata in all */
+	uint64_t span;         /* frames from the first of RAM to the last, holes included */
+	uint64_t meta_bytes;   /* bytes of struct page metadata in all: 8 per frame of the span */
 	unsigned nranges;
 };
 /* Frames in use: total - reserved - free. */
