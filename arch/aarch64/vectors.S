@@ -5,8 +5,11 @@
  * From EL0 the frame goes on the process thread's kernel stack (SP_EL1,
  * which the return to EL0 leaves at its top) and also holds SP_EL0 and
  * TPIDR_EL0, the user's (TPIDR_EL0 is also the kernel's TLS pointer,
- * picolibc's: entry from EL0 puts the kernel's back).  Entry saves the full integer
- * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
+ * picolibc's: entry from EL0 puts the kernel's back).  Entry saves the
+ * integer state, calls aarch64_trap(frame, kind) and restores.  No FP/SIMD
+ * register is saved: kernel C code does not touch them (-mgeneral-regs-only),
+ * a user thread's stay live until its fiber switches (fp_state.S), and the
+ * return to EL0 reloads them from the frame when they are not live.
  *
  * Overflow-safe: this CPU's struct cpu (TPIDR_EL1 points at it,
  * <arch/cpu.h>) holds its stack limit (the lowest mapped address of the
@@ -113,26 +116,6 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	mrs	x2, esr_el1
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #TF_ESR]
-	mrs	x2, fpsr
-	mrs	x3, fpcr
-	stp	x2, x3, [sp, #TF_FPSR]
-	add	x2, sp, #TF_Q(0)
-	stp	q0, q1, [x2, #0x000]
-	stp	q2, q3, [x2, #0x020]
-	stp	q4, q5, [x2, #0x040]
-	stp	q6, q7, [x2, #0x060]
-	stp	q8, q9, [x2, #0x080]
-	stp	q10, q11, [x2, #0x0a0]
-	stp	q12, q13, [x2, #0x0c0]
-	stp	q14, q15, [x2, #0x0e0]
-	stp	q16, q17, [x2, #0x100]
-	stp	q18, q19, [x2, #0x120]
-	stp	q20, q21, [x2, #0x140]
-	stp	q22, q23, [x2, #0x160]
-	stp	q24, q25, [x2, #0x180]
-	stp	q26, q27, [x2, #0x1a0]
-	stp	q28, q29, [x2, #0x1c0]
-	stp	q30, q31, [x2, #0x1e0]
 
 	/* A frame record {interrupted fp, interrupted pc}, so a backtrace
 	 * from the handler continues into the interrupted code. */
@@ -152,26 +135,6 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	add	sp, sp, #16
 	.globl	aarch64_trap_return
 aarch64_trap_return:                     /* sp = a frame; interrupts masked */
-	add	x2, sp, #TF_Q(0)
-	ldp	q0, q1, [x2, #0x000]
-	ldp	q2, q3, [x2, #0x020]
-	ldp	q4, q5, [x2, #0x040]
-	ldp	q6, q7, [x2, #0x060]
-	ldp	q8, q9, [x2, #0x080]
-	ldp	q10, q11, [x2, #0x0a0]
-	ldp	q12, q13, [x2, #0x0c0]
-	ldp	q14, q15, [x2, #0x0e0]
-	ldp	q16, q17, [x2, #0x100]
-	ldp	q18, q19, [x2, #0x120]
-	ldp	q20, q21, [x2, #0x140]
-	ldp	q22, q23, [x2, #0x160]
-	ldp	q24, q25, [x2, #0x180]
-	ldp	q26, q27, [x2, #0x1a0]
-	ldp	q28, q29, [x2, #0x1c0]
-	ldp	q30, q31, [x2, #0x1e0]
-	ldp	x2, x3, [sp, #TF_FPSR]
-	msr	fpsr, x2
-	msr	fpcr, x3
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
@@ -203,6 +166,12 @@ aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 /* Back to EL0: the next trap from it puts its frame where this one is. */
 	.type	to_user, @function
 to_user:
+	mrs	x1, tpidr_el1
+	ldr	x0, [x1, #CPU_OFF_FP_LIVE]
+	cmp	sp, x0
+	b.ne	fp_user_load                      /* its FP state is not in the registers */
+	.globl	fp_user_loaded
+fp_user_loaded:
 	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the user's sp */
 	msr	sp_el0, x0
 	ldr	x0, [sp, #TF_TPIDR0]

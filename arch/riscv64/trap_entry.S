@@ -1,9 +1,12 @@
 /*
  * riscv64 trap entry (stvec, direct mode).  A kernel-mode trap puts its
  * frame on the current stack; one from user mode on the running process
- * thread's kernel stack (sscratch tells them apart, below).  Saves every integer register
- * and the caller-saved FP registers (the C handler preserves the others by
- * the ABI), calls riscv_trap(frame), restores and returns with sret.
+ * thread's kernel stack (sscratch tells them apart, below).  Saves every
+ * integer register, calls riscv_trap(frame), restores and returns with
+ * sret.  No FP register is saved: kernel C code does not use them (only
+ * the Makefile's FP_SRCS, on kernel fibers), a user thread's stay live
+ * until its fiber switches (fp_state.S), and the return to user mode
+ * reloads them from the frame when they are not live.
  *
  * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
  * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
@@ -62,15 +65,6 @@ trap_save_tp:                            /* x4 saved too; tp is the kernel's */
 	sd	t0, TF_SCAUSE(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
-	frcsr	t0
-	sd	t0, TF_FCSR(sp)
-	fsd	f0, TF_F(0)(sp);   fsd f1, TF_F(1)(sp);   fsd f2, TF_F(2)(sp)
-	fsd	f3, TF_F(3)(sp);   fsd f4, TF_F(4)(sp);   fsd f5, TF_F(5)(sp)
-	fsd	f6, TF_F(6)(sp);   fsd f7, TF_F(7)(sp);   fsd f10, TF_F(8)(sp)
-	fsd	f11, TF_F(9)(sp);  fsd f12, TF_F(10)(sp); fsd f13, TF_F(11)(sp)
-	fsd	f14, TF_F(12)(sp); fsd f15, TF_F(13)(sp); fsd f16, TF_F(14)(sp)
-	fsd	f17, TF_F(15)(sp); fsd f28, TF_F(16)(sp); fsd f29, TF_F(17)(sp)
-	fsd	f30, TF_F(18)(sp); fsd f31, TF_F(19)(sp)
 
 	/* A frame record so backtraces walk from the handler into the
 	 * interrupted code: {fp, ra} = {interrupted s0, interrupted pc}. */
@@ -104,16 +98,11 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
 	not	t0, tp
 	csrw	sscratch, t0
+	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
+	bne	t0, sp, fp_user_load     /* its FP state is not in the registers */
+	.globl	fp_user_loaded
+fp_user_loaded:
 1:
-	fld	f0, TF_F(0)(sp);   fld f1, TF_F(1)(sp);   fld f2, TF_F(2)(sp)
-	fld	f3, TF_F(3)(sp);   fld f4, TF_F(4)(sp);   fld f5, TF_F(5)(sp)
-	fld	f6, TF_F(6)(sp);   fld f7, TF_F(7)(sp);   fld f10, TF_F(8)(sp)
-	fld	f11, TF_F(9)(sp);  fld f12, TF_F(10)(sp); fld f13, TF_F(11)(sp)
-	fld	f14, TF_F(12)(sp); fld f15, TF_F(13)(sp); fld f16, TF_F(14)(sp)
-	fld	f17, TF_F(15)(sp); fld f28, TF_F(16)(sp); fld f29, TF_F(17)(sp)
-	fld	f30, TF_F(18)(sp); fld f31, TF_F(19)(sp)
-	ld	t0, TF_FCSR(sp)
-	fscsr	t0
 	ld	t0, TF_PC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)

@@ -226,6 +226,7 @@ void proc_exit(struct proc *p, int wstatus)
 
 int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **out)
 {
+	arch_fp_flush();   /* the child's FP state is the frame's: out of the registers */
 	struct proc *c = proc_alloc(p->session, p->name);
 	int rc;
 

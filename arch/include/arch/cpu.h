@@ -32,6 +32,7 @@
 #define CPU_OFF_KERNEL_TP      80
 #define CPU_OFF_SYS_STACK_TOP  88
 #define CPU_OFF_SYS_STACK_LIMIT 96
+#define CPU_OFF_FP_LIVE        104
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
 
@@ -46,6 +47,7 @@
 struct fiber;
 struct aspace;
 struct smp_call;
+struct trap_frame;
 
 struct cpu {
 	/* Trap entry (assembly): keep at the offsets above. */
@@ -68,6 +70,12 @@ struct cpu {
 	/* Calls on the system stack (arch_stack_call_system(), assembly). */
 	uintptr_t sys_stack_top;    /* top of its CPU_SYS_STACK_SIZE bytes; 0: none yet */
 	uintptr_t sys_stack_limit;  /* its stack limit for trap entry */
+	/* The user frame whose FP/SIMD state is live in this CPU's FP
+	 * registers (the running process thread's, between its return to
+	 * user mode and the next fiber switch or arch_fp_flush()); NULL when
+	 * the registers hold nobody's user state.  Trap entry saves no FP
+	 * register: see "FP/SIMD state" in docs/architecture.md. */
+	struct trap_frame *fp_live;
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
@@ -94,6 +102,7 @@ _Static_assert(__builtin_offsetof(struct cpu, boot_sp) == CPU_OFF_BOOT_SP, "cpu 
 _Static_assert(__builtin_offsetof(struct cpu, hwid) == CPU_OFF_HWID, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, user_ksp) == CPU_OFF_USER_KSP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, kernel_tp) == CPU_OFF_KERNEL_TP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, fp_live) == CPU_OFF_FP_LIVE, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, tls) == CPU_OFF_TLS, "cpu layout");
 _Static_assert(sizeof(struct cpu) == CPU_STRUCT_SIZE, "cpu layout");
 

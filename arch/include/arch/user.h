@@ -37,6 +37,18 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp);
  */
 void arch_user_enter(struct trap_frame *tf) __attribute__((noreturn));
 
+/*
+ * A process thread's FP/SIMD registers are not saved by trap entry: they
+ * stay live while the kernel serves its trap (kernel C code does not use
+ * them) and are stored into its user frame at the next fiber switch.
+ * arch_fp_flush() stores them now, when this CPU's registers hold a user
+ * frame's state: call it before kernel code uses FP registers on a
+ * process thread, or before reading or copying a user frame's FP state
+ * (fork copies the frame).  The return to user mode loads them back.
+ * Interrupts must be masked or the caller on the thread that owns them.
+ */
+void arch_fp_flush(void);
+
 /* The system call in a frame from user mode: its number and arguments 0-5. */
 unsigned long arch_syscall_nr(const struct trap_frame *tf);
 unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i);

@@ -9,8 +9,8 @@
 #define TF_SCAUSE   (33 * 8)
 #define TF_STVAL    (34 * 8)
 #define TF_FCSR     (35 * 8)
-#define TF_F(i)     ((36 + (i)) * 8)   /* the 20 caller-saved FP registers */
-#define TF_SIZE     (56 * 8)           /* multiple of 16 */
+#define TF_F(i)     ((36 + (i)) * 8)   /* f0..f31 */
+#define TF_SIZE     (68 * 8)           /* multiple of 16 */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -20,8 +20,11 @@ struct trap_frame {
 	uint64_t sstatus;
 	uint64_t scause;
 	uint64_t stval;
+	/* The user's FP state (frames from user mode only), valid while it is
+	 * not live in the registers (struct cpu's fp_live, fp_state.S):
+	 * trap entry saves no FP register. */
 	uint64_t fcsr;
-	uint64_t f[20];        /* ft0-7, fa0-7, ft8-11 */
+	uint64_t f[32];
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
