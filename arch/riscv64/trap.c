@@ -17,6 +17,7 @@ void riscv_trap_entry(void);
 void riscv_trap(struct trap_frame *tf);
 
 #define SCAUSE_INTERRUPT (1UL << 63)
+#define SCAUSE_ECALL_U   8
 
 struct cause {
 	const char *desc;
@@ -57,6 +58,10 @@ void riscv_trap(struct trap_frame *tf)
 		.cause = tf->scause,
 	};
 
+	if (tf->scause == SCAUSE_ECALL_U) {
+		trap_syscall(tf);
+		return;
+	}
 	this_cpu()->traps++;
 	if ((tf->scause & SCAUSE_INTERRUPT) && riscv_interrupt(code)) {
 		if (arch_frame_from_user(tf))
@@ -142,20 +147,4 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
 	 * from S-mode (SUM 0), FP state initial. */
 	st &= ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS);
 	tf->sstatus = st | SSTATUS_SPIE | (1UL << 13);
-}
-
-unsigned long arch_syscall_nr(const struct trap_frame *tf)
-{
-	return tf->x[17];
-}
-
-unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i)
-{
-	return i < 6 ? tf->x[10 + i] : 0;
-}
-
-void arch_syscall_return(struct trap_frame *tf, unsigned long result)
-{
-	tf->x[10] = result;
-	tf->x[0] += 4;   /* ecall has no compressed form */
 }

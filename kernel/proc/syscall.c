@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arch/arch.h>
+#include <arch/trap.h>
 #include <arch/user.h>
 #include <exec/fiber.h>
 #include <exec/tramp.h>
@@ -545,15 +546,20 @@ static const sys_fn table[] = {
 	[NR_arbor_tramp_unmap] = sys_tramp_unmap,
 };
 
-void syscall_dispatch(struct trap_frame *tf)
+/*
+ * Every system call, straight from the arch's trap handler: through the
+ * table, the arguments read in place in the frame, then back to user
+ * mode through proc_return() (a switch, a kill).  A trap from user mode
+ * always has a process: it returned to user mode on this CPU.
+ */
+void trap_syscall(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
-	unsigned long nr = arch_syscall_nr(tf), a[6];
+	unsigned long nr = arch_syscall_nr(tf);
 	long ret = -ENOSYS;
 
-	for (unsigned i = 0; i < 6; i++)
-		a[i] = arch_syscall_arg(tf, i);
 	if (nr < sizeof(table) / sizeof(table[0]) && table[nr])
-		ret = table[nr](p, tf, a);
+		ret = table[nr](p, tf, arch_syscall_args(tf));
 	arch_syscall_return(tf, (unsigned long)ret);
+	proc_return(p);
 }

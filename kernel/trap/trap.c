@@ -199,11 +199,6 @@ static void user_trap(struct trap_frame *tf, const struct trap_info *ti)
 		report(tf, ti);
 		panic("trap from user mode on cpu %u with no process", cpu_num());
 	}
-	if (ti->kind == TRAP_SYSCALL) {
-		syscall_dispatch(tf);
-		proc_return(p);
-		return;
-	}
 	if (ti->kind == TRAP_INTERRUPT) {
 		proc_return(p);   /* one the arch did not claim (spurious): not the program's doing */
 		return;

@@ -48,6 +48,7 @@ struct fiber;
 struct aspace;
 struct smp_call;
 struct trap_frame;
+struct proc;
 
 struct cpu {
 	/* Trap entry (assembly): keep at the offsets above. */
@@ -85,11 +86,12 @@ struct cpu {
 
 	struct fiber *fiber;        /* the running fiber (kernel/exec/fiber.c) */
 	struct aspace *aspace;      /* the user aspace in this CPU's MMU (mm/aspace.c) */
+	struct proc *proc;          /* the last process to return to user mode here (kernel/proc) */
 
 	/* Statistics, written by this CPU only. */
 	uint64_t ticks;             /* timer interrupts */
 	uint64_t ipis;              /* inter-processor interrupts received */
-	uint64_t traps;             /* traps taken */
+	uint64_t traps;             /* traps taken, system calls aside (their fast path counts nothing) */
 } __attribute__((aligned(CPU_STRUCT_SIZE)));
 
 extern struct cpu cpus[CPU_MAX];

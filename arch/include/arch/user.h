@@ -8,7 +8,8 @@
  * arch keeps where, struct cpu's user_ksp, up to date on each return),
  * is handled on that stack, and returns to user mode by restoring it.
  * Traps from user mode reach trap_dispatch() like the kernel's, with
- * arch_frame_from_user() true; the kernel's hooks for them are in
+ * arch_frame_from_user() true, except system calls, which the arch hands
+ * straight to trap_syscall(); the kernel's hooks for them are in
  * <arch/trap.h>.
  *
  * System calls follow Linux's generic ABI, the same on both arches
@@ -19,6 +20,7 @@
 #define ARCH_USER_H
 
 #include <stdint.h>
+#include <arch/trap_frame.h>
 
 struct trap_frame;
 
@@ -49,14 +51,12 @@ void arch_user_enter(struct trap_frame *tf) __attribute__((noreturn));
  */
 void arch_fp_flush(void);
 
-/* The system call in a frame from user mode: its number and arguments 0-5. */
-unsigned long arch_syscall_nr(const struct trap_frame *tf);
-unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i);
-
 /*
- * Finish a system call: store its result and resume after the
- * instruction that made it.
+ * The system call in a frame from user mode, inline in <arch/trap_frame.h>:
+ *   unsigned long arch_syscall_nr(tf)              its number
+ *   const unsigned long *arch_syscall_args(tf)     its arguments 0-5, in place
+ *   void arch_syscall_return(tf, result)           store the result and resume
+ *                                                  after the calling instruction
  */
-void arch_syscall_return(struct trap_frame *tf, unsigned long result);
 
 #endif

@@ -35,6 +35,24 @@ struct trap_frame {
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+
+/* The system call in a frame from EL0 (<arch/user.h>): number in x8,
+ * arguments in x0-x5, the result in x0; ELR_EL1 already points after
+ * the SVC. */
+static inline unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[8];
+}
+
+static inline const unsigned long *arch_syscall_args(const struct trap_frame *tf)
+{
+	return (const unsigned long *)&tf->x[0];
+}
+
+static inline void arch_syscall_return(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[0] = result;
+}
 #endif
 
 #endif

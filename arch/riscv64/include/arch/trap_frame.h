@@ -28,6 +28,24 @@ struct trap_frame {
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+
+/* The system call in a frame from user mode (<arch/user.h>): number in
+ * a7, arguments in a0-a5 (x10-x15), the result in a0. */
+static inline unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[17];
+}
+
+static inline const unsigned long *arch_syscall_args(const struct trap_frame *tf)
+{
+	return (const unsigned long *)&tf->x[10];
+}
+
+static inline void arch_syscall_return(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[10] = result;
+	tf->x[0] += 4;   /* past the ecall, which has no compressed form */
+}
 #endif
 
 #endif
