@@ -76,10 +76,6 @@ void aarch64_trap(struct trap_frame *tf, unsigned long kind)
 		.cause = esr,
 	};
 
-	if (kind == 0x20 && ESR_EC(esr) == EC_SVC64) {
-		trap_syscall(tf);
-		return;
-	}
 	this_cpu()->traps++;
 	if ((kind & 0xf) == 1 && aarch64_irq()) {
 		if (kind == 0x21)

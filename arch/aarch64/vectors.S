@@ -59,6 +59,20 @@
 	b	trap_common_user
 	.endm
 
+	/* The same for synchronous exceptions from EL0, except that a system
+	 * call (ESR_EL1.EC = SVC64) takes the short path, el0_svc. */
+	.macro	ventry_lower_sync
+	.balign	0x80
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	mrs	x0, esr_el1
+	lsr	x1, x0, #26
+	cmp	x1, #0x15
+	b.eq	el0_svc
+	mov	x1, #0x20
+	b	trap_common_user
+	.endm
+
 	.text
 	.balign	0x800
 	.globl	aarch64_vectors
@@ -69,7 +83,7 @@ aarch64_vectors:
 	/* Current EL with SP_ELx */
 	ventry 0x00; ventry 0x01; ventry 0x02; ventry 0x03
 	/* Lower EL, AArch64 */
-	ventry_lower 0x20; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
+	ventry_lower_sync; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
 	/* Lower EL, AArch32 */
 	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
 
@@ -162,6 +176,74 @@ aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 	eret
 	.cfi_endproc
 	.size	trap_common, . - trap_common
+
+/*
+ * A system call from EL0: x0 and x1 saved, x0 = ESR_EL1.  Only what the
+ * C code may change is saved and restored: x0-x18, x30, SP_EL0,
+ * TPIDR_EL0, ELR_EL1 and SPSR_EL1.  x19-x28 keep the user's values
+ * through trap_syscall() by AAPCS64 (a fiber switch inside restores
+ * them too), and x29 comes back from the frame record; so they go into
+ * the frame only for clone, whose child starts from a copy of the frame.
+ * A system call's frame holds no ESR or FAR either.  trap_syscall()
+ * returns here only to go back to EL0.
+ */
+	.type	el0_svc, @function
+el0_svc:
+	.cfi_startproc
+	.cfi_return_column 32
+	.cfi_signal_frame
+	stp	x2, x3, [sp, #TF_X(2)]
+	stp	x4, x5, [sp, #TF_X(4)]
+	stp	x6, x7, [sp, #TF_X(6)]
+	stp	x8, x9, [sp, #TF_X(8)]
+	stp	x10, x11, [sp, #TF_X(10)]
+	stp	x12, x13, [sp, #TF_X(12)]
+	stp	x14, x15, [sp, #TF_X(14)]
+	stp	x16, x17, [sp, #TF_X(16)]
+	stp	x18, x19, [sp, #TF_X(18)]
+	mrs	x2, sp_el0
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
+	mrs	x2, tpidr_el0
+	str	x2, [sp, #TF_TPIDR0]
+	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
+	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
+	msr	tpidr_el0, x2
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #TF_ELR]
+	cmp	x8, #220                          /* clone */
+	b.eq	el0_svc_clone
+el0_svc_call:                            /* x2 = ELR_EL1 */
+	stp	x29, x2, [sp, #-16]!              /* a frame record, as in trap_common */
+	mov	x29, sp
+	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
+	cfi_at_x29 32, 16 + TF_ELR
+	cfi_at_x29 30, 16 + TF_X(30)
+	add	x0, sp, #16
+	bl	trap_syscall
+	ldr	x29, [sp], #16                    /* the user's fp, from the record */
+	ldp	x2, x3, [sp, #TF_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	ldp	x2, x3, [sp, #TF_X(2)]
+	ldp	x4, x5, [sp, #TF_X(4)]
+	ldp	x6, x7, [sp, #TF_X(6)]
+	ldp	x8, x9, [sp, #TF_X(8)]
+	ldp	x10, x11, [sp, #TF_X(10)]
+	ldp	x12, x13, [sp, #TF_X(12)]
+	ldp	x14, x15, [sp, #TF_X(14)]
+	ldp	x16, x17, [sp, #TF_X(16)]
+	ldr	x18, [sp, #TF_X(18)]
+	b	to_user
+el0_svc_clone:
+	stp	x20, x21, [sp, #TF_X(20)]
+	stp	x22, x23, [sp, #TF_X(22)]
+	stp	x24, x25, [sp, #TF_X(24)]
+	stp	x26, x27, [sp, #TF_X(26)]
+	stp	x28, x29, [sp, #TF_X(28)]
+	b	el0_svc_call
+	.cfi_endproc
+	.size	el0_svc, . - el0_svc
 
 /* Back to EL0: the next trap from it puts its frame where this one is. */
 	.type	to_user, @function

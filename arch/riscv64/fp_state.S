@@ -61,8 +61,8 @@ arch_fp_flush:
 /*
  * Load the FP state of the user frame at sp into the registers, record it
  * as live (struct cpu's fp_live = sp) and Clean (in the sstatus the
- * return restores), then go on returning at fp_user_loaded.  Entered from
- * riscv_trap_return; t0 and t1 are free (reloaded from the frame after).
+ * return restores).  Called from the returns to user mode (trap_entry.S)
+ * with `jal t2`; t0-t2 are free there (reloaded from the frame after).
  */
 	.globl	fp_user_load
 	.type	fp_user_load, @function
@@ -87,5 +87,5 @@ fp_user_load:
 	li	t1, (FS_DIRTY ^ FS_CLEAN) << SSTATUS_FS_SHIFT
 	xor	t0, t0, t1               /* FS = Clean */
 	sd	t0, TF_SSTATUS(sp)
-	j	fp_user_loaded
+	jr	t2
 	.size	fp_user_load, . - fp_user_load

@@ -17,7 +17,6 @@ void riscv_trap_entry(void);
 void riscv_trap(struct trap_frame *tf);
 
 #define SCAUSE_INTERRUPT (1UL << 63)
-#define SCAUSE_ECALL_U   8
 
 struct cause {
 	const char *desc;
@@ -58,10 +57,6 @@ void riscv_trap(struct trap_frame *tf)
 		.cause = tf->scause,
 	};
 
-	if (tf->scause == SCAUSE_ECALL_U) {
-		trap_syscall(tf);
-		return;
-	}
 	this_cpu()->traps++;
 	if ((tf->scause & SCAUSE_INTERRUPT) && riscv_interrupt(code)) {
 		if (arch_frame_from_user(tf))

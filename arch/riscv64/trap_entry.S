@@ -90,18 +90,16 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	andi	t0, t0, SSTATUS_SPP
 	bnez	t0, 1f
 	/* Back to user mode: the kernel's stack limit waits in the struct
-	 * cpu, the next trap from user mode puts its frame where this one
+	 * cpu (every writer of sscratch in S-mode writes the copy there
+	 * too), the next trap from user mode puts its frame where this one
 	 * is, and sscratch says "user" (~tp, positive). */
-	csrr	t0, sscratch
-	sd	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	addi	t0, sp, TF_SIZE
 	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
 	not	t0, tp
 	csrw	sscratch, t0
 	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
-	bne	t0, sp, fp_user_load     /* its FP state is not in the registers */
-	.globl	fp_user_loaded
-fp_user_loaded:
+	beq	t0, sp, 1f
+	jal	t2, fp_user_load         /* its FP state is not in the registers */
 1:
 	ld	t0, TF_PC(sp)
 	csrw	sepc, t0
@@ -134,7 +132,57 @@ trap_from_user:
 	SAVE_X(5)                        /* t0 is x5: the user's t0 */
 	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	csrw	sscratch, t0
-	j	trap_save_tp
+	csrr	t0, scause
+	addi	t0, t0, -8               /* environment call from U-mode */
+	bnez	t0, trap_save_tp
+
+/*
+ * A system call: only what the C code may change is saved and restored
+ * (ra, gp, tp, t0-t6, a0-a7, sp, sepc, sstatus).  s1-s11 keep the user's
+ * values through trap_syscall() by the calling convention (a fiber switch
+ * inside restores them too), and s0 comes back from the frame record; so
+ * they go into the frame only for clone, whose child starts from a copy
+ * of the frame.  A system call's frame holds no scause or stval either.  trap_syscall() returns here only to
+ * go back to user mode.
+ */
+	SAVE_X(1);  SAVE_X(3);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13); SAVE_X(14); SAVE_X(15)
+	SAVE_X(16); SAVE_X(17); SAVE_X(28); SAVE_X(29); SAVE_X(30); SAVE_X(31)
+	csrr	t1, sepc
+	sd	t1, TF_PC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	li	t0, 220                  /* clone */
+	beq	a7, t0, ecall_clone
+ecall_call:                              /* t1 = sepc */
+	addi	sp, sp, -16              /* a frame record, as for any trap */
+	sd	t1, 8(sp)
+	sd	s0, 0(sp)
+	addi	s0, sp, 16
+	addi	a0, sp, 16
+	call	trap_syscall
+	ld	s0, 0(sp)                /* the user's s0, from the record */
+	addi	sp, sp, 16
+	addi	t0, sp, TF_SIZE
+	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
+	not	t0, tp
+	csrw	sscratch, t0
+	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
+	beq	t0, sp, 2f
+	jal	t2, fp_user_load
+2:	ld	t0, TF_PC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	LOAD_X(1);  LOAD_X(3);  LOAD_X(4);  LOAD_X(5);  LOAD_X(6);  LOAD_X(7)
+	LOAD_X(10); LOAD_X(11); LOAD_X(12); LOAD_X(13); LOAD_X(14); LOAD_X(15)
+	LOAD_X(16); LOAD_X(17); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
+	LOAD_X(2)
+	sret
+ecall_clone:
+	SAVE_X(8);  SAVE_X(9);  SAVE_X(18); SAVE_X(19); SAVE_X(20); SAVE_X(21)
+	SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25); SAVE_X(26); SAVE_X(27)
+	j	ecall_call
 
 /*
  * Enter user mode through the frame at a0 (arch_user_enter()): the

@@ -3,7 +3,7 @@
  * saves no FP register (a process thread's stay live until its fiber
  * switches), so kernel code that computes with doubles on another fiber
  * of the same CPU, between the program's system calls, must not reach
- * them.  tests/user/progs/fpregs.c holds a pattern in every FP register
+ * them.  tests/user/progs/regs.c holds a pattern in every FP register
  * across sched_yield calls and exits 1 when one changed; this fiber runs
  * an FFI trampoline call with eight double arguments between each of
  * them.  (Built with FP: the Makefile's FP_SRCS.)
@@ -23,8 +23,8 @@ static double weigh8(void *c, double a, double b, double d, double e, double f, 
 
 static void test_kernel_fp_between_user_traps(void)
 {
-	const struct user_prog *prog = user_prog_find("fpregs");
-	char *argv[] = { "fpregs", "yield", "200", NULL };
+	const struct user_prog *prog = user_prog_find("regs");
+	char *argv[] = { "regs", "yield", "200", NULL };
 	struct tramp_owner o = { 0 };
 	tramp_fn t = tramp_create((tramp_fn)weigh8, (void *)3, &o);
 	double (*call)(double, double, double, double, double, double, double, double) =

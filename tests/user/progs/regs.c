@@ -1,5 +1,5 @@
 /*
- * FP/SIMD registers belong to the program: every one of them (aarch64
+ * Registers belong to the program.  Every FP/SIMD one (aarch64
  * q0-q31 whole, FPCR and FPSR; riscv64 f0-f31 and fcsr) keeps the value
  * the program put there across system calls, sched_yield, page faults
  * (a zero-fill write and a read of untouched pages) and preemption by a
@@ -9,7 +9,12 @@
  * The registers are loaded, the operation runs and they are stored back
  * in one asm statement, so the compiler never touches them in between.
  *
- * "fpregs yield N": only sched_yield N times with a pattern loaded; exit
+ * The integer registers too: a system call changes a0 / x0 only, on
+ * both sides of a clone (the kernel's system-call path restores only
+ * what its C code may change and relies on the calling convention for
+ * the rest, saving the callee-saved registers into the frame for clone).
+ *
+ * "regs yield N": only sched_yield N times with a pattern loaded; exit
  * status 0 when it survived, 1 when not (the kernel's proc.fp test runs
  * it beside a kernel fiber that calls through an FFI trampoline with
  * double arguments).
@@ -206,7 +211,7 @@ struct fpregs {
 	"9:\n"
 #define CLOBBERS "a0", "a7", "t0", "t1", "memory", "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22", "f23", "f24", "f25", "f26", "f27", "f28", "f29", "f30", "f31"
 #else
-#error "fpregs: unknown arch"
+#error "regs: unknown arch"
 #endif
 
 /* Load @in, run @op, store into @out. */
@@ -219,6 +224,192 @@ static void run(const struct fpregs *in, struct fpregs *out, enum op op, unsigne
 	                   [b] "r"(b), [k] "r"(k)
 	                 : CLOBBERS);
 }
+
+/* ---- integer registers ---------------------------------------------------- */
+
+/* in[i] goes into register i (the first argument register last: it
+ * carries the buffer until then), out[i] is register i after the call. */
+struct intregs {
+	uint64_t in[32];
+	uint64_t out[32];
+};
+
+#if defined(__aarch64__)
+#define ARG0 "x0"
+#define R_ARG0 0
+#define R_NR 8
+#define INT_ASM \
+	"stp x29, x30, [sp, #-32]!\n" \
+	"str x0, [sp, #16]\n" \
+	"ldp x1, x2, [x0, #8]\n" \
+	"ldp x3, x4, [x0, #24]\n" \
+	"ldp x5, x6, [x0, #40]\n" \
+	"ldp x9, x10, [x0, #72]\n" \
+	"ldp x11, x12, [x0, #88]\n" \
+	"ldp x13, x14, [x0, #104]\n" \
+	"ldp x15, x16, [x0, #120]\n" \
+	"ldp x17, x18, [x0, #136]\n" \
+	"ldp x19, x20, [x0, #152]\n" \
+	"ldp x21, x22, [x0, #168]\n" \
+	"ldp x23, x24, [x0, #184]\n" \
+	"ldp x25, x26, [x0, #200]\n" \
+	"ldp x27, x28, [x0, #216]\n" \
+	"ldp x29, x30, [x0, #232]\n" \
+	"ldr x7, [x0, #56]\n" \
+	"ldr x8, [x0, #64]\n" \
+	"ldr x0, [x0]\n" \
+	"svc #0\n" \
+	"str x1, [sp, #24]\n" \
+	"ldr x1, [sp, #16]\n" \
+	"str x0, [x1, #256]\n" \
+	"str x2, [x1, #272]\n" \
+	"str x8, [x1, #320]\n" \
+	"stp x3, x4, [x1, #280]\n" \
+	"stp x5, x6, [x1, #296]\n" \
+	"stp x9, x10, [x1, #328]\n" \
+	"stp x11, x12, [x1, #344]\n" \
+	"stp x13, x14, [x1, #360]\n" \
+	"stp x15, x16, [x1, #376]\n" \
+	"stp x17, x18, [x1, #392]\n" \
+	"stp x19, x20, [x1, #408]\n" \
+	"stp x21, x22, [x1, #424]\n" \
+	"stp x23, x24, [x1, #440]\n" \
+	"stp x25, x26, [x1, #456]\n" \
+	"stp x27, x28, [x1, #472]\n" \
+	"stp x29, x30, [x1, #488]\n" \
+	"str x7, [x1, #312]\n" \
+	"ldr x2, [sp, #24]\n" \
+	"str x2, [x1, #264]\n" \
+	"ldp x29, x30, [sp], #32\n"
+#define INT_CLOBBERS "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "memory"
+#else
+#define ARG0 "a0"
+#define R_ARG0 10
+#define R_NR 17
+#define INT_ASM \
+	"addi sp, sp, -48\n" \
+	"sd ra, 0(sp)\n" "sd gp, 8(sp)\n" "sd tp, 16(sp)\n" "sd s0, 24(sp)\n" "sd a0, 32(sp)\n" \
+	"ld x1, 8(a0)\n" \
+	"ld x3, 24(a0)\n" \
+	"ld x4, 32(a0)\n" \
+	"ld x5, 40(a0)\n" \
+	"ld x6, 48(a0)\n" \
+	"ld x7, 56(a0)\n" \
+	"ld x8, 64(a0)\n" \
+	"ld x9, 72(a0)\n" \
+	"ld x11, 88(a0)\n" \
+	"ld x12, 96(a0)\n" \
+	"ld x13, 104(a0)\n" \
+	"ld x14, 112(a0)\n" \
+	"ld x15, 120(a0)\n" \
+	"ld x16, 128(a0)\n" \
+	"ld x17, 136(a0)\n" \
+	"ld x18, 144(a0)\n" \
+	"ld x19, 152(a0)\n" \
+	"ld x20, 160(a0)\n" \
+	"ld x21, 168(a0)\n" \
+	"ld x22, 176(a0)\n" \
+	"ld x23, 184(a0)\n" \
+	"ld x24, 192(a0)\n" \
+	"ld x25, 200(a0)\n" \
+	"ld x26, 208(a0)\n" \
+	"ld x27, 216(a0)\n" \
+	"ld x28, 224(a0)\n" \
+	"ld x29, 232(a0)\n" \
+	"ld x30, 240(a0)\n" \
+	"ld x31, 248(a0)\n" \
+	"ld a0, 80(a0)\n" \
+	"ecall\n" \
+	"sd x1, 40(sp)\n" \
+	"ld x1, 32(sp)\n" \
+	"sd x10, 336(x1)\n" \
+	"sd x3, 280(x1)\n" \
+	"sd x4, 288(x1)\n" \
+	"sd x5, 296(x1)\n" \
+	"sd x6, 304(x1)\n" \
+	"sd x7, 312(x1)\n" \
+	"sd x8, 320(x1)\n" \
+	"sd x9, 328(x1)\n" \
+	"sd x11, 344(x1)\n" \
+	"sd x12, 352(x1)\n" \
+	"sd x13, 360(x1)\n" \
+	"sd x14, 368(x1)\n" \
+	"sd x15, 376(x1)\n" \
+	"sd x16, 384(x1)\n" \
+	"sd x17, 392(x1)\n" \
+	"sd x18, 400(x1)\n" \
+	"sd x19, 408(x1)\n" \
+	"sd x20, 416(x1)\n" \
+	"sd x21, 424(x1)\n" \
+	"sd x22, 432(x1)\n" \
+	"sd x23, 440(x1)\n" \
+	"sd x24, 448(x1)\n" \
+	"sd x25, 456(x1)\n" \
+	"sd x26, 464(x1)\n" \
+	"sd x27, 472(x1)\n" \
+	"sd x28, 480(x1)\n" \
+	"sd x29, 488(x1)\n" \
+	"sd x30, 496(x1)\n" \
+	"sd x31, 504(x1)\n" \
+	"ld x3, 40(sp)\n" "sd x3, 264(x1)\n" \
+	"ld ra, 0(sp)\n" "ld gp, 8(sp)\n" "ld tp, 16(sp)\n" "ld s0, 24(sp)\n" \
+	"addi sp, sp, 48\n"
+#define INT_CLOBBERS "x5", "x6", "x7", "x9", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "x31", "memory"
+#endif
+
+static void int_call(struct intregs *r)
+{
+	register struct intregs *p __asm__(ARG0) = r;
+
+	__asm__ volatile(INT_ASM : "+r"(p) : : INT_CLOBBERS);
+}
+
+/* The registers a call must keep: all but sp and the result. */
+static int int_kept(const struct intregs *r)
+{
+	for (unsigned i = 1; i < 32; i++) {
+#if defined(__riscv)
+		if (i == 2 || i == R_ARG0)
+			continue;
+#else
+		if (i == 31)
+			continue;
+#endif
+		if (r->out[i] != r->in[i])
+			return 0;
+	}
+	return 1;
+}
+
+static void int_pattern(struct intregs *r, unsigned seed, long nr, long arg0)
+{
+	for (unsigned i = 0; i < 32; i++)
+		r->in[i] = 0xa5a5000000000000ull | (uint64_t)seed << 32 | (0x100u + i);
+	r->in[R_NR] = nr;
+	r->in[R_ARG0] = arg0;
+}
+
+static void int_registers(void)
+{
+	struct intregs r;
+
+	int_pattern(&r, 1, NR_getpid, 0);
+	int_call(&r);
+	ut_eq("getpid: integer registers kept", int_kept(&r), 1);
+	ut_eq("getpid: result in the first argument register", (long)r.out[R_ARG0] > 0, 1);
+	int_pattern(&r, 2, NR_sched_yield, 0);
+	int_call(&r);
+	ut_eq("sched_yield: integer registers kept", int_kept(&r), 1);
+	int_pattern(&r, 3, 220 /* clone */, U_SIGCHLD);
+	r.in[R_ARG0 + 1] = 0;   /* no new stack */
+	int_call(&r);
+	if (r.out[R_ARG0] == 0)
+		sys_exit_group(int_kept(&r) ? 0 : 1);
+	ut_eq("clone, parent: integer registers kept", int_kept(&r), 1);
+	ut_status("clone, child: integer registers kept", ut_wait((long)r.out[R_ARG0]), ut_exited(0));
+}
+
+/* ---- FP registers ------------------------------------------------------- */
 
 /* A pattern of its own per @seed: every register and both halves differ. */
 static void pattern(struct fpregs *p, unsigned seed)
@@ -285,9 +476,9 @@ static void spin_beside_a_sibling(void)
 	if (pid == 0)
 		sys_exit_group(survives(OP_SPIN, 7, (unsigned long)&c[1], (unsigned long)&c[0],
 		                        SPIN_K) ? 0 : 1);
-	ut_eq("spinning beside a sibling: registers kept",
+	ut_eq("spinning beside a sibling: FP registers kept",
 	      survives(OP_SPIN, 6, (unsigned long)&c[0], (unsigned long)&c[1], SPIN_K), 1);
-	ut_status("the sibling's registers kept", ut_wait(pid), ut_exited(0));
+	ut_status("the sibling's FP registers kept", ut_wait(pid), ut_exited(0));
 }
 
 int main(int argc, char **argv)
@@ -297,12 +488,14 @@ int main(int argc, char **argv)
 
 	char *p = map(2 * U_PAGE_SIZE, U_MAP_PRIVATE);
 
-	ut_eq("getpid: registers kept", survives(OP_SYSCALL, 1, NR_getpid, 0, 0), 1);
-	ut_eq("sched_yield: registers kept", survives(OP_SYSCALL, 2, NR_sched_yield, 0, 0), 1);
-	ut_eq("an unknown call: registers kept", survives(OP_SYSCALL, 3, 4000, 0, 0), 1);
-	ut_eq("page faults: registers kept",
+	int_registers();
+
+	ut_eq("getpid: FP registers kept", survives(OP_SYSCALL, 1, NR_getpid, 0, 0), 1);
+	ut_eq("sched_yield: FP registers kept", survives(OP_SYSCALL, 2, NR_sched_yield, 0, 0), 1);
+	ut_eq("an unknown call: FP registers kept", survives(OP_SYSCALL, 3, 4000, 0, 0), 1);
+	ut_eq("page faults: FP registers kept",
 	      survives(OP_FAULT, 4, (unsigned long)p, (unsigned long)(p + U_PAGE_SIZE), 0), 1);
-	ut_eq("100 sched_yields: registers kept", survives(OP_YIELD, 5, 100, 0, 0), 1);
+	ut_eq("100 sched_yields: FP registers kept", survives(OP_YIELD, 5, 100, 0, 0), 1);
 	fflush(stdout);
 	spin_beside_a_sibling();
 	return ut_done();
