@@ -222,6 +222,7 @@ el0_svc_call:                            /* x2 = ELR_EL1 */
 	add	x0, sp, #16
 	bl	trap_syscall
 	ldr	x29, [sp], #16                    /* the user's fp, from the record */
+	str	x0, [sp, #TF_X(0)]                /* the result */
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3

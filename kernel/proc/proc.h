@@ -171,7 +171,7 @@ static inline void proc_return(struct proc *p)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->proc != p || c->aspace != p->as || __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE))
+	if (c->proc != p || c->aspace != p->as || __atomic_load_n(&p->killed, __ATOMIC_RELAXED))
 		proc_return_slow(p);
 }
 

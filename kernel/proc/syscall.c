@@ -547,12 +547,13 @@ static const sys_fn table[] = {
 };
 
 /*
- * Every system call, straight from the arch's trap handler: through the
+ * Every system call, straight from the arch's trap entry: through the
  * table, the arguments read in place in the frame, then back to user
- * mode through proc_return() (a switch, a kill).  A trap from user mode
+ * mode through proc_return() (a switch, a kill); the arch puts the result
+ * into the result register, and has moved the pc past the call already.  A trap from user mode
  * always has a process: it returned to user mode on this CPU.
  */
-void trap_syscall(struct trap_frame *tf)
+long trap_syscall(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
 	unsigned long nr = arch_syscall_nr(tf);
@@ -560,6 +561,6 @@ void trap_syscall(struct trap_frame *tf)
 
 	if (nr < sizeof(table) / sizeof(table[0]) && table[nr])
 		ret = table[nr](p, tf, arch_syscall_args(tf));
-	arch_syscall_return(tf, (unsigned long)ret);
 	proc_return(p);
+	return ret;
 }

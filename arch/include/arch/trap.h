@@ -54,13 +54,14 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
 void trap_user_irq(struct trap_frame *tf);
 
 /*
- * Called by the arch handler for a system call from user mode (riscv64
- * ecall from U-mode, aarch64 SVC from EL0), first thing, before any
- * decoding: the frame holds the call (<arch/user.h>) and gets its result.
- * The fast path of every system call; it may end the process instead of
- * returning.
+ * Called by trap entry for a system call from user mode (riscv64 ecall
+ * from U-mode, aarch64 SVC from EL0), first thing, before any decoding:
+ * the frame holds the call (<arch/user.h>), its pc already past the
+ * calling instruction.  Returns the result, which trap entry puts into
+ * the result register on the way back to user mode.  The fast path of
+ * every system call; it may end the process instead of returning.
  */
-void trap_syscall(struct trap_frame *tf);
+long trap_syscall(struct trap_frame *tf);
 
 /*
  * Arm a one-shot catcher for the next trap of @kind: when it comes, it is

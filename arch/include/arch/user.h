@@ -55,8 +55,9 @@ void arch_fp_flush(void);
  * The system call in a frame from user mode, inline in <arch/trap_frame.h>:
  *   unsigned long arch_syscall_nr(tf)              its number
  *   const unsigned long *arch_syscall_args(tf)     its arguments 0-5, in place
- *   void arch_syscall_return(tf, result)           store the result and resume
- *                                                  after the calling instruction
+ *   void arch_syscall_return(tf, result)           store the result (a fork
+ *                                                  child's: the pc is past the
+ *                                                  call already)
  */
 
 #endif

@@ -41,10 +41,10 @@ static inline const unsigned long *arch_syscall_args(const struct trap_frame *tf
 	return (const unsigned long *)&tf->x[10];
 }
 
+/* Trap entry moved the pc past the ecall already (trap_entry.S). */
 static inline void arch_syscall_return(struct trap_frame *tf, unsigned long result)
 {
 	tf->x[10] = result;
-	tf->x[0] += 4;   /* past the ecall, which has no compressed form */
 }
 #endif
 
