@@ -10,9 +10,9 @@
  *
  * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
  * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
- * on the boot stack); in user mode it holds ~tp instead (the kernel's tp
- * inverted: positive, where kernel addresses and 0 are not), which one
- * more instruction (bgtz) checks.  When sp is below it, saving the frame could fault
+ * on the boot stack); in user mode it holds ~frame instead (the address of
+ * the user frame inverted: positive, where kernel addresses and 0 are
+ * not), which one more instruction (bgtz) checks.  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are
  * saved; the frame then goes on the emergency stack instead.  Fast path
@@ -92,10 +92,10 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	/* Back to user mode: the kernel's stack limit waits in the struct
 	 * cpu (every writer of sscratch in S-mode writes the copy there
 	 * too), the next trap from user mode puts its frame where this one
-	 * is, and sscratch says "user" (~tp, positive). */
-	addi	t0, sp, TF_SIZE
-	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
-	not	t0, tp
+	 * is, and sscratch says "user": ~(this frame), positive, with the
+	 * kernel's tp in it. */
+	sd	tp, TF_KTP(sp)
+	not	t0, sp
 	csrw	sscratch, t0
 	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
 	beq	t0, sp, 1f
@@ -114,20 +114,17 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	sret
 
 /*
- * From user mode: t0 = ~(the kernel's tp), sscratch = the user's t0.  No
- * user register is trusted: the frame goes below this CPU's user_ksp
- * (the running process thread's kernel stack), and tp becomes the
- * kernel's before anything else needs it.
+ * From user mode: t0 = ~(the frame's address), sscratch = the user's t0.
+ * No user register is trusted: the frame is where the last return to
+ * user mode left (the top of the process thread's kernel stack), and
+ * the kernel's tp comes back from the frame, where that return left it.
  */
 trap_from_user:
 	not	t0, t0
-	sd	sp, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(t0)
-	ld	sp, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(t0)
-	addi	sp, sp, -TF_SIZE
+	sd	sp, TF_X(2)(t0)                  /* the user's sp */
+	mv	sp, t0
 	SAVE_X(4)
-	mv	tp, t0
-	ld	t0, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(tp)
-	sd	t0, TF_X(2)(sp)                  /* the user's sp */
+	ld	tp, TF_KTP(sp)
 	csrr	t0, sscratch
 	SAVE_X(5)                        /* t0 is x5: the user's t0 */
 	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
@@ -166,9 +163,8 @@ ecall_call:                              /* t1 = sepc */
 	call	trap_syscall             /* a0 = the result, kept in the register */
 	ld	s0, 0(sp)                /* the user's s0, from the record */
 	addi	sp, sp, 16
-	addi	t0, sp, TF_SIZE
-	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
-	not	t0, tp
+	sd	tp, TF_KTP(sp)
+	not	t0, sp
 	csrw	sscratch, t0
 	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
 	beq	t0, sp, 2f

@@ -147,7 +147,8 @@ unsigned proc_count(void);
 /*
  * For traps from user mode and system calls: the process whose user
  * context trapped on this CPU (the last one to return to user mode
- * here, struct cpu's proc), or NULL when none has since it ended.
+ * here, struct cpu's proc, which a fiber switch clears), or NULL when
+ * none has since the last switch or it ended.
  */
 static inline struct proc *proc_current(void)
 {
@@ -162,16 +163,24 @@ static inline struct proc *proc_current(void)
 void proc_return_slow(struct proc *p);
 
 /*
+ * Whether proc_return(@p) has nothing to do: no fiber switch since @p's
+ * thread trapped (a switch clears struct cpu's proc, so @p's aspace is
+ * still loaded too) and no kill pending.
+ */
+static inline int proc_return_is_quick(const struct proc *p)
+{
+	return this_cpu()->proc == p && !__atomic_load_n(&p->killed, __ATOMIC_RELAXED);
+}
+
+/*
  * Last thing before every return to user mode: make @p this CPU's
  * current process and its aspace this CPU's again (another process may
- * have run meanwhile), and end @p when it was killed.  Inline: on a
- * system call that did not switch, three checks that pass.
+ * have run meanwhile), and end @p when it was killed.  Inline: on a trap
+ * that did not switch, two checks that pass.
  */
 static inline void proc_return(struct proc *p)
 {
-	struct cpu *c = this_cpu();
-
-	if (c->proc != p || c->aspace != p->as || __atomic_load_n(&p->killed, __ATOMIC_RELAXED))
+	if (!proc_return_is_quick(p))
 		proc_return_slow(p);
 }
 

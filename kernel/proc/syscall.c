@@ -553,6 +553,12 @@ static const sys_fn table[] = {
  * into the result register, and has moved the pc past the call already.  A trap from user mode
  * always has a process: it returned to user mode on this CPU.
  */
+static __attribute__((noinline)) long return_slow(struct proc *p, long ret)
+{
+	proc_return_slow(p);
+	return ret;
+}
+
 long trap_syscall(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
@@ -561,6 +567,9 @@ long trap_syscall(struct trap_frame *tf)
 
 	if (nr < sizeof(table) / sizeof(table[0]) && table[nr])
 		ret = table[nr](p, tf, arch_syscall_args(tf));
-	proc_return(p);
+	/* proc_return(), with the result passed through the slow path: it
+	 * then lives in no callee-saved register. */
+	if (!proc_return_is_quick(p))
+		return return_slow(p, ret);
 	return ret;
 }

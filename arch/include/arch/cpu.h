@@ -28,11 +28,10 @@
 #define CPU_OFF_BOOT_IROOT     48
 #define CPU_OFF_BOOT_VOFF      56
 #define CPU_OFF_HWID           64
-#define CPU_OFF_USER_KSP       72
+#define CPU_OFF_FP_LIVE        72
 #define CPU_OFF_KERNEL_TP      80
 #define CPU_OFF_SYS_STACK_TOP  88
 #define CPU_OFF_SYS_STACK_LIMIT 96
-#define CPU_OFF_FP_LIVE        104
 #define CPU_OFF_TLS            128
 #define CPU_STRUCT_SIZE        512   /* sizeof(struct cpu), for assembly that walks cpus[] */
 
@@ -61,22 +60,18 @@ struct cpu {
 	uint64_t boot_iroot;        /* physical boot identity table */
 	uintptr_t boot_voff;        /* link address - load address */
 	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
-	/* Trap entry from user mode (assembly): where the frame goes, the top
-	 * of the running process thread's kernel stack; set on every return
-	 * to user mode (kernel/proc/). */
-	uintptr_t user_ksp;
-	/* aarch64: the kernel's TPIDR_EL0 (picolibc's TLS pointer, set at
-	 * boot), put back by trap entry from EL0, which saves the user's. */
-	uintptr_t kernel_tp;
-	/* Calls on the system stack (arch_stack_call_system(), assembly). */
-	uintptr_t sys_stack_top;    /* top of its CPU_SYS_STACK_SIZE bytes; 0: none yet */
-	uintptr_t sys_stack_limit;  /* its stack limit for trap entry */
 	/* The user frame whose FP/SIMD state is live in this CPU's FP
 	 * registers (the running process thread's, between its return to
 	 * user mode and the next fiber switch or arch_fp_flush()); NULL when
 	 * the registers hold nobody's user state.  Trap entry saves no FP
 	 * register: see "FP/SIMD state" in docs/architecture.md. */
 	struct trap_frame *fp_live;
+	/* aarch64: the kernel's TPIDR_EL0 (picolibc's TLS pointer, set at
+	 * boot), put back by trap entry from EL0, which saves the user's. */
+	uintptr_t kernel_tp;
+	/* Calls on the system stack (arch_stack_call_system(), assembly). */
+	uintptr_t sys_stack_top;    /* top of its CPU_SYS_STACK_SIZE bytes; 0: none yet */
+	uintptr_t sys_stack_limit;  /* its stack limit for trap entry */
 
 	_Alignas(64) char tls[CPU_TLS_SIZE];   /* at CPU_OFF_TLS */
 
@@ -102,7 +97,6 @@ _Static_assert(__builtin_offsetof(struct cpu, trap_stack_top) == CPU_OFF_TRAP_ST
 _Static_assert(__builtin_offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, boot_sp) == CPU_OFF_BOOT_SP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, hwid) == CPU_OFF_HWID, "cpu layout");
-_Static_assert(__builtin_offsetof(struct cpu, user_ksp) == CPU_OFF_USER_KSP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, kernel_tp) == CPU_OFF_KERNEL_TP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, fp_live) == CPU_OFF_FP_LIVE, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, tls) == CPU_OFF_TLS, "cpu layout");

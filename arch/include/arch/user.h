@@ -5,7 +5,7 @@
  * A process thread is a kernel fiber.  It enters user mode once, through
  * a trap frame it built near the top of its kernel stack; from then on
  * every trap from user mode saves its frame at that same place (the
- * arch keeps where, struct cpu's user_ksp, up to date on each return),
+ * arch keeps where on each return: riscv64 in sscratch, aarch64 in SP_EL1),
  * is handled on that stack, and returns to user mode by restoring it.
  * Traps from user mode reach trap_dispatch() like the kernel's, with
  * arch_frame_from_user() true, except system calls, which the arch hands

@@ -10,7 +10,8 @@
 #define TF_STVAL    (34 * 8)
 #define TF_FCSR     (35 * 8)
 #define TF_F(i)     ((36 + (i)) * 8)   /* f0..f31 */
-#define TF_SIZE     (68 * 8)           /* multiple of 16 */
+#define TF_KTP      (68 * 8)           /* the kernel's tp (frames from user mode) */
+#define TF_SIZE     (70 * 8)           /* multiple of 16 */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -25,6 +26,10 @@ struct trap_frame {
 	 * trap entry saves no FP register. */
 	uint64_t fcsr;
 	uint64_t f[32];
+	/* The kernel's tp, written by the return to user mode: trap entry
+	 * from user mode finds it here (sscratch points at the frame). */
+	uint64_t ktp;
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
