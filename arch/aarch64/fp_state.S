@@ -12,6 +12,26 @@
 #include <arch/cpu.h>
 #include <arch/trap_frame.h>
 
+/* \op (stp, ldp) every q-register pair at \base (q0 first). */
+	.macro	q_pairs op, base
+	\op	q0, q1, [\base, #0x000]
+	\op	q2, q3, [\base, #0x020]
+	\op	q4, q5, [\base, #0x040]
+	\op	q6, q7, [\base, #0x060]
+	\op	q8, q9, [\base, #0x080]
+	\op	q10, q11, [\base, #0x0a0]
+	\op	q12, q13, [\base, #0x0c0]
+	\op	q14, q15, [\base, #0x0e0]
+	\op	q16, q17, [\base, #0x100]
+	\op	q18, q19, [\base, #0x120]
+	\op	q20, q21, [\base, #0x140]
+	\op	q22, q23, [\base, #0x160]
+	\op	q24, q25, [\base, #0x180]
+	\op	q26, q27, [\base, #0x1a0]
+	\op	q28, q29, [\base, #0x1c0]
+	\op	q30, q31, [\base, #0x1e0]
+	.endm
+
 	.text
 	.balign	4
 /*
@@ -32,22 +52,7 @@ arch_fp_flush:
 	mrs	x9, fpcr
 	str	x9, [x10, #TF_FPCR]
 	add	x10, x10, #TF_Q(0)
-	stp	q0, q1, [x10, #0x000]
-	stp	q2, q3, [x10, #0x020]
-	stp	q4, q5, [x10, #0x040]
-	stp	q6, q7, [x10, #0x060]
-	stp	q8, q9, [x10, #0x080]
-	stp	q10, q11, [x10, #0x0a0]
-	stp	q12, q13, [x10, #0x0c0]
-	stp	q14, q15, [x10, #0x0e0]
-	stp	q16, q17, [x10, #0x100]
-	stp	q18, q19, [x10, #0x120]
-	stp	q20, q21, [x10, #0x140]
-	stp	q22, q23, [x10, #0x160]
-	stp	q24, q25, [x10, #0x180]
-	stp	q26, q27, [x10, #0x1a0]
-	stp	q28, q29, [x10, #0x1c0]
-	stp	q30, q31, [x10, #0x1e0]
+	q_pairs	stp, x10
 1:	ret
 	.cfi_endproc
 	.size	arch_fp_flush, . - arch_fp_flush
@@ -67,21 +72,6 @@ fp_user_load:
 	msr	fpsr, x0
 	msr	fpcr, x1
 	add	x0, sp, #TF_Q(0)
-	ldp	q0, q1, [x0, #0x000]
-	ldp	q2, q3, [x0, #0x020]
-	ldp	q4, q5, [x0, #0x040]
-	ldp	q6, q7, [x0, #0x060]
-	ldp	q8, q9, [x0, #0x080]
-	ldp	q10, q11, [x0, #0x0a0]
-	ldp	q12, q13, [x0, #0x0c0]
-	ldp	q14, q15, [x0, #0x0e0]
-	ldp	q16, q17, [x0, #0x100]
-	ldp	q18, q19, [x0, #0x120]
-	ldp	q20, q21, [x0, #0x140]
-	ldp	q22, q23, [x0, #0x160]
-	ldp	q24, q25, [x0, #0x180]
-	ldp	q26, q27, [x0, #0x1a0]
-	ldp	q28, q29, [x0, #0x1c0]
-	ldp	q30, q31, [x0, #0x1e0]
+	q_pairs	ldp, x0
 	b	fp_user_loaded
 	.size	fp_user_load, . - fp_user_load

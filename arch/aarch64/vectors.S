@@ -31,6 +31,38 @@
 	.cfi_escape 0x10, \reg, 3, 0x8d, ((\off) & 0x7f) | 0x80, (\off) >> 7
 	.endm
 
+	/* For debuggers, once x29 points at the frame record below a frame:
+	 * the caller is the interrupted code, its sp and pc in the frame. */
+	.macro	cfi_caller_in_frame
+	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
+	cfi_at_x29 32, 16 + TF_ELR
+	cfi_at_x29 30, 16 + TF_X(30)
+	.endm
+
+	/* \op (stp, ldp) x2-x17, the caller-saved registers past x0, x1. */
+	.macro	x2_x17 op
+	\op	x2, x3, [sp, #TF_X(2)]
+	\op	x4, x5, [sp, #TF_X(4)]
+	\op	x6, x7, [sp, #TF_X(6)]
+	\op	x8, x9, [sp, #TF_X(8)]
+	\op	x10, x11, [sp, #TF_X(10)]
+	\op	x12, x13, [sp, #TF_X(12)]
+	\op	x14, x15, [sp, #TF_X(14)]
+	\op	x16, x17, [sp, #TF_X(16)]
+	.endm
+
+	/* From EL0: x30, SP_EL0 and TPIDR_EL0 into the frame, and the
+	 * kernel's TLS pointer into TPIDR_EL0 (clobbers x2). */
+	.macro	save_el0_sp_tls
+	mrs	x2, sp_el0
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
+	mrs	x2, tpidr_el0
+	str	x2, [sp, #TF_TPIDR0]
+	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
+	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
+	msr	tpidr_el0, x2
+	.endm
+
 	.macro	ventry kind
 	.balign	0x80
 	msr	sp_el0, x0
@@ -92,13 +124,7 @@ aarch64_vectors:
 	.type	trap_common_user, @function
 trap_common_user:                        /* the same, from EL0 */
 	stp	x2, x3, [sp, #TF_X(2)]
-	mrs	x2, sp_el0
-	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
-	mrs	x2, tpidr_el0
-	str	x2, [sp, #TF_TPIDR0]
-	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
-	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
-	msr	tpidr_el0, x2
+	save_el0_sp_tls
 	b	trap_save
 	.size	trap_common_user, . - trap_common_user
 
@@ -138,9 +164,7 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	mov	x29, sp
 	/* For debuggers, the caller is the interrupted code: its sp, pc and
 	 * registers from the frame at x29 + 16 (DWARF numbers = x numbers). */
-	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
-	cfi_at_x29 32, 16 + TF_ELR
-	cfi_at_x29 30, 16 + TF_X(30)
+	cfi_caller_in_frame
 	.irp	n, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
 	cfi_at_x29 \n, 16 + TF_X(\n)
 	.endr
@@ -152,14 +176,7 @@ aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x2, x3, [sp, #TF_X(2)]
-	ldp	x4, x5, [sp, #TF_X(4)]
-	ldp	x6, x7, [sp, #TF_X(6)]
-	ldp	x8, x9, [sp, #TF_X(8)]
-	ldp	x10, x11, [sp, #TF_X(10)]
-	ldp	x12, x13, [sp, #TF_X(12)]
-	ldp	x14, x15, [sp, #TF_X(14)]
-	ldp	x16, x17, [sp, #TF_X(16)]
+	x2_x17	ldp
 	ldp	x18, x19, [sp, #TF_X(18)]
 	ldp	x20, x21, [sp, #TF_X(20)]
 	ldp	x22, x23, [sp, #TF_X(22)]
@@ -192,22 +209,9 @@ el0_svc:
 	.cfi_startproc
 	.cfi_return_column 32
 	.cfi_signal_frame
-	stp	x2, x3, [sp, #TF_X(2)]
-	stp	x4, x5, [sp, #TF_X(4)]
-	stp	x6, x7, [sp, #TF_X(6)]
-	stp	x8, x9, [sp, #TF_X(8)]
-	stp	x10, x11, [sp, #TF_X(10)]
-	stp	x12, x13, [sp, #TF_X(12)]
-	stp	x14, x15, [sp, #TF_X(14)]
-	stp	x16, x17, [sp, #TF_X(16)]
+	x2_x17	stp
 	stp	x18, x19, [sp, #TF_X(18)]
-	mrs	x2, sp_el0
-	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
-	mrs	x2, tpidr_el0
-	str	x2, [sp, #TF_TPIDR0]
-	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
-	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
-	msr	tpidr_el0, x2
+	save_el0_sp_tls
 	mrs	x2, elr_el1
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #TF_ELR]
@@ -216,9 +220,7 @@ el0_svc:
 el0_svc_call:                            /* x2 = ELR_EL1 */
 	stp	x29, x2, [sp, #-16]!              /* a frame record, as in trap_common */
 	mov	x29, sp
-	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
-	cfi_at_x29 32, 16 + TF_ELR
-	cfi_at_x29 30, 16 + TF_X(30)
+	cfi_caller_in_frame
 	add	x0, sp, #16
 	bl	trap_syscall
 	ldr	x29, [sp], #16                    /* the user's fp, from the record */
@@ -226,14 +228,7 @@ el0_svc_call:                            /* x2 = ELR_EL1 */
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x2, x3, [sp, #TF_X(2)]
-	ldp	x4, x5, [sp, #TF_X(4)]
-	ldp	x6, x7, [sp, #TF_X(6)]
-	ldp	x8, x9, [sp, #TF_X(8)]
-	ldp	x10, x11, [sp, #TF_X(10)]
-	ldp	x12, x13, [sp, #TF_X(12)]
-	ldp	x14, x15, [sp, #TF_X(14)]
-	ldp	x16, x17, [sp, #TF_X(16)]
+	x2_x17	ldp
 	ldr	x18, [sp, #TF_X(18)]
 	b	to_user
 el0_svc_clone:

@@ -19,6 +19,13 @@
 #define FS_DIRTY         3
 #define FS_CLEAN         2
 
+/* \op (fsd, fld) f0-f31 at their places in the frame at \base. */
+	.macro	f_regs op, base
+	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	\op	f\n, TF_F(\n)(\base)
+	.endr
+	.endm
+
 	.text
 	.balign 4
 /*
@@ -39,17 +46,7 @@ arch_fp_flush:
 	andi	t1, t1, 3
 	li	t2, FS_DIRTY
 	bne	t1, t2, 1f               /* Initial or Clean: the frame holds them */
-	fsd	f0, TF_F(0)(t0);   fsd f1, TF_F(1)(t0);   fsd f2, TF_F(2)(t0)
-	fsd	f3, TF_F(3)(t0);   fsd f4, TF_F(4)(t0);   fsd f5, TF_F(5)(t0)
-	fsd	f6, TF_F(6)(t0);   fsd f7, TF_F(7)(t0);   fsd f8, TF_F(8)(t0)
-	fsd	f9, TF_F(9)(t0);   fsd f10, TF_F(10)(t0); fsd f11, TF_F(11)(t0)
-	fsd	f12, TF_F(12)(t0); fsd f13, TF_F(13)(t0); fsd f14, TF_F(14)(t0)
-	fsd	f15, TF_F(15)(t0); fsd f16, TF_F(16)(t0); fsd f17, TF_F(17)(t0)
-	fsd	f18, TF_F(18)(t0); fsd f19, TF_F(19)(t0); fsd f20, TF_F(20)(t0)
-	fsd	f21, TF_F(21)(t0); fsd f22, TF_F(22)(t0); fsd f23, TF_F(23)(t0)
-	fsd	f24, TF_F(24)(t0); fsd f25, TF_F(25)(t0); fsd f26, TF_F(26)(t0)
-	fsd	f27, TF_F(27)(t0); fsd f28, TF_F(28)(t0); fsd f29, TF_F(29)(t0)
-	fsd	f30, TF_F(30)(t0); fsd f31, TF_F(31)(t0)
+	f_regs	fsd, t0
 	frcsr	t1
 	sd	t1, TF_FCSR(t0)
 	li	t1, (FS_DIRTY ^ FS_CLEAN) << SSTATUS_FS_SHIFT
@@ -68,17 +65,7 @@ arch_fp_flush:
 	.type	fp_user_load, @function
 fp_user_load:
 	sd	sp, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
-	fld	f0, TF_F(0)(sp);   fld f1, TF_F(1)(sp);   fld f2, TF_F(2)(sp)
-	fld	f3, TF_F(3)(sp);   fld f4, TF_F(4)(sp);   fld f5, TF_F(5)(sp)
-	fld	f6, TF_F(6)(sp);   fld f7, TF_F(7)(sp);   fld f8, TF_F(8)(sp)
-	fld	f9, TF_F(9)(sp);   fld f10, TF_F(10)(sp); fld f11, TF_F(11)(sp)
-	fld	f12, TF_F(12)(sp); fld f13, TF_F(13)(sp); fld f14, TF_F(14)(sp)
-	fld	f15, TF_F(15)(sp); fld f16, TF_F(16)(sp); fld f17, TF_F(17)(sp)
-	fld	f18, TF_F(18)(sp); fld f19, TF_F(19)(sp); fld f20, TF_F(20)(sp)
-	fld	f21, TF_F(21)(sp); fld f22, TF_F(22)(sp); fld f23, TF_F(23)(sp)
-	fld	f24, TF_F(24)(sp); fld f25, TF_F(25)(sp); fld f26, TF_F(26)(sp)
-	fld	f27, TF_F(27)(sp); fld f28, TF_F(28)(sp); fld f29, TF_F(29)(sp)
-	fld	f30, TF_F(30)(sp); fld f31, TF_F(31)(sp)
+	f_regs	fld, sp
 	ld	t0, TF_FCSR(sp)
 	fscsr	t0
 	ld	t0, TF_SSTATUS(sp)
