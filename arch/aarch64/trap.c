@@ -123,7 +123,10 @@ void aarch64_trap(struct trap_frame *tf, unsigned long kind)
 			break;
 		}
 	}
-	trap_dispatch(tf, &ti);
+	if (kind & 0x20)   /* from EL0 */
+		trap_user(tf, &ti);
+	else
+		trap_dispatch(tf, &ti);
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf)

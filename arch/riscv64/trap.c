@@ -74,7 +74,10 @@ void riscv_trap(struct trap_frame *tf)
 		ti.access = exceptions[code].access;
 		ti.desc = exceptions[code].desc;
 	}
-	trap_dispatch(tf, &ti);
+	if (arch_frame_from_user(tf))
+		trap_user(tf, &ti);
+	else
+		trap_dispatch(tf, &ti);
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf)

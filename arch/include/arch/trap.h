@@ -47,6 +47,14 @@ struct trap_info {
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
 
 /*
+ * What trap_dispatch() does for a trap from user mode, called by the
+ * arch handler directly when it knows the trap came from there: a fault
+ * the dispatcher resolves (the process goes back to user mode), or the
+ * end of the process with the signal Linux would send it.
+ */
+void trap_user(struct trap_frame *tf, const struct trap_info *ti);
+
+/*
  * Called by the arch handler after it handled an interrupt (a tick, an
  * IPI) taken in user mode, just before returning there: the kernel may
  * run other fibers first (preemption of user programs).
