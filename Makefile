@@ -110,7 +110,7 @@ setup: $(SETUP)
 # registers until its fiber switches (docs/architecture.md, "FP/SIMD
 # state").  These files use FP on purpose, on kernel fibers only.
 FP_SRCS := kernel/exec/tramp.c kernel/ktest/bench.c kernel/trap/fp_printf.c \
-           tests/exec/tramp.c tests/trap/trap.c tests/proc/fp.c
+           tests/exec/tramp.c tests/trap/trap.c tests/proc/proc_fp.c
 $(B)/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
