@@ -77,7 +77,8 @@ CFLAGS   := --specs=picolibc.specs -std=gnu11 -O2 -g $(WARN) \
             -DTEXT_OFFSET=$(TEXT_OFFSET) -MMD -MP
 LDFLAGS  := --specs=picolibc.specs -nostartfiles -static -no-pie \
             -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
-            $(foreach f,$(ARCH_LDFLAGS),-Wl,$(f)) -T $(B)/kernel.ld
+            $(foreach f,$(ARCH_LDFLAGS),-Wl,$(f)) -T $(B)/kernel.ld \
+            $(foreach f,printf vprintf snprintf vsnprintf,-Wl,--wrap=$(f))
 LIBS     := -Wl,--start-group -lc -lgcc -Wl,--end-group
 
 # Tests are found by name (docs/testing.md): in tests/<module>/, <name>.c
@@ -104,10 +105,16 @@ $(SETUP): tools/setup.sh
 	@mkdir -p $(@D) && touch $@
 setup: $(SETUP)
 
+# Kernel C code leaves the FP/SIMD registers alone (ARCH_NOFP_CFLAGS), so
+# trap entry need not save them: a process thread's FP state stays in the
+# registers until its fiber switches (docs/architecture.md, "FP/SIMD
+# state").  These files use FP on purpose, on kernel fibers only.
+FP_SRCS := kernel/exec/tramp.c kernel/ktest/bench.c kernel/trap/fp_printf.c \
+           tests/exec/tramp.c tests/trap/trap.c tests/proc/proc_fp.c
 $(B)/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(call layer_inc,$<) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(if $(filter $(FP_SRCS),$<),,$(ARCH_NOFP_CFLAGS)) $(call layer_inc,$<) -c $< -o $@
 
 $(B)/%.o: %.S | $(SETUP)
 	@mkdir -p $(@D)

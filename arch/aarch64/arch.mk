@@ -7,5 +7,8 @@ AARCH64_LEVELS ?= 4
 # armv8-a the LL/SC loop inline is what runs anyway, without the call.
 ARCH_CFLAGS := -march=armv8-a -mcmodel=small -mstrict-align -mno-outline-atomics \
                -DAARCH64_PT_LEVELS=$(AARCH64_LEVELS)
+# Kernel C code other than the Makefile's FP_SRCS: no FP/SIMD register
+# (not even GCC's vectorised copies), so trap entry saves none.
+ARCH_NOFP_CFLAGS := -mgeneral-regs-only
 ARCH_LDFLAGS :=
 LD_ARCH := aarch64

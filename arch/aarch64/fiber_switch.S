@@ -8,6 +8,10 @@
  * switches.  The saved registers go on the outgoing stack, so a fiber's
  * whole saved context is one stack pointer.
  *
+ * A process thread's user FP/SIMD state, live in the registers while
+ * the kernel serves its traps, is stored into its user frame first
+ * (arch_fp_flush(), fp_state.S); its return to EL0 loads it back.
+ *
  * The switch also installs the incoming fiber's stack limit in this CPU's
  * struct cpu (TPIDR_EL1 points at it, <arch/cpu.h>), where the exception
  * vectors compare sp against it (vectors.S).
@@ -58,6 +62,7 @@ arch_fiber_switch:
 	stp	d10, d11, [sp, #SW_D(10)]
 	stp	d12, d13, [sp, #SW_D(12)]
 	stp	d14, d15, [sp, #SW_D(14)]
+	bl	arch_fp_flush			/* a user thread's FP state, into its frame */
 	mov	x9, sp
 	str	x9, [x0]
 

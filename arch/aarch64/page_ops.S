@@ -39,6 +39,11 @@ arch_clear_page:			/* x0 = page */
 	.type	arch_copy_page, @function
 arch_copy_page:				/* x0 = dst, x1 = src */
 	.cfi_startproc
+	/* q0-q3 may hold a user thread's state (the kernel runs without
+	 * saving it, fp_state.S): kept on the stack around the copy. */
+	stp	q0, q1, [sp, #-64]!
+	.cfi_adjust_cfa_offset 64
+	stp	q2, q3, [sp, #32]
 	add	x3, x0, #4096
 1:	ldp	q0, q1, [x1]
 	ldp	q2, q3, [x1, #32]
@@ -48,6 +53,9 @@ arch_copy_page:				/* x0 = dst, x1 = src */
 	add	x0, x0, #64
 	cmp	x0, x3
 	b.ne	1b
+	ldp	q2, q3, [sp, #32]
+	ldp	q0, q1, [sp], #64
+	.cfi_adjust_cfa_offset -64
 	ret
 	.cfi_endproc
 	.size	arch_copy_page, . - arch_copy_page

@@ -123,7 +123,10 @@ void aarch64_trap(struct trap_frame *tf, unsigned long kind)
 			break;
 		}
 	}
-	trap_dispatch(tf, &ti);
+	if (kind & 0x20)   /* from EL0 */
+		trap_user(tf, &ti);
+	else
+		trap_dispatch(tf, &ti);
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf)
@@ -180,19 +183,4 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
 	tf->sp = sp;
 	tf->spsr = 0;   /* EL0t, DAIF clear: interrupts on */
 	tf->fpcr = sysreg_read(fpcr);
-}
-
-unsigned long arch_syscall_nr(const struct trap_frame *tf)
-{
-	return tf->x[8];
-}
-
-unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i)
-{
-	return i < 6 ? tf->x[i] : 0;
-}
-
-void arch_syscall_return(struct trap_frame *tf, unsigned long result)
-{
-	tf->x[0] = result;   /* ELR_EL1 already points after the SVC */
 }

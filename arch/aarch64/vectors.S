@@ -5,8 +5,11 @@
  * From EL0 the frame goes on the process thread's kernel stack (SP_EL1,
  * which the return to EL0 leaves at its top) and also holds SP_EL0 and
  * TPIDR_EL0, the user's (TPIDR_EL0 is also the kernel's TLS pointer,
- * picolibc's: entry from EL0 puts the kernel's back).  Entry saves the full integer
- * and FP/SIMD state, calls aarch64_trap(frame, kind) and restores.
+ * picolibc's: entry from EL0 puts the kernel's back).  Entry saves the
+ * integer state, calls aarch64_trap(frame, kind) and restores.  No FP/SIMD
+ * register is saved: kernel C code does not touch them (-mgeneral-regs-only),
+ * a user thread's stay live until its fiber switches (fp_state.S), and the
+ * return to EL0 reloads them from the frame when they are not live.
  *
  * Overflow-safe: this CPU's struct cpu (TPIDR_EL1 points at it,
  * <arch/cpu.h>) holds its stack limit (the lowest mapped address of the
@@ -26,6 +29,38 @@
 	/* CFI: \reg saved at x29 + \off (DW_CFA_expression, DW_OP_breg29; 0 <= off < 8192). */
 	.macro	cfi_at_x29 reg, off
 	.cfi_escape 0x10, \reg, 3, 0x8d, ((\off) & 0x7f) | 0x80, (\off) >> 7
+	.endm
+
+	/* For debuggers, once x29 points at the frame record below a frame:
+	 * the caller is the interrupted code, its sp and pc in the frame. */
+	.macro	cfi_caller_in_frame
+	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
+	cfi_at_x29 32, 16 + TF_ELR
+	cfi_at_x29 30, 16 + TF_X(30)
+	.endm
+
+	/* \op (stp, ldp) x2-x17, the caller-saved registers past x0, x1. */
+	.macro	x2_x17 op
+	\op	x2, x3, [sp, #TF_X(2)]
+	\op	x4, x5, [sp, #TF_X(4)]
+	\op	x6, x7, [sp, #TF_X(6)]
+	\op	x8, x9, [sp, #TF_X(8)]
+	\op	x10, x11, [sp, #TF_X(10)]
+	\op	x12, x13, [sp, #TF_X(12)]
+	\op	x14, x15, [sp, #TF_X(14)]
+	\op	x16, x17, [sp, #TF_X(16)]
+	.endm
+
+	/* From EL0: x30, SP_EL0 and TPIDR_EL0 into the frame, and the
+	 * kernel's TLS pointer into TPIDR_EL0 (clobbers x2). */
+	.macro	save_el0_sp_tls
+	mrs	x2, sp_el0
+	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
+	mrs	x2, tpidr_el0
+	str	x2, [sp, #TF_TPIDR0]
+	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
+	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
+	msr	tpidr_el0, x2
 	.endm
 
 	.macro	ventry kind
@@ -56,6 +91,20 @@
 	b	trap_common_user
 	.endm
 
+	/* The same for synchronous exceptions from EL0, except that a system
+	 * call (ESR_EL1.EC = SVC64) takes the short path, el0_svc. */
+	.macro	ventry_lower_sync
+	.balign	0x80
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	mrs	x0, esr_el1
+	lsr	x1, x0, #26
+	cmp	x1, #0x15
+	b.eq	el0_svc
+	mov	x1, #0x20
+	b	trap_common_user
+	.endm
+
 	.text
 	.balign	0x800
 	.globl	aarch64_vectors
@@ -66,7 +115,7 @@ aarch64_vectors:
 	/* Current EL with SP_ELx */
 	ventry 0x00; ventry 0x01; ventry 0x02; ventry 0x03
 	/* Lower EL, AArch64 */
-	ventry_lower 0x20; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
+	ventry_lower_sync; ventry_lower 0x21; ventry_lower 0x22; ventry_lower 0x23
 	/* Lower EL, AArch32 */
 	ventry_lower 0x30; ventry_lower 0x31; ventry_lower 0x32; ventry_lower 0x33
 
@@ -75,13 +124,7 @@ aarch64_vectors:
 	.type	trap_common_user, @function
 trap_common_user:                        /* the same, from EL0 */
 	stp	x2, x3, [sp, #TF_X(2)]
-	mrs	x2, sp_el0
-	stp	x30, x2, [sp, #TF_X(30)]          /* x30, the user's sp */
-	mrs	x2, tpidr_el0
-	str	x2, [sp, #TF_TPIDR0]
-	mrs	x2, tpidr_el1                     /* the kernel's TLS pointer back */
-	ldr	x2, [x2, #CPU_OFF_KERNEL_TP]
-	msr	tpidr_el0, x2
+	save_el0_sp_tls
 	b	trap_save
 	.size	trap_common_user, . - trap_common_user
 
@@ -113,26 +156,6 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	mrs	x2, esr_el1
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #TF_ESR]
-	mrs	x2, fpsr
-	mrs	x3, fpcr
-	stp	x2, x3, [sp, #TF_FPSR]
-	add	x2, sp, #TF_Q(0)
-	stp	q0, q1, [x2, #0x000]
-	stp	q2, q3, [x2, #0x020]
-	stp	q4, q5, [x2, #0x040]
-	stp	q6, q7, [x2, #0x060]
-	stp	q8, q9, [x2, #0x080]
-	stp	q10, q11, [x2, #0x0a0]
-	stp	q12, q13, [x2, #0x0c0]
-	stp	q14, q15, [x2, #0x0e0]
-	stp	q16, q17, [x2, #0x100]
-	stp	q18, q19, [x2, #0x120]
-	stp	q20, q21, [x2, #0x140]
-	stp	q22, q23, [x2, #0x160]
-	stp	q24, q25, [x2, #0x180]
-	stp	q26, q27, [x2, #0x1a0]
-	stp	q28, q29, [x2, #0x1c0]
-	stp	q30, q31, [x2, #0x1e0]
 
 	/* A frame record {interrupted fp, interrupted pc}, so a backtrace
 	 * from the handler continues into the interrupted code. */
@@ -141,9 +164,7 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	mov	x29, sp
 	/* For debuggers, the caller is the interrupted code: its sp, pc and
 	 * registers from the frame at x29 + 16 (DWARF numbers = x numbers). */
-	.cfi_escape 0x0f, 4, 0x8d, ((16 + TF_SP) & 0x7f) | 0x80, (16 + TF_SP) >> 7, 0x06
-	cfi_at_x29 32, 16 + TF_ELR
-	cfi_at_x29 30, 16 + TF_X(30)
+	cfi_caller_in_frame
 	.irp	n, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
 	cfi_at_x29 \n, 16 + TF_X(\n)
 	.endr
@@ -152,37 +173,10 @@ trap_save:                               /* x0-x3, x30 and sp saved */
 	add	sp, sp, #16
 	.globl	aarch64_trap_return
 aarch64_trap_return:                     /* sp = a frame; interrupts masked */
-	add	x2, sp, #TF_Q(0)
-	ldp	q0, q1, [x2, #0x000]
-	ldp	q2, q3, [x2, #0x020]
-	ldp	q4, q5, [x2, #0x040]
-	ldp	q6, q7, [x2, #0x060]
-	ldp	q8, q9, [x2, #0x080]
-	ldp	q10, q11, [x2, #0x0a0]
-	ldp	q12, q13, [x2, #0x0c0]
-	ldp	q14, q15, [x2, #0x0e0]
-	ldp	q16, q17, [x2, #0x100]
-	ldp	q18, q19, [x2, #0x120]
-	ldp	q20, q21, [x2, #0x140]
-	ldp	q22, q23, [x2, #0x160]
-	ldp	q24, q25, [x2, #0x180]
-	ldp	q26, q27, [x2, #0x1a0]
-	ldp	q28, q29, [x2, #0x1c0]
-	ldp	q30, q31, [x2, #0x1e0]
-	ldp	x2, x3, [sp, #TF_FPSR]
-	msr	fpsr, x2
-	msr	fpcr, x3
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x2, x3, [sp, #TF_X(2)]
-	ldp	x4, x5, [sp, #TF_X(4)]
-	ldp	x6, x7, [sp, #TF_X(6)]
-	ldp	x8, x9, [sp, #TF_X(8)]
-	ldp	x10, x11, [sp, #TF_X(10)]
-	ldp	x12, x13, [sp, #TF_X(12)]
-	ldp	x14, x15, [sp, #TF_X(14)]
-	ldp	x16, x17, [sp, #TF_X(16)]
+	x2_x17	ldp
 	ldp	x18, x19, [sp, #TF_X(18)]
 	ldp	x20, x21, [sp, #TF_X(20)]
 	ldp	x22, x23, [sp, #TF_X(22)]
@@ -200,9 +194,62 @@ aarch64_trap_return:                     /* sp = a frame; interrupts masked */
 	.cfi_endproc
 	.size	trap_common, . - trap_common
 
+/*
+ * A system call from EL0: x0 and x1 saved, x0 = ESR_EL1.  Only what the
+ * C code may change is saved and restored: x0-x18, x30, SP_EL0,
+ * TPIDR_EL0, ELR_EL1 and SPSR_EL1.  x19-x28 keep the user's values
+ * through trap_syscall() by AAPCS64 (a fiber switch inside restores
+ * them too), and x29 comes back from the frame record; so they go into
+ * the frame only for clone, whose child starts from a copy of the frame.
+ * A system call's frame holds no ESR or FAR either.  trap_syscall()
+ * returns here only to go back to EL0.
+ */
+	.type	el0_svc, @function
+el0_svc:
+	.cfi_startproc
+	.cfi_return_column 32
+	.cfi_signal_frame
+	x2_x17	stp
+	stp	x18, x19, [sp, #TF_X(18)]
+	save_el0_sp_tls
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #TF_ELR]
+	cmp	x8, #220                          /* clone */
+	b.eq	el0_svc_clone
+el0_svc_call:                            /* x2 = ELR_EL1 */
+	stp	x29, x2, [sp, #-16]!              /* a frame record, as in trap_common */
+	mov	x29, sp
+	cfi_caller_in_frame
+	add	x0, sp, #16
+	bl	trap_syscall
+	ldr	x29, [sp], #16                    /* the user's fp, from the record */
+	str	x0, [sp, #TF_X(0)]                /* the result */
+	ldp	x2, x3, [sp, #TF_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	x2_x17	ldp
+	ldr	x18, [sp, #TF_X(18)]
+	b	to_user
+el0_svc_clone:
+	stp	x20, x21, [sp, #TF_X(20)]
+	stp	x22, x23, [sp, #TF_X(22)]
+	stp	x24, x25, [sp, #TF_X(24)]
+	stp	x26, x27, [sp, #TF_X(26)]
+	stp	x28, x29, [sp, #TF_X(28)]
+	b	el0_svc_call
+	.cfi_endproc
+	.size	el0_svc, . - el0_svc
+
 /* Back to EL0: the next trap from it puts its frame where this one is. */
 	.type	to_user, @function
 to_user:
+	mrs	x1, tpidr_el1
+	ldr	x0, [x1, #CPU_OFF_FP_LIVE]
+	cmp	sp, x0
+	b.ne	fp_user_load                      /* its FP state is not in the registers */
+	.globl	fp_user_loaded
+fp_user_loaded:
 	ldp	x30, x0, [sp, #TF_X(30)]          /* x30, the user's sp */
 	msr	sp_el0, x0
 	ldr	x0, [sp, #TF_TPIDR0]

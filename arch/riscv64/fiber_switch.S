@@ -8,6 +8,10 @@
  * across the call that switches.  The saved registers go on the outgoing
  * stack, so a fiber's whole saved context is one stack pointer.
  *
+ * A process thread's user FP state, live in the registers while the
+ * kernel serves its traps, is stored into its user frame first
+ * (arch_fp_flush(), fp_state.S); its return to user mode loads it back.
+ *
  * The switch also installs the incoming fiber's stack limit in sscratch,
  * where trap entry compares sp against it (trap_entry.S), and in this
  * CPU's struct cpu (found from tp, <arch/cpu.h>), the copy trap entry
@@ -58,6 +62,7 @@ arch_fiber_switch:
 	fsd	fs3, SW_FS(3)(sp); fsd fs4, SW_FS(4)(sp); fsd fs5, SW_FS(5)(sp)
 	fsd	fs6, SW_FS(6)(sp); fsd fs7, SW_FS(7)(sp); fsd fs8, SW_FS(8)(sp)
 	fsd	fs9, SW_FS(9)(sp); fsd fs10, SW_FS(10)(sp); fsd fs11, SW_FS(11)(sp)
+	call	arch_fp_flush			/* a user thread's FP state, into its frame */
 	sd	sp, 0(a0)
 
 	/* From here the registers are the other fiber's, saved the same way

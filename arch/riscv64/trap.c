@@ -74,7 +74,10 @@ void riscv_trap(struct trap_frame *tf)
 		ti.access = exceptions[code].access;
 		ti.desc = exceptions[code].desc;
 	}
-	trap_dispatch(tf, &ti);
+	if (arch_frame_from_user(tf))
+		trap_user(tf, &ti);
+	else
+		trap_dispatch(tf, &ti);
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf)
@@ -142,20 +145,4 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
 	 * from S-mode (SUM 0), FP state initial. */
 	st &= ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS);
 	tf->sstatus = st | SSTATUS_SPIE | (1UL << 13);
-}
-
-unsigned long arch_syscall_nr(const struct trap_frame *tf)
-{
-	return tf->x[17];
-}
-
-unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i)
-{
-	return i < 6 ? tf->x[10 + i] : 0;
-}
-
-void arch_syscall_return(struct trap_frame *tf, unsigned long result)
-{
-	tf->x[10] = result;
-	tf->x[0] += 4;   /* ecall has no compressed form */
 }

@@ -1,15 +1,18 @@
 /*
  * riscv64 trap entry (stvec, direct mode).  A kernel-mode trap puts its
  * frame on the current stack; one from user mode on the running process
- * thread's kernel stack (sscratch tells them apart, below).  Saves every integer register
- * and the caller-saved FP registers (the C handler preserves the others by
- * the ABI), calls riscv_trap(frame), restores and returns with sret.
+ * thread's kernel stack (sscratch tells them apart, below).  Saves every
+ * integer register, calls riscv_trap(frame), restores and returns with
+ * sret.  No FP register is saved: kernel C code does not use them (only
+ * the Makefile's FP_SRCS, on kernel fibers), a user thread's stay live
+ * until its fiber switches (fp_state.S), and the return to user mode
+ * reloads them from the frame when they are not live.
  *
  * Overflow-safe: sscratch holds this CPU's stack limit (the lowest mapped
  * address of the running fiber's stack plus a reserve, kernel/exec/fiber.c; 0
- * on the boot stack); in user mode it holds ~tp instead (the kernel's tp
- * inverted: positive, where kernel addresses and 0 are not), which one
- * more instruction (bgtz) checks.  When sp is below it, saving the frame could fault
+ * on the boot stack); in user mode it holds ~frame instead (the address of
+ * the user frame inverted: positive, where kernel addresses and 0 are
+ * not), which one more instruction (bgtz) checks.  When sp is below it, saving the frame could fault
  * (an unmapped stack page, or the guard page under the stack), and that
  * trap would overwrite the cause registers of this one before they are
  * saved; the frame then goes on the emergency stack instead.  Fast path
@@ -62,15 +65,6 @@ trap_save_tp:                            /* x4 saved too; tp is the kernel's */
 	sd	t0, TF_SCAUSE(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
-	frcsr	t0
-	sd	t0, TF_FCSR(sp)
-	fsd	f0, TF_F(0)(sp);   fsd f1, TF_F(1)(sp);   fsd f2, TF_F(2)(sp)
-	fsd	f3, TF_F(3)(sp);   fsd f4, TF_F(4)(sp);   fsd f5, TF_F(5)(sp)
-	fsd	f6, TF_F(6)(sp);   fsd f7, TF_F(7)(sp);   fsd f10, TF_F(8)(sp)
-	fsd	f11, TF_F(9)(sp);  fsd f12, TF_F(10)(sp); fsd f13, TF_F(11)(sp)
-	fsd	f14, TF_F(12)(sp); fsd f15, TF_F(13)(sp); fsd f16, TF_F(14)(sp)
-	fsd	f17, TF_F(15)(sp); fsd f28, TF_F(16)(sp); fsd f29, TF_F(17)(sp)
-	fsd	f30, TF_F(18)(sp); fsd f31, TF_F(19)(sp)
 
 	/* A frame record so backtraces walk from the handler into the
 	 * interrupted code: {fp, ra} = {interrupted s0, interrupted pc}. */
@@ -96,24 +90,17 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	andi	t0, t0, SSTATUS_SPP
 	bnez	t0, 1f
 	/* Back to user mode: the kernel's stack limit waits in the struct
-	 * cpu, the next trap from user mode puts its frame where this one
-	 * is, and sscratch says "user" (~tp, positive). */
-	csrr	t0, sscratch
-	sd	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
-	addi	t0, sp, TF_SIZE
-	sd	t0, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(tp)
-	not	t0, tp
+	 * cpu (every writer of sscratch in S-mode writes the copy there
+	 * too), the next trap from user mode puts its frame where this one
+	 * is, and sscratch says "user": ~(this frame), positive, with the
+	 * kernel's tp in it. */
+	sd	tp, TF_KTP(sp)
+	not	t0, sp
 	csrw	sscratch, t0
+	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
+	beq	t0, sp, 1f
+	jal	t2, fp_user_load         /* its FP state is not in the registers */
 1:
-	fld	f0, TF_F(0)(sp);   fld f1, TF_F(1)(sp);   fld f2, TF_F(2)(sp)
-	fld	f3, TF_F(3)(sp);   fld f4, TF_F(4)(sp);   fld f5, TF_F(5)(sp)
-	fld	f6, TF_F(6)(sp);   fld f7, TF_F(7)(sp);   fld f10, TF_F(8)(sp)
-	fld	f11, TF_F(9)(sp);  fld f12, TF_F(10)(sp); fld f13, TF_F(11)(sp)
-	fld	f14, TF_F(12)(sp); fld f15, TF_F(13)(sp); fld f16, TF_F(14)(sp)
-	fld	f17, TF_F(15)(sp); fld f28, TF_F(16)(sp); fld f29, TF_F(17)(sp)
-	fld	f30, TF_F(18)(sp); fld f31, TF_F(19)(sp)
-	ld	t0, TF_FCSR(sp)
-	fscsr	t0
 	ld	t0, TF_PC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
@@ -127,25 +114,75 @@ riscv_trap_return:                       /* sp = a frame; interrupts masked */
 	sret
 
 /*
- * From user mode: t0 = ~(the kernel's tp), sscratch = the user's t0.  No
- * user register is trusted: the frame goes below this CPU's user_ksp
- * (the running process thread's kernel stack), and tp becomes the
- * kernel's before anything else needs it.
+ * From user mode: t0 = ~(the frame's address), sscratch = the user's t0.
+ * No user register is trusted: the frame is where the last return to
+ * user mode left (the top of the process thread's kernel stack), and
+ * the kernel's tp comes back from the frame, where that return left it.
  */
 trap_from_user:
 	not	t0, t0
-	sd	sp, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(t0)
-	ld	sp, (CPU_OFF_USER_KSP - CPU_OFF_TLS)(t0)
-	addi	sp, sp, -TF_SIZE
+	sd	sp, TF_X(2)(t0)                  /* the user's sp */
+	mv	sp, t0
 	SAVE_X(4)
-	mv	tp, t0
-	ld	t0, (CPU_OFF_SCRATCH - CPU_OFF_TLS)(tp)
-	sd	t0, TF_X(2)(sp)                  /* the user's sp */
+	ld	tp, TF_KTP(sp)
 	csrr	t0, sscratch
 	SAVE_X(5)                        /* t0 is x5: the user's t0 */
 	ld	t0, (CPU_OFF_STACK_LIMIT - CPU_OFF_TLS)(tp)
 	csrw	sscratch, t0
-	j	trap_save_tp
+	csrr	t0, scause
+	addi	t0, t0, -8               /* environment call from U-mode */
+	bnez	t0, trap_save_tp
+
+/*
+ * A system call: only what the C code may change is saved and restored
+ * (ra, tp, t0-t6, a0-a7, sp, sepc, sstatus; a0 comes back as the result
+ * of trap_syscall()).  The kernel never writes gp (it is linked without
+ * relaxation and never sets it), so gp is the user's throughout.  s1-s11 keep the user's
+ * values through trap_syscall() by the calling convention (a fiber switch
+ * inside restores them too), and s0 comes back from the frame record; so
+ * they go into the frame only for clone, whose child starts from a copy
+ * of the frame.  A system call's frame holds no scause or stval either.  trap_syscall() returns here only to
+ * go back to user mode.
+ */
+	SAVE_X(1);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13); SAVE_X(14); SAVE_X(15)
+	SAVE_X(16); SAVE_X(17); SAVE_X(28); SAVE_X(29); SAVE_X(30); SAVE_X(31)
+	csrr	t1, sepc
+	addi	t1, t1, 4                /* resume past the ecall (no compressed form) */
+	sd	t1, TF_PC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	li	t0, 220                  /* clone */
+	beq	a7, t0, ecall_clone
+ecall_call:                              /* t1 = sepc */
+	addi	sp, sp, -16              /* a frame record, as for any trap */
+	sd	t1, 8(sp)
+	sd	s0, 0(sp)
+	addi	s0, sp, 16
+	addi	a0, sp, 16
+	call	trap_syscall             /* a0 = the result, kept in the register */
+	ld	s0, 0(sp)                /* the user's s0, from the record */
+	addi	sp, sp, 16
+	sd	tp, TF_KTP(sp)
+	not	t0, sp
+	csrw	sscratch, t0
+	ld	t0, (CPU_OFF_FP_LIVE - CPU_OFF_TLS)(tp)
+	beq	t0, sp, 2f
+	jal	t2, fp_user_load
+2:	ld	t0, TF_PC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	LOAD_X(1);  LOAD_X(4);  LOAD_X(5);  LOAD_X(6);  LOAD_X(7)
+	LOAD_X(11); LOAD_X(12); LOAD_X(13); LOAD_X(14); LOAD_X(15)
+	LOAD_X(16); LOAD_X(17); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
+	LOAD_X(2)
+	sret
+ecall_clone:
+	SAVE_X(3)
+	SAVE_X(8);  SAVE_X(9);  SAVE_X(18); SAVE_X(19); SAVE_X(20); SAVE_X(21)
+	SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25); SAVE_X(26); SAVE_X(27)
+	j	ecall_call
 
 /*
  * Enter user mode through the frame at a0 (arch_user_enter()): the

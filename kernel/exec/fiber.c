@@ -241,6 +241,10 @@ static __attribute__((noinline)) void switch_to(struct runq *rq, struct fiber *n
 	/* Interrupts stay masked: no trap between the new stack pointer and
 	 * its limit (trap entry would check the new stack against the old). */
 	spin_unlock(&rq->lock);
+	/* struct cpu's proc holds only until a switch: a process thread
+	 * switched back to takes it again, and its aspace with it, on its
+	 * way back to user mode (proc_return()). */
+	this_cpu()->proc = NULL;
 	arch_fiber_switch(&prev->sp, next->sp, next->stack.limit, link);
 	arch_irq_restore(irq);
 	finish_switch(rq);

@@ -23,14 +23,6 @@ int proc_check_on_exit;
 static int next_pid = 1;          /* atomic */
 static unsigned nprocs;           /* atomic */
 
-/* The process that last returned to user mode on each CPU (NULL after it ended). */
-static struct proc *running[CPU_MAX];
-
-struct proc *proc_current(void)
-{
-	return running[cpu_num()];
-}
-
 unsigned proc_count(void)
 {
 	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
@@ -59,10 +51,9 @@ static void proc_free(struct proc *p)
 	__atomic_fetch_sub(&nprocs, 1, __ATOMIC_RELAXED);
 }
 
-/* Before every return to user mode: the process's aspace, a pending kill. */
-void proc_return(struct proc *p)
+void proc_return_slow(struct proc *p)
 {
-	running[cpu_num()] = p;
+	this_cpu()->proc = p;
 	__atomic_store_n(&p->user_entries, p->user_entries + 1, __ATOMIC_RELAXED);
 	if (aspace_current() != p->as)
 		aspace_switch(p->as);
@@ -75,7 +66,7 @@ void proc_return(struct proc *p)
 void proc_yield(struct proc *p)
 {
 	fiber_yield();
-	proc_return(p);
+	proc_return_slow(p);
 }
 
 /*
@@ -84,7 +75,7 @@ void proc_yield(struct proc *p)
  */
 static __attribute__((noreturn)) void enter(struct proc *p, struct trap_frame *tf)
 {
-	proc_return(p);
+	proc_return_slow(p);
 	arch_user_enter(tf);
 }
 
@@ -212,7 +203,7 @@ void proc_exit(struct proc *p, int wstatus)
 		aspace_destroy(p->as);
 		p->as = NULL;
 	}
-	running[cpu_num()] = NULL;
+	this_cpu()->proc = NULL;
 	while ((c = LIST_FIRST(&p->children))) {   /* orphans: reaped with the session */
 		LIST_REMOVE(c, sibling);
 		c->parent = NULL;
@@ -231,6 +222,7 @@ void proc_exit(struct proc *p, int wstatus)
 
 int proc_fork(struct proc *p, const struct trap_frame *tf, struct proc **out)
 {
+	arch_fp_flush();   /* the child's FP state is the frame's: out of the registers */
 	struct proc *c = proc_alloc(p->session, p->name);
 	int rc;
 

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <arch/cpu.h>
+#include <arch/this_cpu.h>
 
 struct aspace;
 struct fiber;
@@ -70,7 +72,7 @@ struct proc {
 	struct trap_frame *fork_tf;     /* a fork child's first frame, until it runs */
 	uintptr_t entry, sp;            /* the first process's start */
 	uintptr_t brk_start, brk, brk_limit;
-	unsigned long user_entries;     /* returns to user mode (relaxed; tests read it) */
+	unsigned long user_entries;     /* entries to user mode after giving the CPU up or a switch (relaxed; tests read it) */
 	char name[PROC_NAME_MAX];
 };
 
@@ -145,19 +147,42 @@ unsigned proc_count(void);
 /*
  * For traps from user mode and system calls: the process whose user
  * context trapped on this CPU (the last one to return to user mode
- * here), or NULL when none has since it ended.
+ * here, struct cpu's proc, which a fiber switch clears), or NULL when
+ * none has since the last switch or it ended.
  */
-struct proc *proc_current(void);
-
-/* System call @nr from user mode; the frame gets the result. */
-void syscall_dispatch(struct trap_frame *tf);
+static inline struct proc *proc_current(void)
+{
+	return this_cpu()->proc;
+}
 
 /*
- * Last thing before every return to user mode: make @p's aspace this
- * CPU's again (another process may have run meanwhile), and end @p when
- * it was killed.
+ * What proc_return() does when @p is not simply going back where it was;
+ * also after the process gave the CPU up (proc_yield()) and on its first
+ * entry.  Counts the entry (user_entries).
  */
-void proc_return(struct proc *p);
+void proc_return_slow(struct proc *p);
+
+/*
+ * Whether proc_return(@p) has nothing to do: no fiber switch since @p's
+ * thread trapped (a switch clears struct cpu's proc, so @p's aspace is
+ * still loaded too) and no kill pending.
+ */
+static inline int proc_return_is_quick(const struct proc *p)
+{
+	return this_cpu()->proc == p && !__atomic_load_n(&p->killed, __ATOMIC_RELAXED);
+}
+
+/*
+ * Last thing before every return to user mode: make @p this CPU's
+ * current process and its aspace this CPU's again (another process may
+ * have run meanwhile), and end @p when it was killed.  Inline: on a trap
+ * that did not switch, two checks that pass.
+ */
+static inline void proc_return(struct proc *p)
+{
+	if (!proc_return_is_quick(p))
+		proc_return_slow(p);
+}
 
 /* Give the CPU to the other fibers, then take the process's aspace back. */
 void proc_yield(struct proc *p);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arch/arch.h>
+#include <arch/trap.h>
 #include <arch/user.h>
 #include <exec/fiber.h>
 #include <exec/tramp.h>
@@ -545,15 +546,30 @@ static const sys_fn table[] = {
 	[NR_arbor_tramp_unmap] = sys_tramp_unmap,
 };
 
-void syscall_dispatch(struct trap_frame *tf)
+/*
+ * Every system call, straight from the arch's trap entry: through the
+ * table, the arguments read in place in the frame, then back to user
+ * mode through proc_return() (a switch, a kill); the arch puts the result
+ * into the result register, and has moved the pc past the call already.  A trap from user mode
+ * always has a process: it returned to user mode on this CPU.
+ */
+static __attribute__((noinline)) long return_slow(struct proc *p, long ret)
+{
+	proc_return_slow(p);
+	return ret;
+}
+
+long trap_syscall(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
-	unsigned long nr = arch_syscall_nr(tf), a[6];
+	unsigned long nr = arch_syscall_nr(tf);
 	long ret = -ENOSYS;
 
-	for (unsigned i = 0; i < 6; i++)
-		a[i] = arch_syscall_arg(tf, i);
 	if (nr < sizeof(table) / sizeof(table[0]) && table[nr])
-		ret = table[nr](p, tf, a);
-	arch_syscall_return(tf, (unsigned long)ret);
+		ret = table[nr](p, tf, arch_syscall_args(tf));
+	/* proc_return(), with the result passed through the slow path: it
+	 * then lives in no callee-saved register. */
+	if (!proc_return_is_quick(p))
+		return return_slow(p, ret);
+	return ret;
 }

@@ -185,35 +185,18 @@ static const char *signal_name(int sig)
 }
 
 /*
- * A trap from user mode: a system call, a fault the dispatcher resolves,
- * or the end of the process with the signal Linux would send it and the
- * report a kernel fault gets (without the kernel backtrace).
+ * The end of process @p (NULL: none, a kernel bug) for a trap from user
+ * mode that nothing resolved: the signal Linux would send it and the
+ * report a kernel fault gets (without the kernel backtrace).  Out of
+ * line, so that trap_user()'s common path stays small.
  */
-static void user_trap(struct trap_frame *tf, const struct trap_info *ti)
+static __attribute__((noinline, cold, noreturn)) void user_trap_fatal(
+	struct trap_frame *tf, const struct trap_info *ti, struct proc *p,
+	enum fault_result fr, struct aspace *as)
 {
-	struct proc *p = proc_current();
-	enum fault_result fr = FAULT_NO_VAREA;
-	struct aspace *as = NULL;
-
 	if (!p) {
 		report(tf, ti);
 		panic("trap from user mode on cpu %u with no process", cpu_num());
-	}
-	if (ti->kind == TRAP_SYSCALL) {
-		syscall_dispatch(tf);
-		proc_return(p);
-		return;
-	}
-	if (ti->kind == TRAP_INTERRUPT) {
-		proc_return(p);   /* one the arch did not claim (spurious): not the program's doing */
-		return;
-	}
-	if (ti->kind == TRAP_PAGE_FAULT) {
-		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access), 1, ti->pc, &as);
-		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
-			proc_return(p);
-			return;
-		}
 	}
 	int sig = signal_of(ti);
 
@@ -230,6 +213,28 @@ static void user_trap(struct trap_frame *tf, const struct trap_info *ti)
 	proc_exit(p, W_SIGNALED(sig));
 }
 
+void trap_user(struct trap_frame *tf, const struct trap_info *ti)
+{
+	struct proc *p = proc_current();
+	enum fault_result fr = FAULT_NO_VAREA;
+	struct aspace *as = NULL;
+
+	if (!p)
+		user_trap_fatal(tf, ti, p, fr, as);
+	if (ti->kind == TRAP_INTERRUPT) {
+		proc_return(p);   /* one the arch did not claim (spurious): not the program's doing */
+		return;
+	}
+	if (ti->kind == TRAP_PAGE_FAULT) {
+		fr = aspace_fault_mmu(ti->addr, fault_access_of(ti->access), 1, ti->pc, &as);
+		if (fr == FAULT_FIXED || fr == FAULT_FIXED_COW) {
+			proc_return(p);
+			return;
+		}
+	}
+	user_trap_fatal(tf, ti, p, fr, as);
+}
+
 void trap_user_irq(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
@@ -244,7 +249,7 @@ void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti)
 	struct aspace *as = NULL;
 
 	if (arch_frame_from_user(tf)) {
-		user_trap(tf, ti);
+		trap_user(tf, ti);
 		return;
 	}
 

@@ -28,7 +28,7 @@
 #define CPU_OFF_BOOT_IROOT     48
 #define CPU_OFF_BOOT_VOFF      56
 #define CPU_OFF_HWID           64
-#define CPU_OFF_USER_KSP       72
+#define CPU_OFF_FP_LIVE        72
 #define CPU_OFF_KERNEL_TP      80
 #define CPU_OFF_SYS_STACK_TOP  88
 #define CPU_OFF_SYS_STACK_LIMIT 96
@@ -46,6 +46,8 @@
 struct fiber;
 struct aspace;
 struct smp_call;
+struct trap_frame;
+struct proc;
 
 struct cpu {
 	/* Trap entry (assembly): keep at the offsets above. */
@@ -58,10 +60,12 @@ struct cpu {
 	uint64_t boot_iroot;        /* physical boot identity table */
 	uintptr_t boot_voff;        /* link address - load address */
 	uint64_t hwid;              /* hart id (riscv64), MPIDR_EL1 affinity (aarch64) */
-	/* Trap entry from user mode (assembly): where the frame goes, the top
-	 * of the running process thread's kernel stack; set on every return
-	 * to user mode (kernel/proc/). */
-	uintptr_t user_ksp;
+	/* The user frame whose FP/SIMD state is live in this CPU's FP
+	 * registers (the running process thread's, between its return to
+	 * user mode and the next fiber switch or arch_fp_flush()); NULL when
+	 * the registers hold nobody's user state.  Trap entry saves no FP
+	 * register: see "FP/SIMD state" in docs/architecture.md. */
+	struct trap_frame *fp_live;
 	/* aarch64: the kernel's TPIDR_EL0 (picolibc's TLS pointer, set at
 	 * boot), put back by trap entry from EL0, which saves the user's. */
 	uintptr_t kernel_tp;
@@ -77,11 +81,12 @@ struct cpu {
 
 	struct fiber *fiber;        /* the running fiber (kernel/exec/fiber.c) */
 	struct aspace *aspace;      /* the user aspace in this CPU's MMU (mm/aspace.c) */
+	struct proc *proc;          /* the last process to return to user mode here (kernel/proc) */
 
 	/* Statistics, written by this CPU only. */
 	uint64_t ticks;             /* timer interrupts */
 	uint64_t ipis;              /* inter-processor interrupts received */
-	uint64_t traps;             /* traps taken */
+	uint64_t traps;             /* traps taken, system calls aside (their fast path counts nothing) */
 } __attribute__((aligned(CPU_STRUCT_SIZE)));
 
 extern struct cpu cpus[CPU_MAX];
@@ -92,8 +97,8 @@ _Static_assert(__builtin_offsetof(struct cpu, trap_stack_top) == CPU_OFF_TRAP_ST
 _Static_assert(__builtin_offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, boot_sp) == CPU_OFF_BOOT_SP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, hwid) == CPU_OFF_HWID, "cpu layout");
-_Static_assert(__builtin_offsetof(struct cpu, user_ksp) == CPU_OFF_USER_KSP, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, kernel_tp) == CPU_OFF_KERNEL_TP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, fp_live) == CPU_OFF_FP_LIVE, "cpu layout");
 _Static_assert(__builtin_offsetof(struct cpu, tls) == CPU_OFF_TLS, "cpu layout");
 _Static_assert(sizeof(struct cpu) == CPU_STRUCT_SIZE, "cpu layout");
 

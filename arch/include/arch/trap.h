@@ -47,11 +47,29 @@ struct trap_info {
 void trap_dispatch(struct trap_frame *tf, const struct trap_info *ti);
 
 /*
+ * What trap_dispatch() does for a trap from user mode, called by the
+ * arch handler directly when it knows the trap came from there: a fault
+ * the dispatcher resolves (the process goes back to user mode), or the
+ * end of the process with the signal Linux would send it.
+ */
+void trap_user(struct trap_frame *tf, const struct trap_info *ti);
+
+/*
  * Called by the arch handler after it handled an interrupt (a tick, an
  * IPI) taken in user mode, just before returning there: the kernel may
  * run other fibers first (preemption of user programs).
  */
 void trap_user_irq(struct trap_frame *tf);
+
+/*
+ * Called by trap entry for a system call from user mode (riscv64 ecall
+ * from U-mode, aarch64 SVC from EL0), first thing, before any decoding:
+ * the frame holds the call (<arch/user.h>), its pc already past the
+ * calling instruction.  Returns the result, which trap entry puts into
+ * the result register on the way back to user mode.  The fast path of
+ * every system call; it may end the process instead of returning.
+ */
+long trap_syscall(struct trap_frame *tf);
 
 /*
  * Arm a one-shot catcher for the next trap of @kind: when it comes, it is

@@ -5,10 +5,11 @@
  * A process thread is a kernel fiber.  It enters user mode once, through
  * a trap frame it built near the top of its kernel stack; from then on
  * every trap from user mode saves its frame at that same place (the
- * arch keeps where, struct cpu's user_ksp, up to date on each return),
+ * arch keeps where on each return: riscv64 in sscratch, aarch64 in SP_EL1),
  * is handled on that stack, and returns to user mode by restoring it.
  * Traps from user mode reach trap_dispatch() like the kernel's, with
- * arch_frame_from_user() true; the kernel's hooks for them are in
+ * arch_frame_from_user() true, except system calls, which the arch hands
+ * straight to trap_syscall(); the kernel's hooks for them are in
  * <arch/trap.h>.
  *
  * System calls follow Linux's generic ABI, the same on both arches
@@ -19,6 +20,7 @@
 #define ARCH_USER_H
 
 #include <stdint.h>
+#include <arch/trap_frame.h>
 
 struct trap_frame;
 
@@ -37,14 +39,25 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp);
  */
 void arch_user_enter(struct trap_frame *tf) __attribute__((noreturn));
 
-/* The system call in a frame from user mode: its number and arguments 0-5. */
-unsigned long arch_syscall_nr(const struct trap_frame *tf);
-unsigned long arch_syscall_arg(const struct trap_frame *tf, unsigned i);
+/*
+ * A process thread's FP/SIMD registers are not saved by trap entry: they
+ * stay live while the kernel serves its trap (kernel C code does not use
+ * them) and are stored into its user frame at the next fiber switch.
+ * arch_fp_flush() stores them now, when this CPU's registers hold a user
+ * frame's state: call it before kernel code uses FP registers on a
+ * process thread, or before reading or copying a user frame's FP state
+ * (fork copies the frame).  The return to user mode loads them back.
+ * Interrupts must be masked or the caller on the thread that owns them.
+ */
+void arch_fp_flush(void);
 
 /*
- * Finish a system call: store its result and resume after the
- * instruction that made it.
+ * The system call in a frame from user mode, inline in <arch/trap_frame.h>:
+ *   unsigned long arch_syscall_nr(tf)              its number
+ *   const unsigned long *arch_syscall_args(tf)     its arguments 0-5, in place
+ *   void arch_syscall_return(tf, result)           store the result (a fork
+ *                                                  child's: the pc is past the
+ *                                                  call already)
  */
-void arch_syscall_return(struct trap_frame *tf, unsigned long result);
 
 #endif

@@ -24,14 +24,35 @@ struct trap_frame {
 	uint64_t spsr;
 	uint64_t esr;
 	uint64_t far;
+	/* The user's FP/SIMD state (frames from EL0 only), valid while it is
+	 * not live in the registers (struct cpu's fp_live, fp_state.S):
+	 * trap entry saves no FP register. */
 	uint64_t fpsr;
 	uint64_t fpcr;
 	uint64_t tpidr_el0;  /* from EL0 only: the user's thread pointer */
 	uint64_t pad;
-	__uint128_t q[32];   /* all of them: AAPCS64 keeps only d8-d15's low halves */
+	__uint128_t q[32];
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+
+/* The system call in a frame from EL0 (<arch/user.h>): number in x8,
+ * arguments in x0-x5, the result in x0; ELR_EL1 already points after
+ * the SVC. */
+static inline unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[8];
+}
+
+static inline const unsigned long *arch_syscall_args(const struct trap_frame *tf)
+{
+	return (const unsigned long *)&tf->x[0];
+}
+
+static inline void arch_syscall_return(struct trap_frame *tf, unsigned long result)
+{
+	tf->x[0] = result;
+}
 #endif
 
 #endif
