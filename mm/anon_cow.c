@@ -188,23 +188,6 @@ void anon_backup_unlink(struct anon_obj *ao)
 
 /* ---- faults ----------------------------------------------------------------------- */
 
-static enum fault_result map_error(int rc)
-{
-	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
-}
-
-/* Map @ap's frame at @addr with @flags, the leaf taking a frame reference. */
-static int map_page(struct varea *va, uintptr_t addr, struct anon_page *ap, unsigned flags)
-{
-	int rc;
-
-	page_get(ap->page);
-	rc = varea_map_flags(va, addr, page_to_pa(ap->page), PAGE_SIZE, flags);
-	if (rc)
-		page_put(ap->page);
-	return rc;
-}
-
 /*
  * No one but the writer can reach @shared (see the top of the file):
  * @mapped says whether the writer's leaf maps it (and holds a reference).
@@ -223,7 +206,7 @@ static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct ano
 
 /* The node moves from the backup into @ao's index; the leaf becomes writable. */
 static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                                   struct anon_obj *level, int mapped)
+                                   struct anon_obj *level, int mapped) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	int rc;
@@ -233,12 +216,12 @@ static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon
 	anon_insert(ao, shared);
 	/* A single leaf: reprotecting it splits nothing and cannot fail. */
 	rc = mapped ? pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va))
-	            : map_page(va, addr, shared, varea_mmu_flags(va));
+	            : anon_map_frame(va, addr, shared->page, varea_mmu_flags(va));
 	if (rc) {
 		RB_REMOVE(anon_tree, &ao->pages, shared);
 		ao->npages--;
 		anon_insert(level, shared);
-		return map_error(rc);
+		return anon_map_error(rc);
 	}
 	return FAULT_FIXED;
 }
@@ -264,12 +247,12 @@ static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page
 	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
 	if (mapped && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
 		panic("anon: unmapping a shared page failed");
-	rc = map_page(va, addr, ap, varea_mmu_flags(va));
+	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
 	if (rc) {
 		anon_drop(ao, ap);
 		if (mapped)
-			map_page(va, addr, shared, varea_mmu_flags(va) & ~MMU_WRITE);
-		return map_error(rc);
+			anon_map_frame(va, addr, shared->page, varea_mmu_flags(va) & ~MMU_WRITE);
+		return anon_map_error(rc);
 	}
 	return FAULT_FIXED_COW;
 }
@@ -286,10 +269,10 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
 		panic("anon: a leaf maps a frame its object does not show");
 	if (f->access != FAULT_WRITE) {
 		if (!mapped)
-			rc = map_page(va, addr, shared, ro);
+			rc = anon_map_frame(va, addr, shared->page, ro);
 		else
 			rc = flags == ro ? E_OK : pt_protect(va->as->pt, addr, PAGE_SIZE, ro);
-		return rc ? map_error(rc) : FAULT_FIXED;
+		return rc ? anon_map_error(rc) : FAULT_FIXED;
 	}
 	if (last_holder(to_anon(va->obj), shared, level, mapped))
 		return take_over(va, addr, shared, level, mapped);

@@ -7,6 +7,7 @@
 #define MM_ANON_INTERNAL_H
 
 #include <sys/tree.h>
+#include <lib/err.h>
 #include <lib/spinlock.h>
 #include "aspace_internal.h"
 
@@ -61,6 +62,10 @@ struct anon_obj {
 	/* Pages decommit_prepare allocated for decommit (linked by RB_LEFT). */
 	struct anon_page *spares;
 	int claimed;                /* given to aspace_map() once (atomic) */
+	/* A leaf of one of its vareas may map anon_zero_page (set by a read
+	 * fault, kept by merges, never cleared): such leaves are read-only in
+	 * writable vareas, as shared pages' are (shares_pages hook). */
+	int zero_mapped;
 };
 
 /*
@@ -79,6 +84,23 @@ struct cow_tree *cow_leave(struct anon_obj *ao);
 
 
 extern struct kmem_cache *anon_obj_cache, *anon_page_cache;
+
+/*
+ * The shared zero page: one frame of zeros that a read fault maps
+ * read-only where no level of an object has a page; never written, never
+ * freed (it holds a reference of its own; each leaf holds one more).
+ */
+extern struct page *anon_zero_page;
+
+/* What a fault reports when a page-table call failed with @rc. */
+static inline enum fault_result anon_map_error(int rc)
+{
+	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+}
+
+/* Map @pg at @addr of @va with @flags, the leaf taking a frame reference. */
+int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned flags)
+	REQUIRES(va->as->lock);
 extern const struct mem_obj_ops anon_ops;
 
 static inline struct anon_obj *to_anon(const struct mem_obj *obj)

@@ -321,6 +321,38 @@ static void test_fork_with_unpopulated_pages(void)
 	fx_teardown();
 }
 
+/* The zero page is shared by everyone, read-only, before and after a fork. */
+static void test_zero_page_across_fork(void)
+{
+	struct aspace *c;
+	struct aspace_query q;
+
+	fx_setup(3);
+	map_anon(fx_as, 0, 4, RW, 0);
+	wr(fx_as, 0, 0x10);
+	EXPECT_EQ_U(rd(fx_as, 1), 0);
+	EXPECT_EQ(fx_data_frames(), 1);
+	c = fork_of(fx_as);
+	EXPECT_EQ_U(rd(c, 1), 0);
+	EXPECT_EQ_U(rd(c, 2), 0);
+	ASSERT_OK(aspace_query(c, at(1), &q));
+	EXPECT_EQ_U(q.pa, anon_zero_pa());
+	EXPECT_EQ(q.mmu_flags, RO | MMU_USER);
+	EXPECT_EQ(fx_data_frames(), 1);                /* reads took no frame */
+	EXPECT_EQ(wr(fx_as, 1, 0xa1), FAULT_FIXED);    /* nothing to copy: a fresh page */
+	EXPECT_EQ(wr(c, 2, 0xc2), FAULT_FIXED);
+	EXPECT_EQ(fx_data_frames(), 3);
+	EXPECT_EQ_U(rd(c, 1), 0);
+	EXPECT_EQ_U(rd(fx_as, 2), 0);
+	EXPECT_EQ_U(rd(c, 0), 0x10);
+	check(fx_as);
+	check(c);
+	aspace_destroy(c);
+	ASSERT_OK(aspace_unmap(fx_as, at(0), 4 * PG));
+	EXPECT_EQ(fx_data_frames(), 0);
+	fx_teardown();
+}
+
 static void test_unmap_in_parent_while_child_reads(void)
 {
 	struct aspace *c;
@@ -590,6 +622,7 @@ KTEST_SUITE(fork_host,
 	KTEST_CASE(test_protect_ro_before_and_rw_after_fork_stays_cow),
 	KTEST_CASE(test_refork_keeps_cow_pages_cow),
 	KTEST_CASE(test_fork_with_unpopulated_pages),
+	KTEST_CASE(test_zero_page_across_fork),
 	KTEST_CASE(test_unmap_in_parent_while_child_reads),
 	KTEST_CASE(test_chains_collapse),
 	KTEST_CASE(test_storm_returns_every_frame),
