@@ -106,6 +106,8 @@ void anon_insert(struct anon_obj *ao, struct anon_page *ap)
 		panic("anon: two pages at offset %#llx",
 		      (unsigned long long)(ap->index << PAGE_SHIFT));
 	ao->npages++;
+	if (is_backup(ao))
+		ao->tree->gen++;   /* a level may have become non-empty */
 }
 
 void anon_drop(struct anon_obj *ao, struct anon_page *ap)

@@ -17,7 +17,13 @@
  *
  * Lookups go down the chain: an object's own page, else the nearest
  * backup's.  Pages a backup holds are read-only for everyone: their
- * leaves lack MMU_WRITE even in writable vareas.
+ * leaves lack MMU_WRITE even in writable vareas.  A process that forks
+ * without writing leaves an empty level (its object had no pages of its
+ * own), so a chain of such forks is mostly empty levels: each backup
+ * remembers the nearest level at or below it that has pages (skip,
+ * valid until the hierarchy's gen changes: a backup gained a page, or a
+ * level went), and lookups jump over the empty ones.  A lookup then
+ * costs one step per level that has pages, not per fork.
  *
  * A write fault on a backup's page copies it into the writer's own index
  * (FAULT_FIXED_COW), except when no one else can see it: the page is in
@@ -91,10 +97,31 @@ struct cow_tree *cow_leave(struct anon_obj *ao) NO_THREAD_SAFETY_ANALYSIS
 	return --t->refs ? NULL : t;
 }
 
+/*
+ * The nearest level at or below the backup @b (or NULL) that has pages.
+ * A chain of forks whose middle processes wrote nothing is mostly empty
+ * levels: the answer is kept in @b until the hierarchy changes, so a
+ * lookup costs one step per level that has pages, whatever the depth.
+ */
+static struct anon_obj *with_pages(struct anon_obj *b)
+{
+	struct anon_obj *s;
+
+	if (!b || b->npages)
+		return b;
+	if (b->skip_gen == b->tree->gen)
+		return b->skip;
+	for (s = b->backup; s && !s->npages; s = s->backup)
+		;
+	b->skip = s;
+	b->skip_gen = b->tree->gen;
+	return s;
+}
+
 struct anon_page *anon_backup_lookup(struct anon_obj *ao, uint64_t offset,
                                      struct anon_obj **level)
 {
-	for (struct anon_obj *b = ao->backup; b; b = b->backup) {
+	for (struct anon_obj *b = with_pages(ao->backup); b; b = with_pages(b->backup)) {
 		struct anon_page *ap = anon_lookup(b, offset);
 
 		if (ap) {
@@ -167,6 +194,7 @@ static void absorb(struct anon_obj *to, struct anon_obj *from)
 /* @b has one user left, @r: merge @b into it and free @b. */
 static void collapse(struct anon_obj *b, struct anon_obj *r)
 {
+	b->tree->gen++;   /* a level goes, and @r may gain pages */
 	absorb(r, b);
 	r->backup = b->backup;
 	if (r->backup)
@@ -408,6 +436,7 @@ void anon_fork_commit(struct mem_obj *obj)
 		if (!ao->tree) {
 			ao->tree = t;
 			t->refs = 1;
+			t->gen = 1;       /* skip links start stale (skip_gen 0) */
 		}
 		ao->fork_tree = NULL;
 		b->tree = c->tree = t;

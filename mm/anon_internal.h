@@ -33,6 +33,9 @@ RB_PROTOTYPE(anon_tree, anon_page, node, page_cmp)
 struct cow_tree {
 	struct spinlock lock;
 	uint32_t refs;              /* objects in it; under lock */
+	/* Changes (from 1) whenever a backup gains a page or a level goes:
+	 * the backups' skip links (struct anon_obj) made before are stale. */
+	uint64_t gen;
 };
 
 /*
@@ -50,6 +53,12 @@ struct anon_obj {
 	uint32_t users;             /* vareas using it (open, split; close, merge) */
 	struct anon_obj *backup;    /* the level below (read-only pages), or NULL */
 	struct anon_obj *user[2];   /* a backup: the objects whose backup it is */
+	/* A backup: the nearest level at or below it that has pages (NULL:
+	 * none), as found when its hierarchy's gen was skip_gen.  Levels
+	 * only lose pages between two changes of gen, so lookups may jump
+	 * over the empty levels a chain of forks leaves (anon_backup_lookup()). */
+	struct anon_obj *skip;
+	uint64_t skip_gen;
 	struct cow_tree *tree;      /* its hierarchy once forked, else NULL (changed only
 	                               under the lock of the aspace it is mapped in) */
 	/* aspace_fork() between prepare and commit/abort: */
@@ -111,6 +120,12 @@ static inline struct anon_obj *to_anon(const struct mem_obj *obj)
 static inline int is_anon(const struct mem_obj *obj)
 {
 	return obj->ops == &anon_ops;
+}
+
+/* A backup level (it has users), not a live object. */
+static inline int is_backup(const struct anon_obj *ao)
+{
+	return ao->user[0] || ao->user[1];
 }
 
 /* ---- the page index (anon.c) ------------------------------------------------------ */

@@ -407,6 +407,63 @@ static void test_chains_collapse(void)
 	fx_teardown();
 }
 
+/* The backup below the object at page @page of @as, and the deepest level. */
+static struct anon_obj *first_level(struct aspace *as, uint64_t page, struct anon_obj **deepest)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	struct anon_obj *b = to_anon(aspace_find_locked(as, at(page))->obj)->backup;
+
+	for (*deepest = b; *deepest && (*deepest)->backup; *deepest = (*deepest)->backup)
+		;
+	spin_unlock_irqrestore(&as->lock, irq);
+	return b;
+}
+
+/*
+ * A chain of forks whose middle processes write nothing: the bottom's
+ * lookups jump over the empty levels to the one with the pages, and stay
+ * right when that level goes (its last other user exits and it collapses
+ * into the level above, which was empty).
+ */
+static void test_empty_levels_are_skipped_and_stay_right(void)
+{
+	struct aspace *c[3];
+	struct anon_obj *first, *deepest;
+
+	fx_setup(3);
+	map_anon(fx_as, 0, 4, RW, 0);
+	wr(fx_as, 0, 0x10);
+	wr(fx_as, 1, 0x11);
+	c[0] = fork_of(fx_as);
+	c[1] = fork_of(c[0]);
+	c[2] = fork_of(c[1]);
+	EXPECT_EQ(depth(c[2], 0), 3);
+	EXPECT_EQ_U(rd(c[2], 0), 0x10);
+	first = first_level(c[2], 0, &deepest);
+	EXPECT_EQ(first->npages, 0);
+	EXPECT_TRUE(first->skip == deepest);          /* the empty level in between is skipped */
+	EXPECT_EQ(deepest->npages, 2);
+	/* The top exits: the level with the pages collapses into the empty
+	 * one above it, which the bottom's skip link jumped over. */
+	aspace_destroy(fx_as);
+	fx_as = c[0];
+	EXPECT_EQ(depth(c[2], 0), 2);
+	EXPECT_EQ_U(rd(c[2], 1), 0x11);
+	EXPECT_EQ_U(rd(c[1], 0), 0x10);
+	EXPECT_EQ(wr(c[2], 1, 0x21), FAULT_FIXED_COW);
+	EXPECT_EQ_U(rd(c[0], 1), 0x11);
+	first = first_level(c[2], 0, &deepest);
+	EXPECT_TRUE(first->skip == deepest);
+	check(c[0]);
+	check(c[1]);
+	check(c[2]);
+	aspace_destroy(c[2]);
+	aspace_destroy(c[1]);
+	EXPECT_EQ_U(rd(c[0], 0), 0x10);
+	EXPECT_EQ(depth(c[0], 0), 0);
+	fx_teardown();
+}
+
 /* ---- storm ----------------------------------------------------------------------- */
 
 static uint64_t heap_pages(void)
@@ -625,6 +682,7 @@ KTEST_SUITE(fork_host,
 	KTEST_CASE(test_zero_page_across_fork),
 	KTEST_CASE(test_unmap_in_parent_while_child_reads),
 	KTEST_CASE(test_chains_collapse),
+	KTEST_CASE(test_empty_levels_are_skipped_and_stay_right),
 	KTEST_CASE(test_storm_returns_every_frame),
 	KTEST_CASE(test_fork_fails_cleanly_at_every_allocation),
 	KTEST_CASE(test_cow_fault_fails_cleanly));
