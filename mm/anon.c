@@ -55,6 +55,7 @@ RB_GENERATE(anon_tree, anon_page, node, page_cmp)
 
 struct kmem_cache *anon_obj_cache, *anon_page_cache;
 struct page *anon_zero_page;
+static paddr_t zero_pa;             /* its address, for the fault path */
 
 int anon_cache_init(void)
 {
@@ -64,12 +65,13 @@ int anon_cache_init(void)
 	if (!anon_obj_cache || !anon_page_cache || !anon_zero_page)
 		return E_NOMEM;
 	arch_clear_page(page_to_va(anon_zero_page));
+	zero_pa = page_to_pa(anon_zero_page);
 	return E_OK;
 }
 
 paddr_t anon_zero_pa(void)
 {
-	return page_to_pa(anon_zero_page);
+	return zero_pa;
 }
 
 int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned flags)
@@ -369,7 +371,7 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		if (!ap) {
 			/* Nothing below either: the zero page's leaf (a read
 			 * with it mapped was a stale TLB entry). */
-			if (pa != page_to_pa(anon_zero_page))
+			if (pa != zero_pa)
 				panic("anon: a leaf maps a frame its object does not show");
 			return f->access == FAULT_WRITE ? zero_fill(va, addr, offset, 1) : FAULT_FIXED;
 		}
@@ -381,9 +383,12 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		return rc == E_OK ? FAULT_FIXED : anon_map_error(rc);
 	}
 	if (!ap && f->access != FAULT_WRITE) {
-		rc = anon_map_frame(va, addr, anon_zero_page, varea_mmu_flags(va) & ~MMU_WRITE);
-		if (rc)
+		page_get(anon_zero_page);   /* the leaf's */
+		rc = varea_map_flags(va, addr, zero_pa, PAGE_SIZE, varea_mmu_flags(va) & ~MMU_WRITE);
+		if (rc) {
+			page_put(anon_zero_page);
 			return anon_map_error(rc);
+		}
 		ao->zero_mapped = 1;
 		return FAULT_FIXED;
 	}
