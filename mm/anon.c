@@ -344,8 +344,9 @@ static enum fault_result zero_fill(struct varea *va, uintptr_t addr, uint64_t of
  * A page of the object's own index is its alone: mapped with the varea's
  * flags.  A page only a backup has is shared copy-on-write
  * (anon_cow_fault()), and so is a page only the source has.  Where no
- * level has a page, a read maps the shared zero page read-only and a
- * write creates a zero-filled page (replacing the zero page's leaf).
+ * level has a page, a read maps the shared zero page read-only (unless
+ * the object has a source) and a write creates a zero-filled page
+ * (replacing the zero page's leaf).
  */
 static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	REQUIRES(va->as->lock)
@@ -382,7 +383,9 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		rc = pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va));
 		return rc == E_OK ? FAULT_FIXED : anon_map_error(rc);
 	}
-	if (!ap && f->access != FAULT_WRITE) {
+	/* Not over a source: a page it commits later would have to replace
+	 * the leaf (a hole there gives a zero page of the object's own). */
+	if (!ap && f->access != FAULT_WRITE && !ao->source) {
 		page_get(anon_zero_page);   /* the leaf's */
 		rc = varea_map_flags(va, addr, zero_pa, PAGE_SIZE, varea_mmu_flags(va) & ~MMU_WRITE);
 		if (rc) {
