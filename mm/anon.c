@@ -54,12 +54,35 @@ static int page_cmp(const struct anon_page *a, const struct anon_page *b)
 RB_GENERATE(anon_tree, anon_page, node, page_cmp)
 
 struct kmem_cache *anon_obj_cache, *anon_page_cache;
+struct page *anon_zero_page;
+static paddr_t zero_pa;             /* its address, for the fault path */
 
 int anon_cache_init(void)
 {
 	anon_obj_cache = kmem_cache_create("anon_obj", sizeof(struct anon_obj), 0);
 	anon_page_cache = kmem_cache_create("anon_page", sizeof(struct anon_page), 0);
-	return anon_obj_cache && anon_page_cache ? E_OK : E_NOMEM;
+	anon_zero_page = page_alloc(0, 0);
+	if (!anon_obj_cache || !anon_page_cache || !anon_zero_page)
+		return E_NOMEM;
+	arch_clear_page(page_to_va(anon_zero_page));
+	zero_pa = page_to_pa(anon_zero_page);
+	return E_OK;
+}
+
+paddr_t anon_zero_pa(void)
+{
+	return zero_pa;
+}
+
+int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned flags)
+{
+	int rc;
+
+	page_get(pg);
+	rc = varea_map_flags(va, addr, page_to_pa(pg), PAGE_SIZE, flags);
+	if (rc)
+		page_put(pg);
+	return rc;
 }
 
 /* ---- the page index --------------------------------------------------------------- */
@@ -85,6 +108,8 @@ void anon_insert(struct anon_obj *ao, struct anon_page *ap)
 		panic("anon: two pages at offset %#llx",
 		      (unsigned long long)(ap->index << PAGE_SHIFT));
 	ao->npages++;
+	if (is_backup(ao))
+		ao->tree->gen++;   /* a level may have become non-empty */
 }
 
 void anon_drop(struct anon_obj *ao, struct anon_page *ap)
@@ -289,10 +314,39 @@ static int source_fault(struct varea *va, uintptr_t addr, uint64_t offset,
 }
 
 /*
+ * A write where no level has a page: a new zeroed page of the object's
+ * own.  @zero_leaf: the zero page is mapped there (read-only) and makes
+ * way first; a failure to map the new page (a leaf table to allocate)
+ * leaves the address unmapped, which only costs a fault later.
+ */
+static enum fault_result zero_fill(struct varea *va, uintptr_t addr, uint64_t offset,
+                                   int zero_leaf) REQUIRES(va->as->lock)
+{
+	struct anon_obj *ao = to_anon(va->obj);
+	struct anon_page *ap = anon_add(ao, offset);
+	int rc;
+
+	if (!ap)
+		return FAULT_OOM;
+	arch_clear_page(page_to_va(ap->page));
+	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
+	if (zero_leaf && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
+		panic("anon: unmapping the zero page failed");
+	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
+	if (rc) {
+		anon_drop(ao, ap);
+		return anon_map_error(rc);
+	}
+	return FAULT_FIXED;
+}
+
+/*
  * A page of the object's own index is its alone: mapped with the varea's
  * flags.  A page only a backup has is shared copy-on-write
- * (anon_cow_fault()), and so is a page only the source has.  A page no
- * level has is created zero-filled.
+ * (anon_cow_fault()), and so is a page only the source has.  Where no
+ * level has a page, a read maps the shared zero page read-only (unless
+ * the object has a source) and a write creates a zero-filled page
+ * (replacing the zero page's leaf).
  */
 static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	REQUIRES(va->as->lock)
@@ -302,8 +356,9 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	uint64_t offset = offset_of(va, addr);
 	struct anon_page *ap = anon_lookup(ao, offset), *shared;
 	struct anon_obj *level;
-	int created = 0, rc;
 	unsigned flags;
+	paddr_t pa;
+	int rc;
 
 	if (!ap && ao->backup && (shared = anon_backup_lookup(ao, offset, &level)))
 		return anon_cow_fault(va, addr, shared, level, f);
@@ -313,30 +368,37 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		if (!source_fault(va, addr, offset, f, &r))
 			return r;
 	}
-	/* Mapped already with other flags than the varea's: bring it in line
-	 * (the object's own page, so a read-only leaf may become writable). */
-	if (pt_query(va->as->pt, addr, NULL, &flags, NULL) == E_OK) {
+	if (pt_query(va->as->pt, addr, &pa, &flags, NULL) == E_OK) {
+		if (!ap) {
+			/* Nothing below either: the zero page's leaf (a read
+			 * with it mapped was a stale TLB entry). */
+			if (pa != zero_pa)
+				panic("anon: a leaf maps a frame its object does not show");
+			return f->access == FAULT_WRITE ? zero_fill(va, addr, offset, 1) : FAULT_FIXED;
+		}
+		/* The object's own page with other flags than the varea's:
+		 * bring it in line (a read-only leaf may become writable). */
 		if (flags == varea_mmu_flags(va))
 			return FAULT_FIXED;
 		rc = pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va));
-		return rc == E_OK ? FAULT_FIXED : rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+		return rc == E_OK ? FAULT_FIXED : anon_map_error(rc);
 	}
-	if (!ap) {
-		ap = anon_add(ao, offset);
-		if (!ap)
-			return FAULT_OOM;
-		arch_clear_page(page_to_va(ap->page));
-		created = 1;
+	/* Not over a source: a page it commits later would have to replace
+	 * the leaf (a hole there gives a zero page of the object's own). */
+	if (!ap && f->access != FAULT_WRITE && !ao->source) {
+		page_get(anon_zero_page);   /* the leaf's */
+		rc = varea_map_flags(va, addr, zero_pa, PAGE_SIZE, varea_mmu_flags(va) & ~MMU_WRITE);
+		if (rc) {
+			page_put(anon_zero_page);
+			return anon_map_error(rc);
+		}
+		ao->zero_mapped = 1;
+		return FAULT_FIXED;
 	}
-	page_get(ap->page);                  /* the leaf's reference */
-	rc = varea_map(va, addr, page_to_pa(ap->page), PAGE_SIZE);
-	if (rc) {
-		page_put(ap->page);
-		if (created)
-			anon_drop(ao, ap);
-		return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
-	}
-	return FAULT_FIXED;
+	if (!ap)
+		return zero_fill(va, addr, offset, 0);
+	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
+	return rc ? anon_map_error(rc) : FAULT_FIXED;
 }
 
 static enum fault_result anon_fault(struct varea *va, const struct fault *f)
@@ -489,6 +551,7 @@ static void anon_merge(struct varea *va, struct varea *next)
 	int into_a;
 
 	track(next, 0);
+	a->zero_mapped = b->zero_mapped = a->zero_mapped | b->zero_mapped;
 	if (a == b) {
 		a->users--;                      /* @next is gone */
 		return;
@@ -561,9 +624,10 @@ static int page_write_locked(struct mem_obj *obj, uint64_t offset, const void *b
 	if (!in_object(ao, offset))
 		return E_RANGE;
 	ap = anon_lookup(ao, offset);
-	/* A leaf may map the backup's (or the source's) frame there: only a
-	 * fault may replace it. */
-	if (!ap && ((ao->backup && anon_backup_lookup(ao, offset, NULL)) || ao->source))
+	/* A leaf may map the backup's (or the source's, or the zero) frame
+	 * there: only a fault may replace it. */
+	if (!ap && ((ao->backup && anon_backup_lookup(ao, offset, NULL)) || ao->source ||
+	            ao->zero_mapped))
 		return E_BUSY;
 	if (!ap) {
 		ap = anon_add(ao, offset);
@@ -585,8 +649,9 @@ static int anon_page_write(struct mem_obj *obj, uint64_t offset, const void *buf
 
 /*
  * A leaf maps the object's own page (writable or not), or, read-only, the
- * page a backup shows at that offset; every leaf holds a frame reference
- * beside the index's.
+ * page a backup (or the source) shows at that offset, or the zero page
+ * where no level has one; every leaf holds a frame reference beside the
+ * index's (the zero page's own reference for it).
  */
 static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
 {
@@ -615,12 +680,18 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 			ap = shown.page ? &shown : NULL;
 			shared = 1;
 		}
+		if (!ap && ao->zero_mapped) {
+			/* No level has a page: the zero page, read-only. */
+			shown.page = anon_zero_page;
+			ap = &shown;
+			shared = 1;
+		}
 		pt_query(va->as->pt, addr + done, NULL, &flags, NULL);
 		if (!ap || page_to_pa(ap->page) != pa + done || page_refcount(ap->page) < 2 ||
 		    (shared && (flags & MMU_WRITE))) {
 			printf("aspace_check %s: %#lx: anon leaf -> %#llx (flags %#x), %s has %#llx (refcount %u)\n",
 			       va->as->name, (unsigned long)(addr + done),
-			       (unsigned long long)(pa + done), flags, shared ? "backup or source" : "index",
+			       (unsigned long long)(pa + done), flags, shared ? "backup, source or zero page" : "index",
 			       ap ? (unsigned long long)page_to_pa(ap->page) : 0ull,
 			       ap ? page_refcount(ap->page) : 0);
 			problems++;
@@ -630,12 +701,12 @@ static int anon_check_leaf(const struct varea *va, uintptr_t addr, paddr_t pa, u
 	return problems;
 }
 
-/* Copy-on-write pages may be below: protect must not make leaves writable. */
+/* Copy-on-write pages may be below, or the zero page mapped: protect must not make leaves writable. */
 static int anon_shares_pages(const struct mem_obj *obj)
 {
 	struct anon_obj *ao = to_anon(obj);
 	struct cow_tree *t = cow_lock(ao);
-	int shared = ao->backup != NULL || ao->source != NULL;
+	int shared = ao->backup != NULL || ao->source != NULL || ao->zero_mapped;
 
 	cow_unlock(t);
 	return shared;

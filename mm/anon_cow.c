@@ -17,7 +17,13 @@
  *
  * Lookups go down the chain: an object's own page, else the nearest
  * backup's.  Pages a backup holds are read-only for everyone: their
- * leaves lack MMU_WRITE even in writable vareas.
+ * leaves lack MMU_WRITE even in writable vareas.  A process that forks
+ * without writing leaves an empty level (its object had no pages of its
+ * own), so a chain of such forks is mostly empty levels: each backup
+ * remembers the nearest level at or below it that has pages (skip,
+ * valid until the hierarchy's gen changes: a backup gained a page, or a
+ * level went), and lookups jump over the empty ones.  A lookup then
+ * costs one step per level that has pages, not per fork.
  *
  * A write fault on a backup's page copies it into the writer's own index
  * (FAULT_FIXED_COW), except when no one else can see it: the page is in
@@ -91,10 +97,31 @@ struct cow_tree *cow_leave(struct anon_obj *ao) NO_THREAD_SAFETY_ANALYSIS
 	return --t->refs ? NULL : t;
 }
 
+/*
+ * The nearest level at or below the backup @b (or NULL) that has pages.
+ * A chain of forks whose middle processes wrote nothing is mostly empty
+ * levels: the answer is kept in @b until the hierarchy changes, so a
+ * lookup costs one step per level that has pages, whatever the depth.
+ */
+static struct anon_obj *with_pages(struct anon_obj *b)
+{
+	struct anon_obj *s;
+
+	if (!b || b->npages)
+		return b;
+	if (b->skip_gen == b->tree->gen)
+		return b->skip;
+	for (s = b->backup; s && !s->npages; s = s->backup)
+		;
+	b->skip = s;
+	b->skip_gen = b->tree->gen;
+	return s;
+}
+
 struct anon_page *anon_backup_lookup(struct anon_obj *ao, uint64_t offset,
                                      struct anon_obj **level)
 {
-	for (struct anon_obj *b = ao->backup; b; b = b->backup) {
+	for (struct anon_obj *b = with_pages(ao->backup); b; b = with_pages(b->backup)) {
 		struct anon_page *ap = anon_lookup(b, offset);
 
 		if (ap) {
@@ -167,6 +194,7 @@ static void absorb(struct anon_obj *to, struct anon_obj *from)
 /* @b has one user left, @r: merge @b into it and free @b. */
 static void collapse(struct anon_obj *b, struct anon_obj *r)
 {
+	b->tree->gen++;   /* a level goes, and @r may gain pages */
 	absorb(r, b);
 	r->backup = b->backup;
 	if (r->backup)
@@ -188,23 +216,6 @@ void anon_backup_unlink(struct anon_obj *ao)
 
 /* ---- faults ----------------------------------------------------------------------- */
 
-static enum fault_result map_error(int rc)
-{
-	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
-}
-
-/* Map @ap's frame at @addr with @flags, the leaf taking a frame reference. */
-static int map_page(struct varea *va, uintptr_t addr, struct anon_page *ap, unsigned flags)
-{
-	int rc;
-
-	page_get(ap->page);
-	rc = varea_map_flags(va, addr, page_to_pa(ap->page), PAGE_SIZE, flags);
-	if (rc)
-		page_put(ap->page);
-	return rc;
-}
-
 /*
  * No one but the writer can reach @shared (see the top of the file):
  * @mapped says whether the writer's leaf maps it (and holds a reference).
@@ -223,7 +234,7 @@ static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct ano
 
 /* The node moves from the backup into @ao's index; the leaf becomes writable. */
 static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                                   struct anon_obj *level, int mapped)
+                                   struct anon_obj *level, int mapped) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	int rc;
@@ -233,12 +244,12 @@ static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon
 	anon_insert(ao, shared);
 	/* A single leaf: reprotecting it splits nothing and cannot fail. */
 	rc = mapped ? pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va))
-	            : map_page(va, addr, shared, varea_mmu_flags(va));
+	            : anon_map_frame(va, addr, shared->page, varea_mmu_flags(va));
 	if (rc) {
 		RB_REMOVE(anon_tree, &ao->pages, shared);
 		ao->npages--;
 		anon_insert(level, shared);
-		return map_error(rc);
+		return anon_map_error(rc);
 	}
 	return FAULT_FIXED;
 }
@@ -264,12 +275,12 @@ static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page
 	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
 	if (mapped && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
 		panic("anon: unmapping a shared page failed");
-	rc = map_page(va, addr, ap, varea_mmu_flags(va));
+	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
 	if (rc) {
 		anon_drop(ao, ap);
 		if (mapped)
-			map_page(va, addr, shared, varea_mmu_flags(va) & ~MMU_WRITE);
-		return map_error(rc);
+			anon_map_frame(va, addr, shared->page, varea_mmu_flags(va) & ~MMU_WRITE);
+		return anon_map_error(rc);
 	}
 	return FAULT_FIXED_COW;
 }
@@ -286,10 +297,10 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
 		panic("anon: a leaf maps a frame its object does not show");
 	if (f->access != FAULT_WRITE) {
 		if (!mapped)
-			rc = map_page(va, addr, shared, ro);
+			rc = anon_map_frame(va, addr, shared->page, ro);
 		else
 			rc = flags == ro ? E_OK : pt_protect(va->as->pt, addr, PAGE_SIZE, ro);
-		return rc ? map_error(rc) : FAULT_FIXED;
+		return rc ? anon_map_error(rc) : FAULT_FIXED;
 	}
 	if (last_holder(to_anon(va->obj), shared, level, mapped))
 		return take_over(va, addr, shared, level, mapped);
@@ -425,6 +436,7 @@ void anon_fork_commit(struct mem_obj *obj)
 		if (!ao->tree) {
 			ao->tree = t;
 			t->refs = 1;
+			t->gen = 1;       /* skip links start stale (skip_gen 0) */
 		}
 		ao->fork_tree = NULL;
 		b->tree = c->tree = t;

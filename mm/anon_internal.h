@@ -7,6 +7,7 @@
 #define MM_ANON_INTERNAL_H
 
 #include <sys/tree.h>
+#include <lib/err.h>
 #include <lib/spinlock.h>
 #include "aspace_internal.h"
 
@@ -32,6 +33,9 @@ RB_PROTOTYPE(anon_tree, anon_page, node, page_cmp)
 struct cow_tree {
 	struct spinlock lock;
 	uint32_t refs;              /* objects in it; under lock */
+	/* Changes (from 1) whenever a backup gains a page or a level goes:
+	 * the backups' skip links (struct anon_obj) made before are stale. */
+	uint64_t gen;
 };
 
 /*
@@ -49,6 +53,12 @@ struct anon_obj {
 	uint32_t users;             /* vareas using it (open, split; close, merge) */
 	struct anon_obj *backup;    /* the level below (read-only pages), or NULL */
 	struct anon_obj *user[2];   /* a backup: the objects whose backup it is */
+	/* A backup: the nearest level at or below it that has pages (NULL:
+	 * none), as found when its hierarchy's gen was skip_gen.  Levels
+	 * only lose pages between two changes of gen, so lookups may jump
+	 * over the empty levels a chain of forks leaves (anon_backup_lookup()). */
+	struct anon_obj *skip;
+	uint64_t skip_gen;
 	struct cow_tree *tree;      /* its hierarchy once forked, else NULL (changed only
 	                               under the lock of the aspace it is mapped in) */
 	/* aspace_fork() between prepare and commit/abort: */
@@ -61,6 +71,10 @@ struct anon_obj {
 	/* Pages decommit_prepare allocated for decommit (linked by RB_LEFT). */
 	struct anon_page *spares;
 	int claimed;                /* given to aspace_map() once (atomic) */
+	/* A leaf of one of its vareas may map anon_zero_page (set by a read
+	 * fault, kept by merges, never cleared): such leaves are read-only in
+	 * writable vareas, as shared pages' are (shares_pages hook). */
+	int zero_mapped;
 };
 
 /*
@@ -79,6 +93,23 @@ struct cow_tree *cow_leave(struct anon_obj *ao);
 
 
 extern struct kmem_cache *anon_obj_cache, *anon_page_cache;
+
+/*
+ * The shared zero page: one frame of zeros that a read fault maps
+ * read-only where no level of an object has a page; never written, never
+ * freed (it holds a reference of its own; each leaf holds one more).
+ */
+extern struct page *anon_zero_page;
+
+/* What a fault reports when a page-table call failed with @rc. */
+static inline enum fault_result anon_map_error(int rc)
+{
+	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
+}
+
+/* Map @pg at @addr of @va with @flags, the leaf taking a frame reference. */
+int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned flags)
+	REQUIRES(va->as->lock);
 extern const struct mem_obj_ops anon_ops;
 
 static inline struct anon_obj *to_anon(const struct mem_obj *obj)
@@ -89,6 +120,12 @@ static inline struct anon_obj *to_anon(const struct mem_obj *obj)
 static inline int is_anon(const struct mem_obj *obj)
 {
 	return obj->ops == &anon_ops;
+}
+
+/* A backup level (it has users), not a live object. */
+static inline int is_backup(const struct anon_obj *ao)
+{
+	return ao->user[0] || ao->user[1];
 }
 
 /* ---- the page index (anon.c) ------------------------------------------------------ */

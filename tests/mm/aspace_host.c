@@ -126,13 +126,22 @@ static void test_populate_maps_every_page_now(void)
 
 	fx_setup(3);
 	ASSERT_OK(aspace_map_anon(fx_as, &a, 5 * PG, 0, RO, VAREA_POPULATE));
-	EXPECT_EQ(fx_data_frames(), 5);
+	EXPECT_EQ(fx_data_frames(), 0);          /* read-only: the zero page, five times */
 	EXPECT_EQ(fx_vareas(fx_as, v, MAXV), 1);
 	EXPECT_EQ(v[0].resident, 5);
 	ASSERT_OK(aspace_query(fx_as, a + 4 * PG, &q));
 	EXPECT_TRUE(q.mapped);
 	EXPECT_EQ(q.mmu_flags, RO | MMU_USER);
+	EXPECT_EQ_U(q.pa, anon_zero_pa());
 	EXPECT_EQ(*fx_word(fx_as, a + 4 * PG), 0);
+	check();
+	ASSERT_OK(aspace_unmap(fx_as, a, 5 * PG));
+	a = 0;
+	ASSERT_OK(aspace_map_anon(fx_as, &a, 5 * PG, 0, RW, VAREA_POPULATE));
+	EXPECT_EQ(fx_data_frames(), 5);          /* writable: a page each, as MAP_POPULATE */
+	ASSERT_OK(aspace_query(fx_as, a + 4 * PG, &q));
+	EXPECT_EQ(q.mmu_flags, RW | MMU_USER);
+	EXPECT_NE(q.pa, anon_zero_pa());
 	check();
 	ASSERT_OK(aspace_unmap(fx_as, a, 5 * PG));
 	EXPECT_EQ(fx_data_frames(), 0);
@@ -140,6 +149,75 @@ static void test_populate_maps_every_page_now(void)
 }
 
 /* ---- faults ------------------------------------------------------------------------ */
+
+/* The leaf at U + @page * PG: its frame and flags (0 when unmapped). */
+static paddr_t leaf(uint64_t page, unsigned *flags)
+{
+	struct aspace_query q;
+
+	ASSERT_OK(aspace_query(fx_as, U + page * PG, &q));
+	*flags = q.mmu_flags;
+	return q.mapped ? q.pa : 0;
+}
+
+static void test_read_fault_maps_the_zero_page_write_gets_a_frame(void)
+{
+	unsigned flags;
+	paddr_t pa;
+
+	fx_setup(3);
+	map_at(0, 3, RW, 0);
+	EXPECT_EQ(fx_fault(fx_as, U, FAULT_READ), FAULT_FIXED);
+	EXPECT_EQ(fx_fault(fx_as, U + PG, FAULT_READ), FAULT_FIXED);
+	EXPECT_EQ_U(leaf(0, &flags), anon_zero_pa());
+	EXPECT_EQ(flags, RO | MMU_USER);             /* never writable */
+	EXPECT_EQ_U(leaf(1, &flags), anon_zero_pa());
+	EXPECT_EQ(fx_data_frames(), 0);
+	EXPECT_EQ(*fx_word(fx_as, U), 0);
+	check();
+	/* A write replaces the leaf with a zeroed page of its own. */
+	put(0, 0x55);
+	pa = leaf(0, &flags);
+	EXPECT_NE(pa, anon_zero_pa());
+	EXPECT_EQ(flags, RW | MMU_USER);
+	EXPECT_EQ(fx_data_frames(), 1);
+	EXPECT_EQ_U(get(0), 0x55);
+	EXPECT_EQ_U(leaf(1, &flags), anon_zero_pa());  /* its neighbour still reads zeros */
+	EXPECT_EQ(*fx_word(fx_as, U + PG), 0);
+	/* A write to a page never touched takes a frame at once. */
+	put(2, 0x66);
+	EXPECT_EQ(fx_data_frames(), 2);
+	check();
+	ASSERT_OK(aspace_unmap(fx_as, U, 3 * PG));
+	EXPECT_EQ(fx_data_frames(), 0);
+	fx_teardown();
+}
+
+static void test_zero_page_stays_read_only_through_protect_and_discard(void)
+{
+	unsigned flags;
+
+	fx_setup(3);
+	map_at(0, 2, RO, 0);
+	EXPECT_EQ(fx_fault(fx_as, U, FAULT_READ), FAULT_FIXED);
+	/* Adding write access must not make the zero page's leaf writable. */
+	ASSERT_OK(aspace_protect(fx_as, U, 2 * PG, RW));
+	EXPECT_EQ(leaf(0, &flags), 0);
+	check();
+	EXPECT_EQ(fx_fault(fx_as, U, FAULT_READ), FAULT_FIXED);
+	EXPECT_EQ_U(leaf(0, &flags), anon_zero_pa());
+	EXPECT_EQ(flags, RO | MMU_USER);
+	put(0, 0x77);
+	EXPECT_EQ(fx_data_frames(), 1);
+	/* DONTNEED: the page goes, the next read finds the zero page again. */
+	ASSERT_OK(aspace_discard(fx_as, U, 2 * PG));
+	EXPECT_EQ(fx_data_frames(), 0);
+	EXPECT_EQ(fx_fault(fx_as, U, FAULT_READ), FAULT_FIXED);
+	EXPECT_EQ_U(leaf(0, &flags), anon_zero_pa());
+	EXPECT_EQ_U(get(0), 0);
+	check();
+	fx_teardown();
+}
 
 static void test_write_after_protect_read_only_is_denied(void)
 {
@@ -305,7 +383,8 @@ static void test_unmap_spanning_several_vareas(void)
 	map_at(6, 3, RW, 0);          /* after a hole */
 	for (unsigned i = 0; i < 9; i++)
 		if (i != 5)
-			EXPECT_EQ(fx_fault(fx_as, U + i * PG, FAULT_READ), FAULT_FIXED);
+			EXPECT_EQ(fx_fault(fx_as, U + i * PG, i == 3 || i == 4 ? FAULT_READ : FAULT_WRITE),
+			          FAULT_FIXED);
 	ASSERT_EQ(fx_vareas(fx_as, v, MAXV), 3);
 	ASSERT_OK(aspace_unmap(fx_as, U + PG, 7 * PG));
 	ASSERT_EQ(fx_vareas(fx_as, v, MAXV), 2);
@@ -467,7 +546,7 @@ static void test_fixed_map_over_several(void)
 	expect_varea(0, 0, 1, RW);
 	expect_varea(1, 1, 5, RX);
 	expect_varea(2, 6, 1, RW);
-	EXPECT_EQ(fx_data_frames(), 7);
+	EXPECT_EQ(fx_data_frames(), 2);          /* read-only ones map the zero page */
 	check();
 	fx_teardown();
 }
@@ -1050,7 +1129,7 @@ static void test_destroy_frees_everything(void)
 	ASSERT_OK(aspace_map_anon(b, &a, 2 * PG, 0, RO, VAREA_POPULATE | MAP_FIXED));
 	ASSERT_OK(aspace_map_phys(b, &(uintptr_t){ 0 }, FAKE_RAM_BASE, 16 * PG, 0, RO,
 	                          VAREA_POPULATE));
-	EXPECT_EQ(fx_data_frames(), 66);
+	EXPECT_EQ(fx_data_frames(), 64);         /* the read-only two map the zero page */
 	aspace_destroy(b);
 	EXPECT_EQ(fx_data_frames(), 0);
 	fx_teardown();
@@ -1061,6 +1140,8 @@ KTEST_SUITE(aspace_host,
 	KTEST_CASE(test_first_read_sees_zeros),
 	KTEST_CASE(test_first_write_takes_one_frame_unmap_frees_it),
 	KTEST_CASE(test_populate_maps_every_page_now),
+	KTEST_CASE(test_read_fault_maps_the_zero_page_write_gets_a_frame),
+	KTEST_CASE(test_zero_page_stays_read_only_through_protect_and_discard),
 	KTEST_CASE(test_write_after_protect_read_only_is_denied),
 	KTEST_CASE(test_denied_accesses),
 	KTEST_CASE(test_fault_without_varea),

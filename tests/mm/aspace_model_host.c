@@ -171,7 +171,7 @@ static void model_set(unsigned s, unsigned n, unsigned kind, unsigned perms, uns
 	for (unsigned i = s; i < s + n && i < NP; i++) {
 		m[i] = (struct mpage){ kind, 0, perms, flags, 0, 0, 0, 0, 0 };
 		if (kind == ANON)
-			m[i].frame = populate && perms;
+			m[i].frame = populate && (perms & MMU_WRITE);   /* else the zero page */
 		if (kind == PHYS)
 			m[i].pa = pa + (i - s) * PG;
 	}
@@ -219,8 +219,13 @@ static int compare_one(unsigned step)
 				          p->opage, q.mapped, q.mmu_flags);
 			continue;
 		}
-		/* After a fork, shared copy-on-write pages are mapped read-only. */
-		if (q.mapped && ((q.mmu_flags != mmu_flags(p) &&
+		/* A page never written shows the zero page, read-only, with no
+		 * frame of its own; after a fork, shared copy-on-write pages are
+		 * mapped read-only. */
+		if (q.mapped && p->kind == ANON && q.pa == anon_zero_pa())
+			bad = p->frame || p->tag || p->tail || !p->perms ||
+			      q.mmu_flags != (mmu_flags(p) & ~MMU_WRITE);
+		else if (q.mapped && ((q.mmu_flags != mmu_flags(p) &&
 		                  !(forked && p->kind == ANON && q.mmu_flags == (mmu_flags(p) & ~MMU_WRITE))) ||
 		                 !p->perms))
 			bad = 1;
@@ -462,8 +467,9 @@ static void op_fault(unsigned i)
 	}
 	if (p->kind != ANON)
 		return;
-	p->frame = 1;
+	/* A read maps the zero page where nothing was written. */
 	if (acc[k] == FAULT_WRITE) {
+		p->frame = 1;
 		p->tag = ++next_tag;
 		p->tail = ~p->tag;
 		*fx_word(cur_as, addr_of(i)) = p->tag;
@@ -700,8 +706,8 @@ static int phys_alias(unsigned i, uintptr_t a, size_t len)
 
 /*
  * The copy's bytes [0, @done) from @a, against @buf.  Anonymous pages: a
- * write updates the model's known bytes, a read must match them, and the
- * page now has its frame.  Physical pages: every byte must be that of
+ * write updates the model's known bytes and gives the page its frame, a
+ * read must match them.  Physical pages: every byte must be that of
  * the physical page the model maps there (for a write, unless another
  * page of the copy maps the same one and wrote it later).
  */
@@ -719,8 +725,8 @@ static void copied(uintptr_t a, const uint8_t *buf, size_t done, int write)
 			           (unsigned long long)p->pa);
 			return;
 		}
-		if (p->kind == ANON)
-			p->frame = 1;
+		if (p->kind == ANON && write)
+			p->frame = 1;   /* a read maps the zero page where nothing was written */
 		if (p->kind == VMO && opage_of(p->obj, p->opage))
 			opage_of(p->obj, p->opage)->committed = 1;
 		/* Only offsets 0-7 and PG-8..PG-1 are known: visit those. */
@@ -875,8 +881,8 @@ static void op_strncpy(unsigned s)
 	const struct fake_copy *fc = fake_usercopy_last();
 	char dst[24];
 	unsigned x = rnd(8), head = rnd(2);
-	uintptr_t a = addr_of(s) + (head ? x : PG - 8 + x), stop;
-	size_t n = 1 + rnd(head ? 8 - x : 16 - x), upto;
+	uintptr_t a = addr_of(s) + (head ? x : PG - 8 + x);
+	size_t n = 1 + rnd(head ? 8 - x : 16 - x);
 	long want = E_RANGE, rc;
 
 	for (size_t k = 0; k < n; k++) {
@@ -901,19 +907,11 @@ static void op_strncpy(unsigned s)
 	aspace_switch(cur_as);
 	memset(dst, 0x5a, sizeof(dst));
 	rc = strncpy_from_user(dst, a, n);
-	if (rc == E_FAULT && want != E_FAULT && stopped_by_injection(fc)) {
-		/* The pages before the one whose fault failed were read. */
-		for (stop = a; page_of(stop) < page_of(fc->fault_addr); stop += PG)
-			mp(page_of(stop))->frame = 1;
+	/* Reads give no page a frame (the zero page is mapped where nothing
+	 * was written); a fault that failed changed nothing. */
+	if (rc == E_FAULT && want != E_FAULT && stopped_by_injection(fc))
 		return;
-	}
-	if (!EXPECT_EQ(rc, want))
-		return;
-	/* Every page it read now has its frame: up to the NUL, or the page it could not read. */
-	upto = want == E_RANGE ? n : want >= 0 ? (size_t)want + 1 : model_reach(a, n, 0);
-	for (size_t k = 0; k < upto; k++)
-		mp(page_of(a + k))->frame = 1;
-	if (want == E_FAULT)
+	if (!EXPECT_EQ(rc, want) || want == E_FAULT)
 		return;
 	for (size_t k = 0; k < (want == E_RANGE ? n - 1 : (size_t)want); k++)
 		if (!EXPECT_EQ(dst[k], (char)*model_byte(page_of(a + k), (a + k) & PAGE_MASK)))
@@ -1460,7 +1458,7 @@ static int op_fixed_populate_over(void)
 {
 	uintptr_t a = U + 2 * PG;
 
-	return aspace_map_anon(fx_as, &a, 8 * PG, 0, RO, MAP_FIXED | VAREA_POPULATE);
+	return aspace_map_anon(fx_as, &a, 8 * PG, 0, RW, MAP_FIXED | VAREA_POPULATE);
 }
 
 static int op_fixed_lazy_over(void)

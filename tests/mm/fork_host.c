@@ -321,6 +321,38 @@ static void test_fork_with_unpopulated_pages(void)
 	fx_teardown();
 }
 
+/* The zero page is shared by everyone, read-only, before and after a fork. */
+static void test_zero_page_across_fork(void)
+{
+	struct aspace *c;
+	struct aspace_query q;
+
+	fx_setup(3);
+	map_anon(fx_as, 0, 4, RW, 0);
+	wr(fx_as, 0, 0x10);
+	EXPECT_EQ_U(rd(fx_as, 1), 0);
+	EXPECT_EQ(fx_data_frames(), 1);
+	c = fork_of(fx_as);
+	EXPECT_EQ_U(rd(c, 1), 0);
+	EXPECT_EQ_U(rd(c, 2), 0);
+	ASSERT_OK(aspace_query(c, at(1), &q));
+	EXPECT_EQ_U(q.pa, anon_zero_pa());
+	EXPECT_EQ(q.mmu_flags, RO | MMU_USER);
+	EXPECT_EQ(fx_data_frames(), 1);                /* reads took no frame */
+	EXPECT_EQ(wr(fx_as, 1, 0xa1), FAULT_FIXED);    /* nothing to copy: a fresh page */
+	EXPECT_EQ(wr(c, 2, 0xc2), FAULT_FIXED);
+	EXPECT_EQ(fx_data_frames(), 3);
+	EXPECT_EQ_U(rd(c, 1), 0);
+	EXPECT_EQ_U(rd(fx_as, 2), 0);
+	EXPECT_EQ_U(rd(c, 0), 0x10);
+	check(fx_as);
+	check(c);
+	aspace_destroy(c);
+	ASSERT_OK(aspace_unmap(fx_as, at(0), 4 * PG));
+	EXPECT_EQ(fx_data_frames(), 0);
+	fx_teardown();
+}
+
 static void test_unmap_in_parent_while_child_reads(void)
 {
 	struct aspace *c;
@@ -372,6 +404,63 @@ static void test_chains_collapse(void)
 	EXPECT_EQ(depth(fx_as, 0), 0);
 	EXPECT_EQ_U(rd(fx_as, 0), 1);
 	EXPECT_EQ_U(rd(fx_as, 1), 5);
+	fx_teardown();
+}
+
+/* The backup below the object at page @page of @as, and the deepest level. */
+static struct anon_obj *first_level(struct aspace *as, uint64_t page, struct anon_obj **deepest)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	struct anon_obj *b = to_anon(aspace_find_locked(as, at(page))->obj)->backup;
+
+	for (*deepest = b; *deepest && (*deepest)->backup; *deepest = (*deepest)->backup)
+		;
+	spin_unlock_irqrestore(&as->lock, irq);
+	return b;
+}
+
+/*
+ * A chain of forks whose middle processes write nothing: the bottom's
+ * lookups jump over the empty levels to the one with the pages, and stay
+ * right when that level goes (its last other user exits and it collapses
+ * into the level above, which was empty).
+ */
+static void test_empty_levels_are_skipped_and_stay_right(void)
+{
+	struct aspace *c[3];
+	struct anon_obj *first, *deepest;
+
+	fx_setup(3);
+	map_anon(fx_as, 0, 4, RW, 0);
+	wr(fx_as, 0, 0x10);
+	wr(fx_as, 1, 0x11);
+	c[0] = fork_of(fx_as);
+	c[1] = fork_of(c[0]);
+	c[2] = fork_of(c[1]);
+	EXPECT_EQ(depth(c[2], 0), 3);
+	EXPECT_EQ_U(rd(c[2], 0), 0x10);
+	first = first_level(c[2], 0, &deepest);
+	EXPECT_EQ(first->npages, 0);
+	EXPECT_TRUE(first->skip == deepest);          /* the empty level in between is skipped */
+	EXPECT_EQ(deepest->npages, 2);
+	/* The top exits: the level with the pages collapses into the empty
+	 * one above it, which the bottom's skip link jumped over. */
+	aspace_destroy(fx_as);
+	fx_as = c[0];
+	EXPECT_EQ(depth(c[2], 0), 2);
+	EXPECT_EQ_U(rd(c[2], 1), 0x11);
+	EXPECT_EQ_U(rd(c[1], 0), 0x10);
+	EXPECT_EQ(wr(c[2], 1, 0x21), FAULT_FIXED_COW);
+	EXPECT_EQ_U(rd(c[0], 1), 0x11);
+	first = first_level(c[2], 0, &deepest);
+	EXPECT_TRUE(first->skip == deepest);
+	check(c[0]);
+	check(c[1]);
+	check(c[2]);
+	aspace_destroy(c[2]);
+	aspace_destroy(c[1]);
+	EXPECT_EQ_U(rd(c[0], 0), 0x10);
+	EXPECT_EQ(depth(c[0], 0), 0);
 	fx_teardown();
 }
 
@@ -590,8 +679,10 @@ KTEST_SUITE(fork_host,
 	KTEST_CASE(test_protect_ro_before_and_rw_after_fork_stays_cow),
 	KTEST_CASE(test_refork_keeps_cow_pages_cow),
 	KTEST_CASE(test_fork_with_unpopulated_pages),
+	KTEST_CASE(test_zero_page_across_fork),
 	KTEST_CASE(test_unmap_in_parent_while_child_reads),
 	KTEST_CASE(test_chains_collapse),
+	KTEST_CASE(test_empty_levels_are_skipped_and_stay_right),
 	KTEST_CASE(test_storm_returns_every_frame),
 	KTEST_CASE(test_fork_fails_cleanly_at_every_allocation),
 	KTEST_CASE(test_cow_fault_fails_cleanly));

@@ -131,7 +131,7 @@ static void test_grow_in_place_keeps_contents_new_part_zero_one_varea(void)
 		EXPECT_EQ_U(rd(fx_as, at(i)), 0);
 	put(fx_as, at(4), 0x99);
 	EXPECT_EQ_U(rd(fx_as, at(4)), 0x99);
-	EXPECT_EQ(fx_data_frames(), 5);
+	EXPECT_EQ(fx_data_frames(), 3);           /* the reads mapped the zero page */
 	check(fx_as);
 	fx_teardown();
 }
@@ -180,7 +180,7 @@ static void test_maymove_moves_the_frames_without_copying(void)
 	}
 	EXPECT_EQ_U(rd(fx_as, n + 3 * PG), 0);
 	EXPECT_EQ_U(rd(fx_as, n + 4 * PG), 0);
-	EXPECT_EQ(fx_data_frames(), 5);
+	EXPECT_EQ(fx_data_frames(), 3);           /* the reads mapped the zero page */
 	check(fx_as);
 	fx_teardown();
 }
@@ -202,7 +202,7 @@ static void test_moving_the_middle_splits_the_varea(void)
 	expect_contents(fx_as, at(4), 2, 0x54);
 	expect_contents(fx_as, n, 2, 0x52);
 	EXPECT_EQ_U(rd(fx_as, n + 2 * PG), 0);
-	EXPECT_EQ(fx_data_frames(), 7);
+	EXPECT_EQ(fx_data_frames(), 6);           /* the read mapped the zero page */
 	check(fx_as);
 	fx_teardown();
 }
@@ -470,7 +470,7 @@ static void test_mapping_where_a_moved_part_was_leaves_it_alone(void)
 	put(fx_as, FAR, 0x78);
 	EXPECT_EQ_U(rd(fx_as, at(2)), 0);
 	expect_contents(fx_as, at(0), 2, 0x100);
-	EXPECT_EQ(fx_data_frames(), 6);
+	EXPECT_EQ(fx_data_frames(), 5);           /* 4 filled, 1 put; reads map the zero page */
 	check(fx_as);
 	fx_teardown();
 }

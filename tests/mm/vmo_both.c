@@ -607,6 +607,9 @@ static void test_private_mapping_over_an_object_copies_on_write(void)
 	set_word(v, 2 * PG, 9);                    /* not copied yet: seen */
 	EXPECT_EQ_U(tl_user_get(a, BASE + 2 * PG), 9);
 	EXPECT_EQ_U(tl_user_get(a, BASE + 3 * PG), 0);     /* a hole: a zero page of its own */
+	set_word(v, 3 * PG, 77);                   /* the object fills the hole later: */
+	EXPECT_EQ_U(tl_user_get(a, BASE + 3 * PG), 0);     /* the mapping keeps its zeros */
+	EXPECT_EQ(aspace_check(a), 0);
 	ASSERT_OK(aspace_fork(a, &c));
 #if !KTEST_HOST
 	live[2] = c;

@@ -198,13 +198,17 @@ void mem_obj_put(struct mem_obj *obj);
 
 /*
  * An anonymous private object of @size bytes (offsets [0, size)): pages
- * appear zero-filled on first touch; the object and every leaf mapping a
- * frame hold a reference to it.  Private: its pages belong to the vareas
+ * appear zero-filled on first write; a read of a page no one has written
+ * maps the shared zero page read-only (anon_zero_pa()); the object and
+ * every leaf mapping a frame hold a reference to it.  Private: its pages belong to the vareas
  * mapping it, which must not overlap in offsets (aspace_map_anon() makes
  * one per mapping, whose offsets are its virtual addresses, so that
  * neighbours merge).  NULL when out of memory or @size is 0 or unaligned.
  */
 struct mem_obj *anon_obj_create(uint64_t size);
+
+/* The physical address of the shared zero page (for checks and tests). */
+paddr_t anon_zero_pa(void);
 
 /*
  * A physical object: [pa, pa + size), device registers or normal memory;
