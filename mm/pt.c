@@ -77,6 +77,11 @@ void pt_table_count_init(paddr_t table)
 	table_count_set(table, table_scan(table));
 }
 
+void pt_table_count_zero(paddr_t table)
+{
+	table_count_set(table, 0);
+}
+
 /* ---- one update ------------------------------------------------------------- */
 
 enum op_kind { OP_MAP, OP_UNMAP, OP_PROTECT };
@@ -99,11 +104,17 @@ enum action {
 #define PENDING 8
 #define PENDING_LEAVES 32
 
+/*
+ * An unmap of this many pages or more flushes the whole ASID at each
+ * batch rather than each page of it: one invalidation per batch, and
+ * the TLB would not keep much of the address space anyway.
+ */
+#define UNMAP_FLUSH_WHOLE 64
+
 struct removed {
 	uintptr_t va;
-	paddr_t pa;
+	pte_t pte;          /* decoded only for the callback */
 	unsigned level;
-	unsigned flags;
 };
 
 struct op {
@@ -317,7 +328,8 @@ static void flush(struct op *op)
 	if (!op->tables_removed && op->dirty_lo > op->dirty_hi)
 		return;
 	arch_pt_sync();
-	if (op->tables_removed)
+	if (op->tables_removed ||
+	    (op->kind == OP_UNMAP && op->last - op->va >= UNMAP_FLUSH_WHOLE * PAGE_SIZE))
 		flush_whole(op->pt);
 	else
 		arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, op->dirty_lo,
@@ -330,7 +342,8 @@ static void flush(struct op *op)
 	for (unsigned i = 0; i < op->nleaves; i++) {
 		const struct removed *r = &op->leaves[i];
 
-		op->fn(op->ctx, r->va, r->pa, PT_LEVEL_SIZE(r->level), r->flags);
+		op->fn(op->ctx, r->va, arch_pte_pa(r->pte), PT_LEVEL_SIZE(r->level),
+		       arch_pte_flags(r->pte));
 	}
 	op->ntables = 0;
 	op->nleaves = 0;
@@ -388,19 +401,29 @@ static void retire_table(struct op *op, pte_t *slot, paddr_t child)
  */
 #define ATTR_FLAGS MMU_MEMTYPE
 
+/* Clear the leaf @old at @slot; the callback sees it after the next flush. */
+static inline void remove_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
+{
+	arch_pte_write(slot, 0);
+	if (op->fn) {
+		op->leaves[op->nleaves].va = sva;
+		op->leaves[op->nleaves].pte = old;
+		op->leaves[op->nleaves].level = level;
+		if (++op->nleaves == PENDING_LEAVES)
+			flush(op);
+	}
+}
+
 /* Write, clear or rewrite the leaf @old at @slot.  Returns the change in valid entries. */
 static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
 {
-	unsigned old_flags;
-
 	mark_dirty(op, sva, level);
 	if (op->kind == OP_MAP) {
 		arch_pte_write(slot, arch_pte_leaf(op->pa + (sva - op->va), op->flags, level));
 		return 1;
 	}
-	old_flags = arch_pte_flags(old);
 	if (op->kind == OP_PROTECT) {
-		if ((old_flags ^ op->flags) & ATTR_FLAGS) {
+		if ((arch_pte_flags(old) ^ op->flags) & ATTR_FLAGS) {
 			arch_pte_write(slot, 0);
 			arch_pt_sync();
 			arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, sva, PT_LEVEL_SIZE(level));
@@ -408,13 +431,47 @@ static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uin
 		arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), op->flags, level));
 		return 0;
 	}
-	arch_pte_write(slot, 0);
-	if (op->fn) {
-		op->leaves[op->nleaves++] = (struct removed){ sva, arch_pte_pa(old), level, old_flags };
-		if (op->nleaves == PENDING_LEAVES)
-			flush(op);
-	}
+	remove_leaf(op, slot, old, level, sva);
 	return -1;
+}
+
+/*
+ * What protect does to the leaves whose attributes (arch_pte_attrs()) are
+ * @from: ACT_SKIP (they have the flags), ACT_LEAF (rewrite in place with
+ * attributes @to) or ACT_SPLIT (the memory type changes: break-before-make,
+ * apply_leaf()).  Decided once per kind of leaf in a leaf table.
+ */
+struct reprotect {
+	int known;   /* from, to and action hold a decision */
+	pte_t from, to;
+	enum action action;
+};
+
+static void reprotect_decide(const struct op *op, pte_t old, struct reprotect *rp)
+{
+	unsigned old_flags = arch_pte_flags(old);
+
+	rp->known = 1;
+	rp->from = arch_pte_attrs(old);
+	rp->to = arch_pte_attrs(arch_pte_leaf(arch_pte_pa(old), op->flags, 0));
+	rp->action = old_flags == op->flags ? ACT_SKIP :
+	             (old_flags ^ op->flags) & ATTR_FLAGS ? ACT_SPLIT : ACT_LEAF;
+}
+
+/*
+ * The first slot of @t from @i to @last holding an entry, or @last + 1:
+ * eight empty slots cost one test.
+ */
+static inline unsigned next_entry(const pte_t *t, unsigned i, unsigned last)
+{
+	while (i <= last && !t[i]) {
+		if (!(i & 7) && i + 7 <= last &&
+		    !(t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]))
+			i += 8;
+		else
+			i++;
+	}
+	return i;
 }
 
 /*
@@ -428,19 +485,32 @@ static unsigned apply_leaves(struct op *op, paddr_t table, uintptr_t base)
 	pte_t *t = pt_table(table);
 	struct page *p = pa_to_page(table);
 	unsigned n = p ? *page_owner(p) : table_scan(table), left = n;
-	unsigned first, last, flags = op->flags;
+	unsigned first, last;
+	struct reprotect rp = { 0, 0, 0, ACT_SKIP };
 
 	slot_span(op, base, 0, &first, &last);
-	for (unsigned i = first; i <= last && left; i++) {
+	for (unsigned i = next_entry(t, first, last); i <= last && left;
+	     i = next_entry(t, i + 1, last)) {
 		pte_t old = t[i];
+		uintptr_t sva = base + i * PAGE_SIZE;
 
-		if (!old)
-			continue;
 		left--;
-		/* Protect: a leaf that already has the flags stays as it is. */
-		if (op->kind == OP_PROTECT && old == arch_pte_leaf(arch_pte_pa(old), flags, 0))
+		if (op->kind == OP_UNMAP) {
+			mark_dirty(op, sva, 0);
+			remove_leaf(op, &t[i], old, 0, sva);
+			n--;
 			continue;
-		n += apply_leaf(op, &t[i], old, 0, base + i * PAGE_SIZE);
+		}
+		if (!rp.known || arch_pte_attrs(old) != rp.from)
+			reprotect_decide(op, old, &rp);
+		if (rp.action == ACT_SKIP)
+			continue;
+		if (rp.action == ACT_SPLIT) {   /* a memory type change */
+			apply_leaf(op, &t[i], old, 0, sva);
+			continue;
+		}
+		mark_dirty(op, sva, 0);
+		arch_pte_write(&t[i], old ^ rp.from ^ rp.to);
 	}
 	if (p)
 		*page_owner(p) = (uint16_t)n;

@@ -68,6 +68,11 @@ unsigned arch_pt_levels(void);
  * paddr_t arch_pte_pa(pte_t pte): the physical address a table or leaf
  *   entry points to.
  * unsigned arch_pte_flags(pte_t pte): the MMU_* flags of a leaf entry.
+ * pte_t arch_pte_attrs(pte_t pte): every bit of the entry but its output
+ *   address, so two leaves of one level with equal attrs have equal
+ *   flags, and pte ^ attrs(pte) ^ attrs(other) is @pte with the
+ *   attributes of @other (a loop over many leaves decodes each kind of
+ *   leaf once).
  * void arch_pte_write(pte_t *slot, pte_t val): write one entry of a live
  *   table.  Then arch_pt_sync() makes a batch of such writes visible to
  *   the hardware walker before TLB maintenance (aarch64: DSB ISHST;

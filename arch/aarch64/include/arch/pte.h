@@ -78,6 +78,11 @@ static inline paddr_t arch_pte_pa(pte_t pte)
 	return pte & A64_ADDR_MASK;
 }
 
+static inline pte_t arch_pte_attrs(pte_t pte)
+{
+	return pte & ~A64_ADDR_MASK;
+}
+
 static inline unsigned arch_pte_flags(pte_t pte)
 {
 	unsigned f = MMU_READ;   /* every valid stage-1 leaf is readable at EL1 */

@@ -12,6 +12,7 @@ pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level);
 enum pte_kind arch_pte_kind(pte_t pte, unsigned level);
 paddr_t arch_pte_pa(pte_t pte);
 unsigned arch_pte_flags(pte_t pte);
+pte_t arch_pte_attrs(pte_t pte);
 void arch_pte_write(pte_t *slot, pte_t val);
 
 #endif

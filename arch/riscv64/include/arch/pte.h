@@ -85,6 +85,11 @@ static inline paddr_t arch_pte_pa(pte_t pte)
 	return ((pte & RV_PTE_PPN_MASK) >> RV_PTE_PPN_SHIFT) << PAGE_SHIFT;
 }
 
+static inline pte_t arch_pte_attrs(pte_t pte)
+{
+	return pte & ~RV_PTE_PPN_MASK;
+}
+
 static inline unsigned arch_pte_flags(pte_t pte)
 {
 	unsigned f = 0;
