@@ -760,26 +760,36 @@ static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
 }
 
 /*
- * One 4 KiB leaf removed from a table that stays: it keeps other
- * entries (a copy-on-write fault replacing its leaf), or it reaches
- * outside [@floor, @ceiling] (a one-page munmap next to other vareas).
- * No table to free, nothing to split.  @unmapped sees the leaf once no
- * TLB holds it.  Returns 0 when done, -1 to take the general path.
+ * One 4 KiB page unmapped where no table can go: nothing is mapped there
+ * and the table the walk stops in holds other entries (a munmap of a page
+ * never touched), or its leaf table stays: it keeps other entries (a
+ * copy-on-write fault replacing its leaf), or it reaches outside
+ * [@floor, @ceiling] (a one-page munmap next to other vareas).  No table
+ * to free, nothing to split.  @unmapped sees the leaf once no TLB holds
+ * it.  Returns 0 when done, -1 to take the general path.
  */
 static int unmap_one_page_fast(struct pt *pt, uintptr_t va, uintptr_t floor, uintptr_t ceiling,
                                pt_leaf_fn unmapped, void *ctx)
 {
-	paddr_t table = leaf_table(pt, va);
+	paddr_t table = pt->root_pa;
 	uintptr_t base = va & ~(uintptr_t)(PT_LEVEL_SIZE(1) - 1);
+	unsigned level;
 	struct page *p;
+	pte_t *slot, old;
 
-	if (!table)
-		return -1;
-	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
-	pte_t old = *slot;
+	for (level = pt->levels - 1;; level--) {
+		slot = &pt_table(table)[pt_index(va, level)];
+		old = *slot;
+		if (pt_kind(old, level) == PTE_NONE)   /* nothing mapped at va */
+			return table == pt->root_pa || table_count_get(table) ? 0 : -1;
+		if (!level)
+			break;
+		if (pt_kind(old, level) == PTE_LEAF)
+			return -1;                     /* a block: it splits */
+		table = arch_pte_pa(old);
+	}
 	p = pa_to_page(table);
-	if (pt_kind(old, 0) != PTE_LEAF || !p ||
-	    (*page_owner(p) < 2 && base >= floor && pt_table_last(base, 0) <= ceiling))
+	if (!p || (*page_owner(p) < 2 && base >= floor && pt_table_last(base, 0) <= ceiling))
 		return -1;
 	arch_pte_write(slot, 0);
 	--*page_owner(p);
