@@ -163,12 +163,41 @@ static void leaf_removed(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, u
 		va->obj->ops->unmapped(va, addr, pa, size);
 }
 
+/*
+ * The tables an unmap of [addr, addr + size) may free: those inside the
+ * gap around the range that no varea outside it reaches into (vareas
+ * inside are on their way out, or, for a decommit, will fault their pages
+ * back).  A table some other varea overlaps stays, even empty, so a map
+ * and fault next to it rebuilds nothing; memory stays bounded by what the
+ * vareas span (as Linux's free_pgtables() bounds its floor and ceiling).
+ * The kernel table frees every table that empties (docs/architecture.md).
+ */
+static void free_bounds(struct aspace *as, uintptr_t addr, uint64_t size, uintptr_t *floor,
+                        uintptr_t *ceiling) REQUIRES(as->lock)
+{
+	uintptr_t last = addr + (uintptr_t)(size - 1);
+	struct varea *below, *above;
+
+	*floor = 0;
+	*ceiling = UINTPTR_MAX;
+	if (as->kernel)
+		return;
+	below = vtree_last_before(as, addr);
+	if (below)
+		*floor = varea_end(below) < addr ? varea_end(below) : addr;
+	above = last + 1 ? vtree_first_after(as, last + 1) : NULL;   /* reaching past last */
+	if (above)
+		*ceiling = above->start > last ? above->start - 1 : last;
+}
+
 int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct varea *only)
 	REQUIRES(as->lock)
 {
 	struct unmap_ctx c = { as, only, NULL };
+	uintptr_t floor, ceiling;
 
-	return pt_unmap(as->pt, addr, size, leaf_removed, &c);
+	free_bounds(as, addr, size, &floor, &ceiling);
+	return pt_unmap_keep(as->pt, addr, size, floor, ceiling, leaf_removed, &c);
 }
 
 /* ---- creating and destroying ------------------------------------------------------------ */

@@ -30,12 +30,12 @@ static int allowed(const struct aspace *as, const struct varea *va, const struct
 	return (va->perms & access_flag(f->access)) != 0;
 }
 
-static enum fault_result fault_locked(struct aspace *as, const struct fault *f)
-	REQUIRES(as->lock)
+/* @f in @as, whose table maps its page with @flags (E_OK == @mapped) or not. */
+static enum fault_result fault_locked(struct aspace *as, const struct fault *f, int mapped,
+                                      unsigned flags) REQUIRES(as->lock)
 {
 	uintptr_t page = f->addr & ~(uintptr_t)PAGE_MASK;
 	struct varea *va = vtree_find(as, f->addr);
-	unsigned flags;
 
 	aspace_assert_held(as);
 	if (!va) {
@@ -48,8 +48,7 @@ static enum fault_result fault_locked(struct aspace *as, const struct fault *f)
 	if (!allowed(as, va, f))
 		return FAULT_DENIED;
 	/* Mapped and allowed: the TLB (or a walk cache) had an older entry. */
-	if (pt_query(as->pt, page, NULL, &flags, NULL) == E_OK &&
-	    (flags & access_flag(f->access))) {
+	if (mapped && (flags & access_flag(f->access))) {
 		arch_tlb_flush_page(cpu_self_mask(), as->pt->asid, page);
 		return FAULT_FIXED;
 	}
@@ -61,6 +60,8 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	unsigned long irq;
 	enum fault_result r;
 	enum fault_kind kind;
+	unsigned flags = 0;
+	int mapped;
 
 	/*
 	 * A fault taken while this CPU holds this aspace's lock would find
@@ -72,11 +73,13 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 		panic("aspace %s: fault at %#lx (pc %#lx) with its lock held", as->name,
 		      (unsigned long)f->addr, (unsigned long)f->pc);
 	irq = aspace_lock(as);
+	/* One walk for both: the kind when the arch leaves it to the table,
+	 * and whether the page is mapped already. */
+	mapped = pt_query(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, NULL, &flags, NULL) == E_OK;
 	kind = f->kind;
 	if (kind == FAULT_KIND_FROM_TABLE)
-		kind = pt_query(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, NULL, NULL, NULL) ?
-		       FAULT_NOT_PRESENT : FAULT_PERMISSION;
-	r = fault_locked(as, f);
+		kind = mapped ? FAULT_PERMISSION : FAULT_NOT_PRESENT;
+	r = fault_locked(as, f, mapped, flags);
 
 	as->stats.faults[r]++;
 	as->stats.kinds[kind]++;
@@ -164,6 +167,23 @@ static int check_leaf(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsi
 	return 0;
 }
 
+/*
+ * An empty table stays only while a varea overlaps what it spans
+ * (pt_unmap_keep(), aspace_pt_unmap()): otherwise its page is lost to
+ * memory until the aspace dies.  Not analysed: called by pt_walk_empty()
+ * under aspace_check()'s lock, which ctx hides.
+ */
+static int check_empty_table(void *ctx, uintptr_t addr, uint64_t span) NO_THREAD_SAFETY_ANALYSIS
+{
+	struct check_ctx *c = ctx;
+	struct varea *va = vtree_first_after(c->as, addr);
+
+	if (!va || va->start > addr + (uintptr_t)(span - 1))
+		PROBLEM(c, addr, "empty table of %#llx bytes that no varea overlaps",
+		        (unsigned long long)span);
+	return 0;
+}
+
 /* @va of @as (c->as), whose lock is held. */
 static void check_varea(struct check_ctx *c, struct aspace *as, const struct varea *va,
                         uintptr_t prev_end) REQUIRES(as->lock)
@@ -210,6 +230,8 @@ int aspace_check(struct aspace *as)
 		        (unsigned long long)as->nvareas);
 	c.problems += vtree_check(as);
 	pt_walk_range(as->pt, as->base, as->end - as->base, check_leaf, &c);
+	if (!as->kernel)
+		pt_walk_empty(as->pt, check_empty_table, &c);
 	aspace_unlock(as, irq);
 	return c.problems;
 }

@@ -47,6 +47,9 @@ struct varea *vtree_find(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 /* The lowest varea ending above @addr, or NULL. */
 struct varea *vtree_first_after(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
 
+/* The highest varea starting below @addr, or NULL. */
+struct varea *vtree_last_before(struct aspace *as, uintptr_t addr) REQUIRES(as->lock);
+
 struct varea *vtree_next(struct varea *va);
 struct varea *vtree_min(struct aspace *as) REQUIRES(as->lock);
 

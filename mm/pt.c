@@ -17,6 +17,10 @@
  * fail.  Both passes choose what to do at each entry through decide(), so
  * they cannot disagree; the applying pass panics if they ever did.
  *
+ * Leaf tables (level 0) take a loop of their own for unmap and protect
+ * (apply_leaves()): no decision per slot, and it stops at the last valid
+ * entry the table's count promises, so a sparse table costs what it holds.
+ *
  * This code also runs at boot with the MMU off and table pages from a
  * static pool: it calls no library code, keeps no function pointers in
  * initialised data (they would hold link-time addresses), recurses at most
@@ -73,6 +77,11 @@ void pt_table_count_init(paddr_t table)
 	table_count_set(table, table_scan(table));
 }
 
+void pt_table_count_zero(paddr_t table)
+{
+	table_count_set(table, 0);
+}
+
 /* ---- one update ------------------------------------------------------------- */
 
 enum op_kind { OP_MAP, OP_UNMAP, OP_PROTECT };
@@ -93,18 +102,26 @@ enum action {
  * run and the table page be reused.  Small batches keep the stack small.
  */
 #define PENDING 8
+#define PENDING_LEAVES 32
+
+/*
+ * An unmap of this many pages or more flushes the whole ASID at each
+ * batch rather than each page of it: one invalidation per batch, and
+ * the TLB would not keep much of the address space anyway.
+ */
+#define UNMAP_FLUSH_WHOLE 64
 
 struct removed {
 	uintptr_t va;
-	paddr_t pa;
+	pte_t pte;          /* decoded only for the callback */
 	unsigned level;
-	unsigned flags;
 };
 
 struct op {
 	struct pt *pt;
 	enum op_kind kind;
 	uintptr_t va, last;      /* the range, inclusive */
+	uintptr_t floor, ceiling; /* unmap: emptied tables inside are freed, inclusive */
 	paddr_t pa;              /* map: where va goes */
 	unsigned flags;          /* map, protect */
 	pt_leaf_fn fn;           /* unmap callback */
@@ -115,7 +132,7 @@ struct op {
 	uintptr_t dirty_hi;
 	int tables_removed;      /* a table entry was cleared since the last flush */
 	unsigned nleaves, ntables;
-	struct removed leaves[PENDING];
+	struct removed leaves[PENDING_LEAVES];
 	paddr_t tables[PENDING];
 };
 
@@ -196,6 +213,8 @@ static int count_table(struct op *op, struct view v, unsigned level, uintptr_t b
 	unsigned first, last;
 	int rc;
 
+	if (!level && op->kind != OP_MAP)
+		return E_OK;   /* 4 KiB leaves neither split nor take tables */
 	slot_span(op, base, level, &first, &last);
 	for (unsigned i = first; i <= last; i++) {
 		uintptr_t sva = base + i * size;
@@ -224,7 +243,8 @@ static int count_table(struct op *op, struct view v, unsigned level, uintptr_t b
 			if (op->kind != OP_MAP && whole)
 				continue;
 			child.t = pt_table(arch_pte_pa(pte));
-			/* Tables are never left empty, so a covered one holds a mapping. */
+			/* A covered table holds a mapping unless it is empty
+			 * (kept, see pt_unmap_keep()): then the map fills it. */
 			if (whole && table_count_get(arch_pte_pa(pte)))
 				return E_EXIST;
 			break;
@@ -308,7 +328,8 @@ static void flush(struct op *op)
 	if (!op->tables_removed && op->dirty_lo > op->dirty_hi)
 		return;
 	arch_pt_sync();
-	if (op->tables_removed)
+	if (op->tables_removed ||
+	    (op->kind == OP_UNMAP && op->last - op->va >= UNMAP_FLUSH_WHOLE * PAGE_SIZE))
 		flush_whole(op->pt);
 	else
 		arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, op->dirty_lo,
@@ -321,7 +342,8 @@ static void flush(struct op *op)
 	for (unsigned i = 0; i < op->nleaves; i++) {
 		const struct removed *r = &op->leaves[i];
 
-		op->fn(op->ctx, r->va, r->pa, PT_LEVEL_SIZE(r->level), r->flags);
+		op->fn(op->ctx, r->va, arch_pte_pa(r->pte), PT_LEVEL_SIZE(r->level),
+		       arch_pte_flags(r->pte));
 	}
 	op->ntables = 0;
 	op->nleaves = 0;
@@ -379,19 +401,29 @@ static void retire_table(struct op *op, pte_t *slot, paddr_t child)
  */
 #define ATTR_FLAGS MMU_MEMTYPE
 
+/* Clear the leaf @old at @slot; the callback sees it after the next flush. */
+static inline void remove_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
+{
+	arch_pte_write(slot, 0);
+	if (op->fn) {
+		op->leaves[op->nleaves].va = sva;
+		op->leaves[op->nleaves].pte = old;
+		op->leaves[op->nleaves].level = level;
+		if (++op->nleaves == PENDING_LEAVES)
+			flush(op);
+	}
+}
+
 /* Write, clear or rewrite the leaf @old at @slot.  Returns the change in valid entries. */
 static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
 {
-	unsigned old_flags;
-
 	mark_dirty(op, sva, level);
 	if (op->kind == OP_MAP) {
 		arch_pte_write(slot, arch_pte_leaf(op->pa + (sva - op->va), op->flags, level));
 		return 1;
 	}
-	old_flags = arch_pte_flags(old);
 	if (op->kind == OP_PROTECT) {
-		if ((old_flags ^ op->flags) & ATTR_FLAGS) {
+		if ((arch_pte_flags(old) ^ op->flags) & ATTR_FLAGS) {
 			arch_pte_write(slot, 0);
 			arch_pt_sync();
 			arch_tlb_flush_range(pt_cpus(op->pt), op->pt->asid, sva, PT_LEVEL_SIZE(level));
@@ -399,13 +431,90 @@ static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uin
 		arch_pte_write(slot, arch_pte_leaf(arch_pte_pa(old), op->flags, level));
 		return 0;
 	}
-	arch_pte_write(slot, 0);
-	if (op->fn) {
-		op->leaves[op->nleaves++] = (struct removed){ sva, arch_pte_pa(old), level, old_flags };
-		if (op->nleaves == PENDING)
-			flush(op);
-	}
+	remove_leaf(op, slot, old, level, sva);
 	return -1;
+}
+
+/*
+ * What protect does to the leaves whose attributes (arch_pte_attrs()) are
+ * @from: ACT_SKIP (they have the flags), ACT_LEAF (rewrite in place with
+ * attributes @to) or ACT_SPLIT (the memory type changes: break-before-make,
+ * apply_leaf()).  Decided once per kind of leaf in a leaf table.
+ */
+struct reprotect {
+	int known;   /* from, to and action hold a decision */
+	pte_t from, to;
+	enum action action;
+};
+
+static void reprotect_decide(const struct op *op, pte_t old, struct reprotect *rp)
+{
+	unsigned old_flags = arch_pte_flags(old);
+
+	rp->known = 1;
+	rp->from = arch_pte_attrs(old);
+	rp->to = arch_pte_attrs(arch_pte_leaf(arch_pte_pa(old), op->flags, 0));
+	rp->action = old_flags == op->flags ? ACT_SKIP :
+	             (old_flags ^ op->flags) & ATTR_FLAGS ? ACT_SPLIT : ACT_LEAF;
+}
+
+/*
+ * The first slot of @t from @i to @last holding an entry, or @last + 1:
+ * eight empty slots cost one test.
+ */
+static inline unsigned next_entry(const pte_t *t, unsigned i, unsigned last)
+{
+	while (i <= last && !t[i]) {
+		if (!(i & 7) && i + 7 <= last &&
+		    !(t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]))
+			i += 8;
+		else
+			i++;
+	}
+	return i;
+}
+
+/*
+ * Unmap or protect inside the leaf table @table based at @base: only
+ * leaves live there, every valid entry is non-zero, and the recorded
+ * count says how many there are, so the scan ends at the last one.
+ * Returns the number of valid entries @table is left with.
+ */
+static unsigned apply_leaves(struct op *op, paddr_t table, uintptr_t base)
+{
+	pte_t *t = pt_table(table);
+	struct page *p = pa_to_page(table);
+	unsigned n = p ? *page_owner(p) : table_scan(table), left = n;
+	unsigned first, last;
+	struct reprotect rp = { 0, 0, 0, ACT_SKIP };
+
+	slot_span(op, base, 0, &first, &last);
+	for (unsigned i = next_entry(t, first, last); i <= last && left;
+	     i = next_entry(t, i + 1, last)) {
+		pte_t old = t[i];
+		uintptr_t sva = base + i * PAGE_SIZE;
+
+		left--;
+		if (op->kind == OP_UNMAP) {
+			mark_dirty(op, sva, 0);
+			remove_leaf(op, &t[i], old, 0, sva);
+			n--;
+			continue;
+		}
+		if (!rp.known || arch_pte_attrs(old) != rp.from)
+			reprotect_decide(op, old, &rp);
+		if (rp.action == ACT_SKIP)
+			continue;
+		if (rp.action == ACT_SPLIT) {   /* a memory type change */
+			apply_leaf(op, &t[i], old, 0, sva);
+			continue;
+		}
+		mark_dirty(op, sva, 0);
+		arch_pte_write(&t[i], old ^ rp.from ^ rp.to);
+	}
+	if (p)
+		*page_owner(p) = (uint16_t)n;
+	return n;
 }
 
 /*
@@ -414,11 +523,14 @@ static int apply_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uin
  */
 static unsigned apply_table(struct op *op, paddr_t table, unsigned level, uintptr_t base)
 {
-	pte_t *t = pt_table(table);
-	unsigned n = table_count_get(table);   /* before anything here changes */
+	pte_t *t;
+	unsigned n, first, last;
 	uint64_t size = PT_LEVEL_SIZE(level);
-	unsigned first, last;
 
+	if (!level && op->kind != OP_MAP)
+		return apply_leaves(op, table, base);
+	t = pt_table(table);
+	n = table_count_get(table);   /* before anything here changes */
 	slot_span(op, base, level, &first, &last);
 	for (unsigned i = first; i <= last; i++) {
 		uintptr_t sva = base + i * size;
@@ -450,8 +562,10 @@ static unsigned apply_table(struct op *op, paddr_t table, unsigned level, uintpt
 			continue;
 		}
 		/* Where user roots hold copies of the kernel's root entries
-		 * (riscv64, arch_pt_user_root_init), those never change. */
-		if (!apply_table(op, child, level - 1, sva) &&
+		 * (riscv64, arch_pt_user_root_init), those never change; an
+		 * unmap keeps the tables reaching outside [floor, ceiling]. */
+		if (!apply_table(op, child, level - 1, sva) && op->kind == OP_UNMAP &&
+		    sva >= op->floor && pt_table_last(sva, level - 1) <= op->ceiling &&
 		    !(op->pt->kernel && level == op->pt->levels - 1 && arch_pt_kernel_root_shared())) {
 			retire_table(op, &t[i], child);
 			n--;
@@ -552,25 +666,75 @@ static inline __attribute__((always_inline)) paddr_t leaf_table(const struct pt 
 }
 
 /*
- * The common case of a page fault: one 4 KiB page into a slot whose
- * tables all exist.  Nothing to allocate, so nothing can fail half-way:
- * write the leaf, count it, make it visible.  Returns 0 when done, -1 to
- * take the general path (a table is missing, or the slot is not empty).
+ * Below @table at @level (which has no entry for @va), the @level tables
+ * down to @va's leaf, holding its leaf: all taken first (E_NOMEM changes
+ * nothing), filled while nothing reaches them, then linked by one entry
+ * write (install_table()).
+ */
+static int map_in_new_tables(struct pt *pt, paddr_t table, unsigned level, uintptr_t va,
+                             paddr_t pa, unsigned flags)
+{
+	paddr_t fresh[3];   /* fresh[i] is the new table at level - 1 - i */
+
+	for (unsigned i = 0; i < level; i++) {
+		fresh[i] = pt_table_alloc();
+		if (!fresh[i]) {
+			while (i--)
+				pt_table_free(fresh[i]);
+			return E_NOMEM;
+		}
+	}
+	for (unsigned i = 0; i + 1 < level; i++) {
+		pt_table(fresh[i])[pt_index(va, level - 1 - i)] = arch_pte_table(fresh[i + 1]);
+		table_count_set(fresh[i], 1);
+	}
+	pt_table(fresh[level - 1])[pt_index(va, 0)] = arch_pte_leaf(pa, flags, 0);
+	table_count_set(fresh[level - 1], 1);
+	install_table(&pt_table(table)[pt_index(va, level)], fresh[0]);
+	table_count_set(table, table_count_get(table) + 1);
+	pt->table_pages += level;
+	return E_OK;
+}
+
+/*
+ * The common case of a page fault: one 4 KiB page into an empty slot, in
+ * one descent, making the missing tables on the way.
+ * Returns E_OK, E_NOMEM (nothing changed), or -1 to take the general
+ * path (a leaf or a block is in the way: it reports E_EXIST).
  */
 static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned flags)
 {
-	paddr_t table = leaf_table(pt, va);
+	paddr_t table = pt->root_pa;
+	unsigned level;
 
-	if (!table)
-		return -1;
-	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
-	if (*slot)
-		return -1;   /* taken (E_EXIST) or odd: the general path decides */
-	arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
-	table_count_set(table, table_count_get(table) + 1);
+	for (level = pt->levels - 1; level > 0; level--) {
+		pte_t e = pt_table(table)[pt_index(va, level)];
+		enum pte_kind k = pt_kind(e, level);
+
+		if (k == PTE_LEAF)
+			return -1;
+		if (k != PTE_TABLE)
+			break;
+		table = arch_pte_pa(e);
+	}
+	if (level) {
+		int rc = map_in_new_tables(pt, table, level, va, pa, flags);
+
+		if (rc)
+			return rc;
+	} else {
+		pte_t *slot = &pt_table(table)[pt_index(va, 0)];
+		struct page *p = pa_to_page(table);
+
+		if (*slot)
+			return -1;   /* taken (E_EXIST) or odd: the general path decides */
+		arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
+		if (p)
+			++*page_owner(p);   /* else counted by scanning */
+	}
 	arch_pt_sync();
 	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
-	return 0;
+	return E_OK;
 }
 
 /*
@@ -596,23 +760,39 @@ static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
 }
 
 /*
- * One 4 KiB leaf removed from a table that keeps other entries (a
- * copy-on-write fault replacing its leaf): no table to free, nothing to
- * split.  @unmapped sees the leaf once no TLB holds it.  Returns 0 when
- * done, -1 to take the general path.
+ * One 4 KiB page unmapped where no table can go: nothing is mapped there
+ * and the table the walk stops in holds other entries (a munmap of a page
+ * never touched), or its leaf table stays: it keeps other entries (a
+ * copy-on-write fault replacing its leaf), or it reaches outside
+ * [@floor, @ceiling] (a one-page munmap next to other vareas).  No table
+ * to free, nothing to split.  @unmapped sees the leaf once no TLB holds
+ * it.  Returns 0 when done, -1 to take the general path.
  */
-static int unmap_one_page_fast(struct pt *pt, uintptr_t va, pt_leaf_fn unmapped, void *ctx)
+static int unmap_one_page_fast(struct pt *pt, uintptr_t va, uintptr_t floor, uintptr_t ceiling,
+                               pt_leaf_fn unmapped, void *ctx)
 {
-	paddr_t table = leaf_table(pt, va);
+	paddr_t table = pt->root_pa;
+	uintptr_t base = va & ~(uintptr_t)(PT_LEVEL_SIZE(1) - 1);
+	unsigned level;
+	struct page *p;
+	pte_t *slot, old;
 
-	if (!table)
-		return -1;
-	pte_t *slot = &pt_table(table)[pt_index(va, 0)];
-	pte_t old = *slot;
-	if (pt_kind(old, 0) != PTE_LEAF || table_count_get(table) < 2)
+	for (level = pt->levels - 1;; level--) {
+		slot = &pt_table(table)[pt_index(va, level)];
+		old = *slot;
+		if (pt_kind(old, level) == PTE_NONE)   /* nothing mapped at va */
+			return table == pt->root_pa || table_count_get(table) ? 0 : -1;
+		if (!level)
+			break;
+		if (pt_kind(old, level) == PTE_LEAF)
+			return -1;                     /* a block: it splits */
+		table = arch_pte_pa(old);
+	}
+	p = pa_to_page(table);
+	if (!p || (*page_owner(p) < 2 && base >= floor && pt_table_last(base, 0) <= ceiling))
 		return -1;
 	arch_pte_write(slot, 0);
-	table_count_set(table, table_count_get(table) - 1);
+	--*page_owner(p);
 	arch_pt_sync();
 	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	if (unmapped)
@@ -637,8 +817,8 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 		return rc;
 	if (!(flags & MMU_DEVICE) && ram_check && !ram_check(pa, size))
 		return E_RANGE;
-	if (size == PAGE_SIZE && !map_one_page_fast(pt, va, pa, flags))
-		return E_OK;
+	if (size == PAGE_SIZE && (rc = map_one_page_fast(pt, va, pa, flags)) != -1)
+		return rc;
 	op.va = va;
 	op.pa = pa;
 	op.flags = flags;
@@ -648,13 +828,21 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 
 int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, void *ctx)
 {
+	return pt_unmap_keep(pt, va, size, 0, UINTPTR_MAX, unmapped, ctx);
+}
+
+int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
+                  uintptr_t ceiling, pt_leaf_fn unmapped, void *ctx)
+{
 	struct op op;
 	int rc = check_range(pt, va, size, &op.last);
 
 	if (rc)
 		return rc;
-	if (size == PAGE_SIZE && !unmap_one_page_fast(pt, va, unmapped, ctx))
+	if (size == PAGE_SIZE && !unmap_one_page_fast(pt, va, floor, ceiling, unmapped, ctx))
 		return E_OK;
+	op.floor = floor;
+	op.ceiling = ceiling;
 	op.va = va;
 	op.pa = 0;
 	op.flags = 0;

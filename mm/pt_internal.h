@@ -65,7 +65,9 @@ void pt_table_free(paddr_t table);
 /* The recorded number of valid entries of @table (pt.c). */
 unsigned pt_table_count(paddr_t table);
 
-/* Record the entries @table holds now, for a table filled outside pt.c. */
+/* Record the entries @table holds now, for a table filled outside pt.c;
+ * or that it holds none, for a new one. */
 void pt_table_count_init(paddr_t table);
+void pt_table_count_zero(paddr_t table);
 
 #endif

@@ -63,7 +63,12 @@ int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
 		return E_NOMEM;
 	if (!kernel)
 		arch_pt_user_root_init(pt_table(root), pt_table(kernel_pt->root_pa));
-	pt_table_count_init(root);
+	/* A new root is empty but for the kernel's entries a user root copies
+	 * (riscv64): only then is there anything to count. */
+	if (!kernel && arch_pt_kernel_root_shared())
+		pt_table_count_init(root);
+	else
+		pt_table_count_zero(root);
 	pt->root = pt_table(root);
 	pt->root_pa = root;
 	pt->levels = levels;

@@ -102,6 +102,34 @@ int pt_walk_range(const struct pt *pt, uintptr_t va, uint64_t size, pt_walk_fn f
 	return walk_table(pt->root_pa, pt->levels - 1, pt_root_base(pt), va, last, fn, ctx);
 }
 
+/* The empty tables below @table at @level based at @base, entries @first..@last. */
+static int empty_below(paddr_t table, unsigned level, uintptr_t base, unsigned first,
+                       unsigned last, pt_table_fn fn, void *ctx)
+{
+	const pte_t *t = pt_table(table);
+	int rc = 0;
+
+	for (unsigned i = first; i <= last && !rc; i++) {
+		uintptr_t sva = base + i * PT_LEVEL_SIZE(level);
+
+		if (pt_kind(t[i], level) != PTE_TABLE)
+			continue;
+		if (!pt_table_count(arch_pte_pa(t[i])))
+			rc = fn(ctx, sva, PT_LEVEL_SIZE(level));
+		else
+			rc = empty_below(arch_pte_pa(t[i]), level - 1, sva, 0, PT_ENTRIES - 1, fn, ctx);
+	}
+	return rc;
+}
+
+int pt_walk_empty(const struct pt *pt, pt_table_fn fn, void *ctx)
+{
+	unsigned first, last;
+
+	root_span(pt, &first, &last);
+	return empty_below(pt->root_pa, pt->levels - 1, pt_root_base(pt), first, last, fn, ctx);
+}
+
 /* ---- audit ------------------------------------------------------------------ */
 
 struct audit {
@@ -169,9 +197,11 @@ static void audit_table(struct audit *a, paddr_t table, unsigned level, uintptr_
 		else if (t[i])
 			problem(a, va, "invalid entry not zero");
 	}
-	/* Tables under a shared kernel root stay even when empty (pt.c). */
-	if (table != a->pt->root_pa && !valid &&
-	    !(a->pt->kernel && level == a->pt->levels - 2 && arch_pt_kernel_root_shared()))
+	/* Tables under a shared kernel root stay even when empty (pt.c); a
+	 * user table's unmaps keep empty tables its aspace still needs
+	 * (pt_unmap_keep(); aspace_check() checks those with pt_walk_empty()). */
+	if (a->pt->kernel && table != a->pt->root_pa && !valid &&
+	    !(level == a->pt->levels - 2 && arch_pt_kernel_root_shared()))
 		problem(a, base, "empty table not freed");
 	if (pt_table_count(table) != valid)
 		problem(a, base, "table's entry count is wrong");

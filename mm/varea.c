@@ -184,6 +184,21 @@ struct varea *vtree_first_after(struct aspace *as, uintptr_t addr) REQUIRES(as->
 	return best;
 }
 
+struct varea *vtree_last_before(struct aspace *as, uintptr_t addr) REQUIRES(as->lock)
+{
+	struct varea *va = RB_ROOT(&as->tree), *best = NULL;
+
+	while (va) {
+		if (va->start < addr) {
+			best = va;
+			va = RB_RIGHT(va, node);
+		} else {
+			va = RB_LEFT(va, node);
+		}
+	}
+	return best;
+}
+
 /* ---- gap search --------------------------------------------------------------------- */
 
 struct gap_req {

@@ -80,7 +80,8 @@ OPS = {
     'user_null_syscall': ('op_null_syscall', 0), 'user_zero_fill_fault': ('op_zero_fill_fault', 0),
     'user_read_fault': ('op_read_fault', 0), 'user_cow_fault': ('cow', 0),
     'user_last_holder_write': ('cow', 2), 'user_fork_1': ('fork_of', 1),
-    'user_mmap_munmap': ('op_mmap_munmap', 0),
+    'user_mmap_munmap': ('op_mmap_munmap', 0), 'user_fork_10000': ('fork_of', 1),
+    'user_munmap_1000': ('munmap_of', 0),
 }
 
 

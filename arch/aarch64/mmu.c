@@ -1,35 +1,12 @@
 /*
- * aarch64 stage-1 translation table descriptors (4 KiB granule) and TLB
- * maintenance (Arm ARM D8.3 "Translation table descriptor formats",
- * D8.4 "Memory access control", D8.13 "TLB maintenance").
- *
- * Our level 0 is the Arm "level 3" page, levels 1 and 2 are 2 MiB and
- * 1 GiB blocks.  Descriptor bits used: [1:0] type, AttrIndx[4:2] (MAIR
- * index 0 device nGnRE, 1 normal write-back, 2 device nGnRnE for
- * uncached, 3 normal non-cacheable for write-combining, as Linux's
- * pgprot_noncached / pgprot_writecombine), AP[7:6], SH[9:8], AF[10],
- * nG[11], PXN[53], UXN[54], and software bit 55 unused.
+ * aarch64 translation tables (4 KiB granule) and TLB maintenance (Arm
+ * ARM D8.13 "TLB maintenance").  The descriptor format itself is in
+ * <arch/pte.h> (arch/aarch64/include/arch/pte.h).
  */
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
 #include <lib/err.h>
 
-#define DESC_VALID  (1ull << 0)
-#define DESC_TABLE  (3ull)        /* table (levels > 0) or page (level 0) */
-#define DESC_BLOCK  (1ull)
-#define ATTR_DEVICE (0ull << 2)
-#define ATTR_NORMAL (1ull << 2)
-#define ATTR_UNCACHED (2ull << 2)
-#define ATTR_WC     (3ull << 2)
-#define ATTR_MASK   (7ull << 2)
-#define AP_EL0      (1ull << 6)   /* AP[1]: EL0 access */
-#define AP_RO       (1ull << 7)   /* AP[2]: read-only */
-#define SH_INNER    (3ull << 8)
-#define AF          (1ull << 10)
-#define NG          (1ull << 11)
-#define PXN         (1ull << 53)
-#define UXN         (1ull << 54)
-#define ADDR_MASK   0x0000fffffffff000ull
 
 #ifndef AARCH64_PT_LEVELS
 #define AARCH64_PT_LEVELS 4   /* 48-bit VA; 3 gives 39-bit (arch.mk) */
@@ -130,76 +107,6 @@ unsigned arch_pt_levels(void)
 unsigned arch_asid_bits(void)
 {
 	return aarch64_asid_bits;
-}
-
-pte_t arch_pte_table(paddr_t pa)
-{
-	return (pa & ADDR_MASK) | DESC_TABLE;
-}
-
-pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
-{
-	pte_t d = (pa & ADDR_MASK) | (level ? DESC_BLOCK : DESC_TABLE) | AF;
-
-	if (flags & MMU_DEVICE)
-		d |= ATTR_DEVICE;
-	else if (flags & MMU_UNCACHED)
-		d |= ATTR_UNCACHED;
-	else
-		d |= ((flags & MMU_WC) ? ATTR_WC : ATTR_NORMAL) | SH_INNER;
-	if (!(flags & MMU_WRITE))
-		d |= AP_RO;
-	if (flags & MMU_USER)
-		d |= AP_EL0;
-	if (!(flags & MMU_GLOBAL))
-		d |= NG;
-	/* The kernel never executes user memory, and user code only its own. */
-	if (!(flags & MMU_EXEC) || (flags & MMU_USER))
-		d |= PXN;
-	if (!(flags & MMU_EXEC) || !(flags & MMU_USER))
-		d |= UXN;
-	return d;
-}
-
-enum pte_kind arch_pte_kind(pte_t pte, unsigned level)
-{
-	if (!(pte & DESC_VALID))
-		return PTE_NONE;
-	if ((pte & 3) == DESC_TABLE)
-		return level ? PTE_TABLE : PTE_LEAF;
-	/* A block descriptor exists for 2 MiB and 1 GiB only. */
-	return level >= 1 && level <= PT_MAX_BLOCK_LEVEL ? PTE_LEAF : PTE_NONE;
-}
-
-paddr_t arch_pte_pa(pte_t pte)
-{
-	return pte & ADDR_MASK;
-}
-
-unsigned arch_pte_flags(pte_t pte)
-{
-	unsigned f = MMU_READ;   /* every valid stage-1 leaf is readable at EL1 */
-
-	if (!(pte & AP_RO))
-		f |= MMU_WRITE;
-	if (pte & AP_EL0)
-		f |= MMU_USER;
-	if (!(pte & NG))
-		f |= MMU_GLOBAL;
-	if ((pte & ATTR_MASK) == ATTR_DEVICE)
-		f |= MMU_DEVICE;
-	else if ((pte & ATTR_MASK) == ATTR_UNCACHED)
-		f |= MMU_UNCACHED;
-	else if ((pte & ATTR_MASK) == ATTR_WC)
-		f |= MMU_WC;
-	if ((pte & AP_EL0) ? !(pte & UXN) : !(pte & PXN))
-		f |= MMU_EXEC;
-	return f;
-}
-
-void arch_pte_write(pte_t *slot, pte_t val)
-{
-	*(volatile pte_t *)slot = val;
 }
 
 /* Table writes must complete before a walk or TLBI that depends on them. */

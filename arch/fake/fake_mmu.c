@@ -208,6 +208,11 @@ paddr_t arch_pte_pa(pte_t pte)
 	return pte & F_PA_MASK;
 }
 
+pte_t arch_pte_attrs(pte_t pte)
+{
+	return pte & ~F_PA_MASK;
+}
+
 unsigned arch_pte_flags(pte_t pte)
 {
 	return (unsigned)(pte >> F_FLAGS_SHIFT) & 0xff;

@@ -1,40 +1,13 @@
 /*
- * riscv64 page-table entries and TLB maintenance: Sv39 and Sv48
- * (RISC-V Privileged Spec v1.12, 4.3.1 "Addressing and Memory Protection",
- * 4.4 "Sv39", 4.5 "Sv48").
- *
- * PTE: V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10).
- * A valid entry with R = W = X = 0 points to the next level.  A and D are
- * set at map time (D only for writable leaves), so harts that raise page
- * faults instead of updating them in hardware never fault on them.  Memory
- * types are a property of the physical address on RISC-V (PMAs) unless
- * the hart has Svpbmt, whose PBMT field (bits 62:61) overrides them:
- * with it, write-combining is NC and device and uncached memory are IO.
- * The type is also kept in the two RSW bits (0 normal, 1 device, 2
- * uncached, 3 write-combining) so queries and audits see it either way.
+ * riscv64 translation tables and TLB maintenance: Sv39 and Sv48 (RISC-V
+ * Privileged Spec v1.12, 4.3.1 "Addressing and Memory Protection", 4.4
+ * "Sv39", 4.5 "Sv48").  The entry format itself is in <arch/pte.h>
+ * (arch/riscv64/include/arch/pte.h).
  */
 #include <arch/csr.h>
 #include <arch/mmu.h>
 #include <arch/sbi.h>
 #include <lib/err.h>
-
-#define PTE_V (1ull << 0)
-#define PTE_R (1ull << 1)
-#define PTE_W (1ull << 2)
-#define PTE_X (1ull << 3)
-#define PTE_U (1ull << 4)
-#define PTE_G (1ull << 5)
-#define PTE_A (1ull << 6)
-#define PTE_D (1ull << 7)
-#define PTE_SW_SHIFT  8
-#define PTE_SW_MASK   (3ull << PTE_SW_SHIFT)
-#define PTE_SW_DEVICE (1ull << PTE_SW_SHIFT)
-#define PTE_SW_UNCACHED (2ull << PTE_SW_SHIFT)
-#define PTE_SW_WC     (3ull << PTE_SW_SHIFT)
-#define PTE_PBMT_NC   (1ull << 61)
-#define PTE_PBMT_IO   (2ull << 61)
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK  (((1ull << 44) - 1) << PTE_PPN_SHIFT)
 
 #define SATP_MODE_SHIFT 60
 #define SATP_MODE_SV39  8ull
@@ -42,7 +15,7 @@
 #define SATP_ASID_SHIFT 44
 #define SATP_ASID_MASK  0xffffull
 
-/* Set from the device tree (riscv_cache_fdt_init()): the harts have Svpbmt. */
+/* Set from the device tree (riscv_cache_fdt_init()): the harts have Svpbmt (<arch/pte.h>). */
 int riscv_has_svpbmt;
 
 /* Set once by arch_mmu_probe() below. */
@@ -57,82 +30,6 @@ unsigned arch_pt_levels(void)
 unsigned arch_asid_bits(void)
 {
 	return riscv_asid_bits;
-}
-
-pte_t arch_pte_table(paddr_t pa)
-{
-	return ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
-}
-
-pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level)
-{
-	pte_t pte = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V | PTE_A;
-
-	(void)level;
-	if (flags & MMU_READ)
-		pte |= PTE_R;
-	if (flags & MMU_WRITE)
-		pte |= PTE_W | PTE_D;
-	if (flags & MMU_EXEC)
-		pte |= PTE_X;
-	if (flags & MMU_USER)
-		pte |= PTE_U;
-	if (flags & MMU_GLOBAL)
-		pte |= PTE_G;
-	if (flags & MMU_DEVICE)
-		pte |= PTE_SW_DEVICE | (riscv_has_svpbmt ? PTE_PBMT_IO : 0);
-	else if (flags & MMU_UNCACHED)
-		pte |= PTE_SW_UNCACHED | (riscv_has_svpbmt ? PTE_PBMT_IO : 0);
-	else if (flags & MMU_WC)
-		pte |= PTE_SW_WC | (riscv_has_svpbmt ? PTE_PBMT_NC : 0);
-	return pte;
-}
-
-enum pte_kind arch_pte_kind(pte_t pte, unsigned level)
-{
-	if (!(pte & PTE_V))
-		return PTE_NONE;
-	if (pte & (PTE_R | PTE_W | PTE_X))
-		return PTE_LEAF;
-	return level ? PTE_TABLE : PTE_NONE;   /* a pointer at level 0 is reserved */
-}
-
-paddr_t arch_pte_pa(pte_t pte)
-{
-	return ((pte & PTE_PPN_MASK) >> PTE_PPN_SHIFT) << PAGE_SHIFT;
-}
-
-unsigned arch_pte_flags(pte_t pte)
-{
-	unsigned f = 0;
-
-	if (pte & PTE_R)
-		f |= MMU_READ;
-	if (pte & PTE_W)
-		f |= MMU_WRITE;
-	if (pte & PTE_X)
-		f |= MMU_EXEC;
-	if (pte & PTE_U)
-		f |= MMU_USER;
-	if (pte & PTE_G)
-		f |= MMU_GLOBAL;
-	switch (pte & PTE_SW_MASK) {
-	case PTE_SW_DEVICE:
-		f |= MMU_DEVICE;
-		break;
-	case PTE_SW_UNCACHED:
-		f |= MMU_UNCACHED;
-		break;
-	case PTE_SW_WC:
-		f |= MMU_WC;
-		break;
-	}
-	return f;
-}
-
-void arch_pte_write(pte_t *slot, pte_t val)
-{
-	*(volatile pte_t *)slot = val;
 }
 
 /* Table stores reach the walker through the sfence.vma that follows

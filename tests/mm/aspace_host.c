@@ -375,6 +375,67 @@ static void test_unmap_shrinks_either_end(void)
 	fx_teardown();
 }
 
+/*
+ * Table policy (aspace_pt_unmap()): an unmap keeps the tables another
+ * varea still overlaps, even empty, and frees those no varea reaches.
+ */
+static void test_unmap_keeps_tables_a_neighbour_overlaps(void)
+{
+	fx_setup(3);
+	map_at(0, 1, RW, 0);
+	map_at(2, 1, RW, 0);                     /* the same 2 MiB table */
+	put(0, 1);
+	put(2, 2);
+	uint64_t tables = fx_as->pt->table_pages;
+
+	ASSERT_OK(aspace_unmap(fx_as, U + 2 * PG, PG));
+	EXPECT_EQ_U(fx_as->pt->table_pages, tables);
+	ASSERT_OK(aspace_unmap(fx_as, U, PG));   /* the last varea: every table goes */
+	EXPECT_EQ_U(fx_as->pt->table_pages, 1);
+	check();
+	fx_teardown();
+}
+
+static void test_unmap_keeps_an_empty_table_until_its_last_varea_goes(void)
+{
+	fx_setup(3);
+	map_at(0, 1, RW, 0);
+	map_at(8, 1, RW, 0);                     /* the same 2 MiB table, never touched */
+	put(0, 1);
+	uint64_t tables = fx_as->pt->table_pages;
+
+	ASSERT_OK(aspace_unmap(fx_as, U, PG));
+	EXPECT_EQ_U(fx_as->pt->table_pages, tables);   /* empty, kept for page 8 */
+	check();
+	put(8, 8);                                       /* faults into the kept table */
+	EXPECT_EQ_U(fx_as->pt->table_pages, tables);
+	ASSERT_OK(aspace_unmap(fx_as, U + 8 * PG, PG));
+	EXPECT_EQ_U(fx_as->pt->table_pages, 1);
+	check();
+	fx_teardown();
+}
+
+/* The checker knows the policy: an empty table no varea overlaps is a leak. */
+static void test_check_reports_an_empty_table_no_varea_needs(void)
+{
+	const uintptr_t far = 0x40000000;        /* 1 GiB: tables of its own, no varea */
+	struct page *p;
+
+	fx_setup(3);
+	p = page_alloc(0, PAGE_ZERO);
+	ASSERT_NOT_NULL(p);
+	ASSERT_OK(pt_map(fx_as->pt, far, page_to_pa(p), PG, MMU_READ | MMU_USER));
+	/* Keep the leaf table as if a varea below far still needed it. */
+	ASSERT_OK(pt_unmap_keep(fx_as->pt, far, PG, far + PG, UINTPTR_MAX, NULL, NULL));
+	EXPECT_EQ(aspace_check(fx_as), 1);
+	EXPECT_EQ(pt_audit(fx_as->pt), 0);       /* the table itself is well formed */
+	ASSERT_OK(pt_unmap(fx_as->pt, far, PG, NULL, NULL));   /* no bounds: it goes */
+	EXPECT_EQ_U(fx_as->pt->table_pages, 1);
+	check();
+	page_free(p, 0);
+	fx_teardown();
+}
+
 static void test_unmap_spanning_several_vareas(void)
 {
 	fx_setup(3);
@@ -1153,6 +1214,9 @@ KTEST_SUITE(aspace_host,
 	KTEST_CASE(test_unmap_shrinks_either_end),
 	KTEST_CASE(test_unmap_spanning_several_vareas),
 	KTEST_CASE(test_unmap_of_nothing_is_fine),
+	KTEST_CASE(test_unmap_keeps_tables_a_neighbour_overlaps),
+	KTEST_CASE(test_unmap_keeps_an_empty_table_until_its_last_varea_goes),
+	KTEST_CASE(test_check_reports_an_empty_table_no_varea_needs),
 	KTEST_CASE(test_protect_middle_splits_in_three),
 	KTEST_CASE(test_protect_either_end),
 	KTEST_CASE(test_protect_spanning_several_vareas),

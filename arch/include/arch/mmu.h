@@ -51,32 +51,35 @@ enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
 /* Number of levels of a translation table (3 or 4), fixed at boot. */
 unsigned arch_pt_levels(void);
 
-/* Encode a pointer to a next-level table at physical address @pa. */
-pte_t arch_pte_table(paddr_t pa);
-
 /*
- * Encode a leaf (page or block) at @level mapping physical @pa with MMU_*
- * @flags.  The caller guarantees @pa is aligned to the level's size, the
- * flags are valid (readable, not writable and executable) and @level is at
- * most PT_MAX_BLOCK_LEVEL.
+ * The entry encoders, in <arch/pte.h> (each arch's own, inline where the
+ * format allows: the walker and the fault path decode an entry at every
+ * step).  Each arch defines:
+ *
+ * pte_t arch_pte_table(paddr_t pa): a pointer to a next-level table at
+ *   physical address @pa.
+ * pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level): a leaf
+ *   (page or block) at @level mapping physical @pa with MMU_* @flags.  The
+ *   caller guarantees @pa is aligned to the level's size, the flags are
+ *   valid (readable, not writable and executable) and @level is at most
+ *   PT_MAX_BLOCK_LEVEL.
+ * enum pte_kind arch_pte_kind(pte_t pte, unsigned level): what the entry
+ *   at @level is.
+ * paddr_t arch_pte_pa(pte_t pte): the physical address a table or leaf
+ *   entry points to.
+ * unsigned arch_pte_flags(pte_t pte): the MMU_* flags of a leaf entry.
+ * pte_t arch_pte_attrs(pte_t pte): every bit of the entry but its output
+ *   address, so two leaves of one level with equal attrs have equal
+ *   flags, and pte ^ attrs(pte) ^ attrs(other) is @pte with the
+ *   attributes of @other (a loop over many leaves decodes each kind of
+ *   leaf once).
+ * void arch_pte_write(pte_t *slot, pte_t val): write one entry of a live
+ *   table.  Then arch_pt_sync() makes a batch of such writes visible to
+ *   the hardware walker before TLB maintenance (aarch64: DSB ISHST;
+ *   riscv64: a fence, sfence.vma comes after).
  */
-pte_t arch_pte_leaf(paddr_t pa, unsigned flags, unsigned level);
+#include <arch/pte.h>
 
-/* What the entry at @level is. */
-enum pte_kind arch_pte_kind(pte_t pte, unsigned level);
-
-/* Physical address a table or leaf entry points to. */
-paddr_t arch_pte_pa(pte_t pte);
-
-/* MMU_* flags of a leaf entry. */
-unsigned arch_pte_flags(pte_t pte);
-
-/*
- * Write one entry of a live table.  Then arch_pt_sync() makes a batch of
- * such writes visible to the hardware walker before TLB maintenance
- * (aarch64: DSB ISHST; riscv64: a fence, sfence.vma comes after).
- */
-void arch_pte_write(pte_t *slot, pte_t val);
 void arch_pt_sync(void);
 
 /*

@@ -9,7 +9,8 @@
  * Every update is failure-atomic: the table pages an operation needs (new
  * tables, block splits) are allocated before anything changes, so an
  * operation that fails leaves the table exactly as it was.  Table pages
- * that become empty are freed.  Live entries are changed break-before-make
+ * that become empty are freed (an unmap may keep some: pt_unmap_keep()).
+ * Live entries are changed break-before-make
  * (invalid, TLB flush, new entry) whenever output address or size changes.
  *
  * Locking: the caller serialises operations on one table (the address
@@ -147,6 +148,19 @@ typedef void (*pt_leaf_fn)(void *ctx, uintptr_t va, paddr_t pa, uint64_t size,
 int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, void *ctx);
 
 /*
+ * pt_unmap(), but the tables left empty are freed only when all they span
+ * lies inside [@floor, @ceiling] (inclusive); the others stay, empty, for
+ * the next map near them.  An address space passes the gap around the
+ * range that no varea will use any more (as Linux's free_pgtables() does),
+ * so a table is kept exactly while a varea still overlaps it: memory stays
+ * bounded by the vareas, and a munmap followed by a fault next to other
+ * mappings rebuilds no table.  Already empty tables inside the bounds go
+ * too.  pt_unmap() is pt_unmap_keep(pt, va, size, 0, UINTPTR_MAX, ...).
+ */
+int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
+                  uintptr_t ceiling, pt_leaf_fn unmapped, void *ctx);
+
+/*
  * Change the flags of every mapping in [va, va + size) to @flags (same
  * validation as pt_map; unmapped parts are skipped; blocks partly inside
  * are split).  Returns as pt_map, E_OK even when nothing was mapped.
@@ -181,11 +195,23 @@ int pt_walk(const struct pt *pt, pt_walk_fn fn, void *ctx);
 int pt_walk_range(const struct pt *pt, uintptr_t va, uint64_t size, pt_walk_fn fn, void *ctx);
 
 /*
+ * Call @fn for every empty table of @pt (the root aside), with the range it
+ * spans (its first address and size), in ascending order; a table holding
+ * only empty tables is not empty.  Stops early and returns @fn's value when
+ * it is non-zero; returns 0 otherwise.  For checks of pt_unmap_keep()'s
+ * policy.
+ */
+typedef int (*pt_table_fn)(void *ctx, uintptr_t va, uint64_t span);
+int pt_walk_empty(const struct pt *pt, pt_table_fn fn, void *ctx);
+
+/*
  * Audit a table: no leaf writable and executable, user leaves only in a
  * user table and kernel leaves only in the kernel table, kernel leaves
  * global, every leaf's flags well formed (at most one memory type:
  * MMU_DEVICE, MMU_UNCACHED or MMU_WC) and its address aligned to its
- * level, every table page counted in table_pages.  Returns 0 when clean,
+ * level, every table page counted in table_pages, every table's recorded
+ * entry count right, no empty table in the kernel's (a user table may keep
+ * some: pt_unmap_keep()).  Returns 0 when clean,
  * otherwise the number of problems (each printed with its address).
  */
 int pt_audit(const struct pt *pt);
