@@ -276,13 +276,13 @@ static paddr_t stash_take(struct op *op)
 static void stash_release(struct op *op)
 {
 	while (op->stash)
-		pt_table_free(stash_take(op));
+		pt_table_put(op->pt, stash_take(op));
 }
 
 static int stash_fill(struct op *op)
 {
 	for (uint64_t i = 0; i < op->need; i++) {
-		paddr_t pa = pt_table_alloc();
+		paddr_t pa = pt_table_get(op->pt);
 
 		if (!pa) {
 			stash_release(op);
@@ -338,7 +338,7 @@ static void flush(struct op *op)
 	op->dirty_hi = 0;
 	op->tables_removed = 0;
 	for (unsigned i = 0; i < op->ntables; i++)
-		pt_table_free(op->tables[i]);
+		pt_table_put(op->pt, op->tables[i]);
 	for (unsigned i = 0; i < op->nleaves; i++) {
 		const struct removed *r = &op->leaves[i];
 
@@ -677,10 +677,10 @@ static int map_in_new_tables(struct pt *pt, paddr_t table, unsigned level, uintp
 	paddr_t fresh[3];   /* fresh[i] is the new table at level - 1 - i */
 
 	for (unsigned i = 0; i < level; i++) {
-		fresh[i] = pt_table_alloc();
+		fresh[i] = pt_table_get(pt);
 		if (!fresh[i]) {
 			while (i--)
-				pt_table_free(fresh[i]);
+				pt_table_put(pt, fresh[i]);
 			return E_NOMEM;
 		}
 	}

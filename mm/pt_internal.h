@@ -61,6 +61,10 @@ static inline enum pte_kind pt_kind(pte_t pte, unsigned level)
 /* A zeroed table page from the current allocator, or 0; and back (pt_table.c). */
 paddr_t pt_table_alloc(void);
 void pt_table_free(paddr_t table);
+/* A table for @pt: one of its spares, or pt_table_alloc(). */
+paddr_t pt_table_get(struct pt *pt);
+/* @table (zero: emptied, or never used) leaves @pt: kept as a spare, or freed. */
+void pt_table_put(struct pt *pt, paddr_t table);
 
 /* The recorded number of valid entries of @table (pt.c). */
 unsigned pt_table_count(paddr_t table);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <arch/arch.h>
 #include <lib/err.h>
+#include <lib/panic.h>
+#include <mm/fail_inject.h>
 #include "pt_internal.h"
 
 /*
@@ -49,6 +51,57 @@ void pt_table_free(paddr_t table)
 		page_free(pa_to_page(table), 0);
 }
 
+/*
+ * Spares.  A user table keeps up to PT_SPARES tables that emptied (and
+ * stash pages it did not need) for the next tables it needs.  An
+ * emptied table is all zero already, so a spare saves the allocator and
+ * the page clear a new table costs: a range alone in its 2 MiB (or 1
+ * GiB) has its tables freed at munmap (aspace_pt_unmap()'s bounds) and
+ * rebuilt by the next fault there, which a program mapping, touching
+ * and unmapping a buffer does each time.  The spares are the table's
+ * own, guarded like its entries by its owner's lock, never reachable by
+ * the hardware walker, and freed by pt_destroy(); not in table_pages.
+ * The kernel table keeps none (the self-tests count its tables and the
+ * frames they take), and there are none while another allocator than
+ * the frame allocator supplies table pages (boot code's pool; the host
+ * tests' counting allocator, whose failures and counts are per page).
+ */
+paddr_t pt_table_get(struct pt *pt)
+{
+	paddr_t pa = pt->spares;
+	paddr_t *link;
+
+	if (!pa || allocator.alloc)
+		return pt_table_alloc();
+	/* The failure injection sees a spare as the allocation it saves,
+	 * so a sweep fails the same steps whether a spare is there or not. */
+	if (alloc_fail_injected())
+		return 0;
+	link = (paddr_t *)pt_table(pa);
+	pt->spares = *link;
+	*link = 0;
+	pt->nspares--;
+	return pa;
+}
+
+void pt_table_put(struct pt *pt, paddr_t table)
+{
+	const pte_t *t = pt_table(table);
+
+	if (pt->kernel || allocator.free || pt->nspares >= PT_SPARES) {
+		pt_table_free(table);
+		return;
+	}
+	if (KDEBUG)
+		for (unsigned i = 0; i < PT_ENTRIES; i++)
+			if (t[i])
+				panic("pt: a spare table's entry %u is 0x%llx, not zero", i,
+				      (unsigned long long)t[i]);
+	*(paddr_t *)pt_table(table) = pt->spares;
+	pt->spares = table;
+	pt->nspares++;
+}
+
 int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
               const struct pt *kernel_pt)
 {
@@ -77,6 +130,8 @@ int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
 	pt->kernel = kernel;
 	pt->cpus = kernel ? CPUS_ALL : 0;
 	pt->table_pages = 1;
+	pt->spares = 0;
+	pt->nspares = 0;
 	return E_OK;
 }
 
@@ -102,6 +157,13 @@ void pt_destroy(struct pt *pt)
 	free_below(pt->root_pa, pt->levels - 1, pt_index(pt->va_start, pt->levels - 1),
 	           pt_index(pt->va_last, pt->levels - 1));
 	pt_table_free(pt->root_pa);
+	while (pt->spares) {
+		paddr_t pa = pt->spares;
+
+		pt->spares = *(paddr_t *)pt_table(pa);
+		pt_table_free(pa);
+	}
+	pt->nspares = 0;
 	pt->root = NULL;
 	pt->root_pa = 0;
 	pt->table_pages = 0;

@@ -555,6 +555,20 @@ void fake_pt_alloc_install(void)
 	pt_set_allocator(&a);
 }
 
+void fake_pt_alloc_suspend(void)
+{
+	tracking = 0;
+	pt_set_allocator(NULL);
+}
+
+void fake_pt_alloc_resume(void)
+{
+	struct pt_allocator a = { fake_alloc, fake_free, NULL };
+
+	tracking = 1;
+	pt_set_allocator(&a);
+}
+
 void fake_pt_alloc_fail_at(unsigned n)
 {
 	pthread_mutex_lock(&fake_lock);

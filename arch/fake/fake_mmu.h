@@ -77,6 +77,13 @@ int fake_tlb_covered(unsigned asid, uintptr_t va, uint64_t size);
  */
 void fake_pt_alloc_install(void);
 
+/* The walker takes table pages from the frame allocator itself, as in
+ * the kernel, and the fake MMU stops checking that tables are live; until
+ * fake_pt_alloc_resume(), which installs the counting allocator again
+ * with its counts kept (the table pages it gave are still its own). */
+void fake_pt_alloc_suspend(void);
+void fake_pt_alloc_resume(void);
+
 /* Make the @n-th allocation from now fail (1: the next); 0 disarms. */
 void fake_pt_alloc_fail_at(unsigned n);
 

@@ -9,6 +9,7 @@
 #include <lib/err.h>
 #include <mm/kmap.h>
 #include <lib/ktest.h>
+#include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/page.h>
 #include "aspace_fixture.h"
@@ -412,6 +413,67 @@ static void test_unmap_keeps_an_empty_table_until_its_last_varea_goes(void)
 	ASSERT_OK(aspace_unmap(fx_as, U + 8 * PG, PG));
 	EXPECT_EQ_U(fx_as->pt->table_pages, 1);
 	check();
+	fx_teardown();
+}
+
+/*
+ * With the frame allocator behind the walker (as in the kernel), tables
+ * that empty become the aspace's spares, at most PT_SPARES: the next
+ * fault there takes its tables from them, not from the allocator, and
+ * destroying the aspace gives every one back.
+ */
+static void test_emptied_tables_are_spares_for_the_next_fault(void)
+{
+	const uintptr_t far = 0x40000000;         /* alone in its 1 GiB */
+	struct aspace *as;
+	uintptr_t a;
+	uint64_t tables, free_before;
+
+	fx_setup(4);
+	aspace_destroy(fx_as);                    /* its root is the counting allocator's */
+	fx_as = NULL;
+	fake_pt_alloc_suspend();
+	heap_shrink();
+	free_before = pmm_free_frames();
+	ASSERT_OK(aspace_create("spares", &as));
+	for (int round = 0; round < 3; round++) {
+		uint64_t frames;
+
+		a = far;
+		ASSERT_OK(aspace_map_anon(as, &a, PG, 0, RW, MAP_FIXED));
+		frames = pmm_free_frames();
+		ASSERT_EQ(fx_fault(as, far, FAULT_WRITE), FAULT_FIXED);
+		if (round == 0) {
+			tables = as->pt->table_pages;     /* the root and three below it */
+			EXPECT_EQ_U(tables, 4);
+			EXPECT_EQ_U(as->pt->nspares, 0);
+		} else {
+			/* The data page only: its three tables were spares. */
+			EXPECT_EQ_U(frames - pmm_free_frames(), 1);
+			EXPECT_EQ_U(as->pt->table_pages, tables);
+			EXPECT_EQ_U(as->pt->nspares, 0);
+		}
+		EXPECT_EQ(aspace_check(as), 0);
+		EXPECT_EQ(pt_audit(as->pt), 0);
+		ASSERT_OK(aspace_unmap(as, far, PG));
+		EXPECT_EQ_U(as->pt->table_pages, 1);
+		EXPECT_EQ_U(as->pt->nspares, tables - 1);
+	}
+	/* More tables empty at once than it keeps: the rest are freed. */
+	for (unsigned i = 0; i < PT_SPARES + 2; i++) {
+		a = far + i * (2ul << 20);            /* a leaf table each */
+		ASSERT_OK(aspace_map_anon(as, &a, PG, 0, RW, MAP_FIXED));
+		ASSERT_EQ(fx_fault(as, a, FAULT_WRITE), FAULT_FIXED);
+	}
+	EXPECT_EQ_U(as->pt->nspares, 0);
+	ASSERT_OK(aspace_unmap(as, far, (PT_SPARES + 2) * (2ul << 20)));
+	EXPECT_EQ_U(as->pt->table_pages, 1);
+	EXPECT_EQ_U(as->pt->nspares, PT_SPARES);
+	EXPECT_EQ(aspace_check(as), 0);
+	aspace_destroy(as);
+	heap_shrink();
+	EXPECT_EQ_U(pmm_free_frames(), free_before);
+	fake_pt_alloc_resume();
 	fx_teardown();
 }
 
@@ -1241,4 +1303,5 @@ KTEST_SUITE(aspace_host,
 	KTEST_CASE(test_anon_page_read_and_write),
 	KTEST_CASE(test_expand_hooks),
 	KTEST_CASE(test_switch_gives_an_asid),
-	KTEST_CASE(test_destroy_frees_everything));
+	KTEST_CASE(test_destroy_frees_everything),
+	KTEST_CASE(test_emptied_tables_are_spares_for_the_next_fault));

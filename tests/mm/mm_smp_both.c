@@ -123,13 +123,14 @@ static void relax(void)
 
 /*
  * Frames holding data since begin(), with @as the only user aspace alive:
- * frames in use since then minus slab pages and table pages.
+ * frames in use since then minus slab pages and table pages (its spare
+ * tables included).
  */
 static uint64_t data_frames(struct aspace *as)
 {
 	uint64_t used = free_at_begin - heap_free_frames_settled();
 
-	return used - (heap_frames() - heap_at_begin) - as->pt->table_pages -
+	return used - (heap_frames() - heap_at_begin) - as->pt->table_pages - as->pt->nspares -
 	       (kernel_pt.table_pages - kernel_tables_at_begin);
 }
 #endif

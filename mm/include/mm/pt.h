@@ -38,7 +38,13 @@ struct pt {
 	                         user table (set atomically by aspace_switch()) */
 	int kernel;           /* the kernel table (upper half, global) */
 	uint64_t table_pages; /* table pages owned, the root included */
+	paddr_t spares;       /* emptied tables kept for reuse (user tables, at most
+	                         PT_SPARES), linked through their first word */
+	unsigned nspares;     /* spares held: not in table_pages */
 };
+
+/* Emptied tables a user table keeps for its next tables (pt_table.c). */
+#define PT_SPARES 4
 
 /*
  * The CPUs to name in a TLB flush of @pt's entries: read after the table
