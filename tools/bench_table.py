@@ -41,40 +41,29 @@ GOALS = {
 }
 
 
-def parse(path):
-    rows = []
+def matches(path, regex):
+    """The match groups of the lines of @path that @regex matches."""
     with open(path, errors='replace') as f:
-        for line in f:
-            m = LINE.match(line.rstrip('\r\n'))
-            if m:
-                arch, op, n, bound, bn = m.groups()
-                rows.append((arch, op, int(n), bound, int(bn)))
-    return rows
+        return [m.groups() for m in map(regex.match, (l.rstrip('\r\n') for l in f)) if m]
+
+
+def parse(path):
+    return [(arch, op, int(n), bound, int(bn))
+            for arch, op, n, bound, bn in matches(path, LINE)]
 
 
 def parse_ubench(path, kind=None):
     """(set, arch, op, size, insns, reps, clock) of the ubench lines, of
     one set ('ops' or 'grow') when @kind says."""
-    rows = []
-    with open(path, errors='replace') as f:
-        for line in f:
-            m = ULINE.match(line.rstrip('\r\n'))
-            if m and (kind is None or m.group(1) == kind):
-                st, arch, op, size, n, reps, clock = m.groups()
-                rows.append((st, arch, op, int(size), int(n), int(reps), clock))
-    return rows
+    return [(st, arch, op, int(size), int(n), int(reps), clock)
+            for st, arch, op, size, n, reps, clock in matches(path, ULINE)
+            if kind is None or st == kind]
 
 
 def parse_meta(path):
     """(arch, layout, pages, bytes per page) of the anon_meta sweep's lines."""
-    rows = []
-    with open(path, errors='replace') as f:
-        for line in f:
-            m = MLINE.match(line.rstrip('\r\n'))
-            if m:
-                arch, layout, pages, b = m.groups()
-                rows.append((arch, layout, int(pages), float(b)))
-    return rows
+    return [(arch, layout, int(pages), float(b))
+            for arch, layout, pages, b in matches(path, MLINE)]
 
 
 def figures(paths):
