@@ -77,9 +77,9 @@ void pt_table_count_init(paddr_t table)
 	table_count_set(table, table_scan(table));
 }
 
-void pt_table_count_zero(paddr_t table)
+void pt_table_count_start(paddr_t table, unsigned count)
 {
-	table_count_set(table, 0);
+	table_count_set(table, count);
 }
 
 /* ---- one update ------------------------------------------------------------- */

@@ -72,6 +72,6 @@ unsigned pt_table_count(paddr_t table);
 /* Record the entries @table holds now, for a table filled outside pt.c;
  * or that it holds none, for a new one. */
 void pt_table_count_init(paddr_t table);
-void pt_table_count_zero(paddr_t table);
+void pt_table_count_start(paddr_t table, unsigned count);   /* a new table holding @count */
 
 #endif

@@ -114,14 +114,10 @@ int pt_create(struct pt *pt, unsigned levels, int kernel, unsigned asid,
 	root = pt_table_alloc();
 	if (!root)
 		return E_NOMEM;
-	if (!kernel)
-		arch_pt_user_root_init(pt_table(root), pt_table(kernel_pt->root_pa));
 	/* A new root is empty but for the kernel's entries a user root copies
-	 * (riscv64): only then is there anything to count. */
-	if (!kernel && arch_pt_kernel_root_shared())
-		pt_table_count_init(root);
-	else
-		pt_table_count_zero(root);
+	 * (riscv64), counted as they are copied. */
+	pt_table_count_start(root, kernel ? 0 : arch_pt_user_root_init(pt_table(root),
+	                                                               pt_table(kernel_pt->root_pa)));
 	pt->root = pt_table(root);
 	pt->root_pa = root;
 	pt->levels = levels;

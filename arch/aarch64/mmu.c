@@ -213,10 +213,11 @@ void arch_mmu_activate_user(paddr_t root, unsigned asid)
 }
 
 /* TTBR1 holds the kernel: nothing of it lives in a user root. */
-void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
+unsigned arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
 {
 	(void)root;
 	(void)kernel_root;
+	return 0;
 }
 
 int arch_pt_kernel_root_shared(void)

@@ -462,10 +462,15 @@ void arch_mmu_activate_user(paddr_t root, unsigned asid)
 	(void)asid;
 }
 
-void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
+unsigned arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
 {
-	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+	unsigned n = 0;
+
+	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++) {
 		root[i] = kernel_root[i];
+		n += root[i] != 0;
+	}
+	return n;
 }
 
 int arch_pt_kernel_root_shared(void)

@@ -216,10 +216,15 @@ void arch_mmu_switch_kernel_cpu(paddr_t kernel_root, paddr_t user_root)
 }
 
 /* User half: indices 0-255 of the root; kernel half: 256-511. */
-void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
+unsigned arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root)
 {
-	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+	unsigned n = 0;
+
+	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++) {
 		root[i] = kernel_root[i];
+		n += root[i] != 0;
+	}
+	return n;
 }
 
 int arch_pt_kernel_root_shared(void)

@@ -111,9 +111,10 @@ void arch_mmu_activate_user(paddr_t root, unsigned asid);
 /*
  * Prepare the root of a new user table: riscv64 copies the kernel half's
  * root entries from @kernel_root (one satp for both halves); aarch64 does
- * nothing (TTBR1 holds the kernel).
+ * nothing (TTBR1 holds the kernel).  Returns how many valid entries the
+ * root holds now (what the walker's count of it starts from).
  */
-void arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root);
+unsigned arch_pt_user_root_init(pte_t *root, const pte_t *kernel_root);
 
 /* Nonzero when user roots hold copies of kernel root entries (riscv64). */
 int arch_pt_kernel_root_shared(void);
