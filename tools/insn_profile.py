@@ -27,6 +27,7 @@ import gdb
 gdb.execute("set pagination off")
 gdb.execute("target remote :{port}")
 gdb.execute("hbreak *{start:#x}")
+gdb.execute("ignore 1 {skip}")
 gdb.execute("continue")
 gdb.execute("delete")
 inf = gdb.selected_inferior()
@@ -93,6 +94,9 @@ def main(argv):
     ap.add_argument('--top', type=int, default=25)
     ap.add_argument('--limit', type=int, default=200000)
     ap.add_argument('--trace', help='also write the stepped addresses to this file')
+    ap.add_argument('--skip', type=int, default=0,
+                    help='profile repetition SKIP+1 (of the 11 a bench case runs): '
+                         'the first runs on cold slabs and caches')
     ap.add_argument('--port', type=int, default=1234 + os.getpid() % 1000)
     args = ap.parse_args(argv)
 
@@ -102,7 +106,7 @@ def main(argv):
         trace = os.path.join(tmp, 'trace')
         script = os.path.join(tmp, 'prof.py')
         with open(script, 'w') as f:
-            f.write(GDB_SCRIPT.format(port=args.port, start=start, out=trace,
+            f.write(GDB_SCRIPT.format(port=args.port, start=start, skip=args.skip, out=trace,
                                       limit=args.limit, isb=ISB))
         qemu = subprocess.Popen(
             ['qemu-system-aarch64', '-machine', 'virt,gic-version=3', '-cpu', 'cortex-a57',
