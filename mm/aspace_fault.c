@@ -60,8 +60,7 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	unsigned long irq;
 	enum fault_result r;
 	enum fault_kind kind;
-	unsigned flags = 0;
-	int mapped;
+	struct fault g = *f;
 
 	/*
 	 * A fault taken while this CPU holds this aspace's lock would find
@@ -73,13 +72,15 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 		panic("aspace %s: fault at %#lx (pc %#lx) with its lock held", as->name,
 		      (unsigned long)f->addr, (unsigned long)f->pc);
 	irq = aspace_lock(as);
-	/* One walk for both: the kind when the arch leaves it to the table,
-	 * and whether the page is mapped already. */
-	mapped = pt_query(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, NULL, &flags, NULL) == E_OK;
+	/* One walk for all: the kind when the arch leaves it to the table,
+	 * whether the page is mapped already, and the leaf the object's
+	 * hook changes. */
+	g.leaf_level = 0;
+	g.leaf = pt_leaf(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, &g.leaf_level);
 	kind = f->kind;
 	if (kind == FAULT_KIND_FROM_TABLE)
-		kind = mapped ? FAULT_PERMISSION : FAULT_NOT_PRESENT;
-	r = fault_locked(as, f, mapped, flags);
+		kind = g.leaf ? FAULT_PERMISSION : FAULT_NOT_PRESENT;
+	r = fault_locked(as, &g, g.leaf != NULL, g.leaf ? arch_pte_flags(*g.leaf) : 0);
 
 	as->stats.faults[r]++;
 	as->stats.kinds[kind]++;
