@@ -86,23 +86,21 @@ int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned f
 }
 
 int anon_set_frame(struct varea *va, const struct fault *f, uintptr_t addr, struct page *pg,
-                   unsigned flags)
+                   struct page *old, unsigned flags)
 {
-	paddr_t old;
 	int rc;
 
 	if (!f->leaf)
 		return anon_map_frame(va, addr, pg, flags);
-	old = arch_pte_pa(*f->leaf);
-	if (old == page_to_pa(pg))
-		return pt_replace(va->as->pt, f->leaf, f->leaf_level, addr, old, flags);
+	if (pg == old)
+		return pt_replace(va->as->pt, f->leaf, f->leaf_level, addr, page_to_pa(pg), flags);
 	page_get(pg);
 	rc = pt_replace(va->as->pt, f->leaf, f->leaf_level, addr, page_to_pa(pg), flags);
 	if (rc) {
 		page_put(pg);
 		return rc;
 	}
-	page_put(pa_to_page(old));   /* no TLB holds the old leaf any more */
+	page_put(old);   /* no TLB holds the old leaf any more */
 	va->as->stats.populated++;
 	return E_OK;
 }
@@ -349,7 +347,7 @@ static enum fault_result zero_fill(struct varea *va, const struct fault *f, uint
 	if (!ap)
 		return FAULT_OOM;
 	arch_clear_page(page_to_va(ap->page));
-	rc = anon_set_frame(va, f, addr, ap->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, ap->page, anon_zero_page, varea_mmu_flags(va));
 	if (rc) {
 		anon_drop(ao, ap);
 		return anon_map_error(rc);
@@ -394,9 +392,13 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		}
 		/* The object's own page with other flags than the varea's:
 		 * bring it in line (a read-only leaf may become writable). */
-		if (arch_pte_flags(*f->leaf) == varea_mmu_flags(va))
+		unsigned want = varea_mmu_flags(va);
+
+		if (arch_pte_pa(*f->leaf) != page_to_pa(ap->page))
+			panic("anon: a leaf maps a frame its object does not show");
+		if (f->leaf_flags == want)
 			return FAULT_FIXED;
-		rc = anon_set_frame(va, f, addr, ap->page, varea_mmu_flags(va));
+		rc = anon_set_frame(va, f, addr, ap->page, ap->page, want);
 		return rc == E_OK ? FAULT_FIXED : anon_map_error(rc);
 	}
 	/* Not over a source: a page it commits later would have to replace

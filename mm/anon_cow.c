@@ -234,8 +234,8 @@ static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct ano
 
 /* The node moves from the backup into @ao's index; the leaf becomes writable. */
 static enum fault_result take_over(struct varea *va, const struct fault *f, uintptr_t addr,
-                                   struct anon_page *shared, struct anon_obj *level)
-	REQUIRES(va->as->lock)
+                                   struct anon_page *shared, struct anon_obj *level,
+                                   unsigned flags) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	int rc;
@@ -243,7 +243,7 @@ static enum fault_result take_over(struct varea *va, const struct fault *f, uint
 	RB_REMOVE(anon_tree, &level->pages, shared);
 	level->npages--;
 	anon_insert(ao, shared);
-	rc = anon_set_frame(va, f, addr, shared->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, shared->page, shared->page, flags);
 	if (rc) {
 		RB_REMOVE(anon_tree, &ao->pages, shared);
 		ao->npages--;
@@ -259,7 +259,7 @@ static enum fault_result take_over(struct varea *va, const struct fault *f, uint
  * allocate).  A failure leaves contents and references as they were.
  */
 static enum fault_result copy(struct varea *va, const struct fault *f, uintptr_t addr,
-                              struct anon_page *shared) REQUIRES(va->as->lock)
+                              struct anon_page *shared, unsigned flags) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	struct anon_page *ap = anon_add(ao, shared->index << PAGE_SHIFT);
@@ -268,7 +268,7 @@ static enum fault_result copy(struct varea *va, const struct fault *f, uintptr_t
 	if (!ap)
 		return FAULT_OOM;
 	arch_copy_page(page_to_va(ap->page), page_to_va(shared->page));
-	rc = anon_set_frame(va, f, addr, ap->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, ap->page, shared->page, flags);
 	if (rc) {
 		anon_drop(ao, ap);
 		return anon_map_error(rc);
@@ -280,20 +280,20 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
                                  struct anon_obj *level, const struct fault *f)
 	REQUIRES(va->as->lock)
 {
-	unsigned ro = varea_mmu_flags(va) & ~MMU_WRITE;
+	unsigned rw = varea_mmu_flags(va), ro = rw & ~MMU_WRITE;
 	int mapped = f->leaf != NULL, rc;
 
 	if (mapped && arch_pte_pa(*f->leaf) != page_to_pa(shared->page))
 		panic("anon: a leaf maps a frame its object does not show");
 	if (f->access != FAULT_WRITE) {
-		rc = mapped && arch_pte_flags(*f->leaf) == ro
+		rc = mapped && f->leaf_flags == ro
 		             ? E_OK
-		             : anon_set_frame(va, f, addr, shared->page, ro);
+		             : anon_set_frame(va, f, addr, shared->page, shared->page, ro);
 		return rc ? anon_map_error(rc) : FAULT_FIXED;
 	}
 	if (last_holder(to_anon(va->obj), shared, level, mapped))
-		return take_over(va, f, addr, shared, level);
-	return copy(va, f, addr, shared);
+		return take_over(va, f, addr, shared, level, rw);
+	return copy(va, f, addr, shared, rw);
 }
 
 /* anon_cow_own(), saying in *@from (when not NULL) which backup a taken-over page left. */

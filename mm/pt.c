@@ -819,8 +819,8 @@ int pt_replace(struct pt *pt, pte_t *slot, unsigned level, uintptr_t va, paddr_t
 	old = *slot;
 	if (pt_kind(old, 0) != PTE_LEAF)
 		return E_NOENT;
-	old_flags = arch_pte_flags(old);
-	if (arch_pte_pa(old) == pa && !((old_flags ^ flags) & ATTR_FLAGS)) {
+	if (arch_pte_pa(old) == pa &&
+	    !(((old_flags = arch_pte_flags(old)) ^ flags) & ATTR_FLAGS)) {
 		arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
 		arch_pt_sync();
 		arch_tlb_flush_page(old_flags & ~flags ? pt_cpus(pt) : cpu_self_mask(), pt->asid,
@@ -834,8 +834,8 @@ int pt_replace(struct pt *pt, pte_t *slot, unsigned level, uintptr_t va, paddr_t
 	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
 	arch_pt_sync();
-	/* As after pt_map(): RISC-V may keep faulting on the invalid entry. */
-	arch_tlb_flush_page(cpu_self_mask(), pt->asid, va);
+	if (ARCH_PT_FLUSH_MADE_LEAF)   /* as after pt_map() */
+		arch_tlb_flush_page(cpu_self_mask(), pt->asid, va);
 	return E_OK;
 }
 

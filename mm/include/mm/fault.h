@@ -35,11 +35,13 @@ struct fault {
 	                            what it has (a memory object commits nothing) */
 	/* Set by aspace_fault() from its one walk (whoever else builds a
 	 * record leaves them zero, and hands over only unmapped pages): the
-	 * entry of the leaf mapping the page and its level (pt_leaf()), NULL
-	 * when none.  The object's fault hook changes that leaf through it
-	 * (pt_replace()) rather than walk the table again. */
+	 * entry of the leaf mapping the page, its level (pt_leaf()) and its
+	 * MMU_* flags, decoded once; NULL and 0 when none.  The object's
+	 * fault hook changes that leaf through it (pt_replace()) rather than
+	 * walk the table again. */
 	pte_t *leaf;
 	unsigned leaf_level;
+	unsigned leaf_flags;
 };
 
 /* How a fault ended. */
