@@ -630,7 +630,8 @@ static int check_range(const struct pt *pt, uintptr_t va, uint64_t size, uintptr
  * a leaf that is not), user and global saying which half it is in, and
  * never writable and executable at once.
  */
-static int check_flags(const struct pt *pt, unsigned flags)
+static inline __attribute__((always_inline)) int check_flags(const struct pt *pt,
+                                                             unsigned flags)
 {
 	unsigned half = pt->kernel ? MMU_GLOBAL : MMU_USER;
 
