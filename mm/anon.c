@@ -85,6 +85,26 @@ int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned f
 	return rc;
 }
 
+int anon_set_frame(struct varea *va, const struct fault *f, uintptr_t addr, struct page *pg,
+                   struct page *old, unsigned flags)
+{
+	int rc;
+
+	if (!f->leaf)
+		return anon_map_frame(va, addr, pg, flags);
+	if (pg == old)
+		return pt_replace(va->as->pt, f->leaf, f->leaf_level, addr, page_to_pa(pg), flags);
+	page_get(pg);
+	rc = pt_replace(va->as->pt, f->leaf, f->leaf_level, addr, page_to_pa(pg), flags);
+	if (rc) {
+		page_put(pg);
+		return rc;
+	}
+	page_put(old);   /* no TLB holds the old leaf any more */
+	va->as->stats.populated++;
+	return E_OK;
+}
+
 /* ---- the page index --------------------------------------------------------------- */
 
 struct anon_page *anon_lookup(struct anon_obj *ao, uint64_t offset)
@@ -315,12 +335,10 @@ static int source_fault(struct varea *va, uintptr_t addr, uint64_t offset,
 
 /*
  * A write where no level has a page: a new zeroed page of the object's
- * own.  @zero_leaf: the zero page is mapped there (read-only) and makes
- * way first; a failure to map the new page (a leaf table to allocate)
- * leaves the address unmapped, which only costs a fault later.
+ * own, replacing the zero page's leaf if @f found one.
  */
-static enum fault_result zero_fill(struct varea *va, uintptr_t addr, uint64_t offset,
-                                   int zero_leaf) REQUIRES(va->as->lock)
+static enum fault_result zero_fill(struct varea *va, const struct fault *f, uintptr_t addr,
+                                   uint64_t offset) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	struct anon_page *ap = anon_add(ao, offset);
@@ -329,10 +347,7 @@ static enum fault_result zero_fill(struct varea *va, uintptr_t addr, uint64_t of
 	if (!ap)
 		return FAULT_OOM;
 	arch_clear_page(page_to_va(ap->page));
-	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
-	if (zero_leaf && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
-		panic("anon: unmapping the zero page failed");
-	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, ap->page, anon_zero_page, varea_mmu_flags(va));
 	if (rc) {
 		anon_drop(ao, ap);
 		return anon_map_error(rc);
@@ -346,7 +361,8 @@ static enum fault_result zero_fill(struct varea *va, uintptr_t addr, uint64_t of
  * (anon_cow_fault()), and so is a page only the source has.  Where no
  * level has a page, a read maps the shared zero page read-only (unless
  * the object has a source) and a write creates a zero-filled page
- * (replacing the zero page's leaf).
+ * (replacing the zero page's leaf).  The leaf is the one @f found (an
+ * anonymous object maps 4 KiB pages only).
  */
 static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	REQUIRES(va->as->lock)
@@ -356,8 +372,6 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 	uint64_t offset = offset_of(va, addr);
 	struct anon_page *ap = anon_lookup(ao, offset), *shared;
 	struct anon_obj *level;
-	unsigned flags;
-	paddr_t pa;
 	int rc;
 
 	if (!ap && ao->backup && (shared = anon_backup_lookup(ao, offset, &level)))
@@ -368,35 +382,36 @@ static enum fault_result fault_locked(struct varea *va, const struct fault *f)
 		if (!source_fault(va, addr, offset, f, &r))
 			return r;
 	}
-	if (pt_query(va->as->pt, addr, &pa, &flags, NULL) == E_OK) {
+	if (f->leaf) {
 		if (!ap) {
 			/* Nothing below either: the zero page's leaf (a read
 			 * with it mapped was a stale TLB entry). */
-			if (pa != zero_pa)
+			if (arch_pte_pa(*f->leaf) != zero_pa)
 				panic("anon: a leaf maps a frame its object does not show");
-			return f->access == FAULT_WRITE ? zero_fill(va, addr, offset, 1) : FAULT_FIXED;
+			return f->access == FAULT_WRITE ? zero_fill(va, f, addr, offset) : FAULT_FIXED;
 		}
 		/* The object's own page with other flags than the varea's:
 		 * bring it in line (a read-only leaf may become writable). */
-		if (flags == varea_mmu_flags(va))
+		unsigned want = varea_mmu_flags(va);
+
+		if (arch_pte_pa(*f->leaf) != page_to_pa(ap->page))
+			panic("anon: a leaf maps a frame its object does not show");
+		if (f->leaf_flags == want)
 			return FAULT_FIXED;
-		rc = pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va));
+		rc = anon_set_frame(va, f, addr, ap->page, ap->page, want);
 		return rc == E_OK ? FAULT_FIXED : anon_map_error(rc);
 	}
 	/* Not over a source: a page it commits later would have to replace
 	 * the leaf (a hole there gives a zero page of the object's own). */
 	if (!ap && f->access != FAULT_WRITE && !ao->source) {
-		page_get(anon_zero_page);   /* the leaf's */
-		rc = varea_map_flags(va, addr, zero_pa, PAGE_SIZE, varea_mmu_flags(va) & ~MMU_WRITE);
-		if (rc) {
-			page_put(anon_zero_page);
+		rc = anon_map_frame(va, addr, anon_zero_page, varea_mmu_flags(va) & ~MMU_WRITE);
+		if (rc)
 			return anon_map_error(rc);
-		}
 		ao->zero_mapped = 1;
 		return FAULT_FIXED;
 	}
 	if (!ap)
-		return zero_fill(va, addr, offset, 0);
+		return zero_fill(va, f, addr, offset);
 	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
 	return rc ? anon_map_error(rc) : FAULT_FIXED;
 }

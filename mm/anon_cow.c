@@ -233,8 +233,9 @@ static int last_holder(struct anon_obj *ao, struct anon_page *shared, struct ano
 }
 
 /* The node moves from the backup into @ao's index; the leaf becomes writable. */
-static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                                   struct anon_obj *level, int mapped) REQUIRES(va->as->lock)
+static enum fault_result take_over(struct varea *va, const struct fault *f, uintptr_t addr,
+                                   struct anon_page *shared, struct anon_obj *level,
+                                   unsigned flags) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	int rc;
@@ -242,9 +243,7 @@ static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon
 	RB_REMOVE(anon_tree, &level->pages, shared);
 	level->npages--;
 	anon_insert(ao, shared);
-	/* A single leaf: reprotecting it splits nothing and cannot fail. */
-	rc = mapped ? pt_protect(va->as->pt, addr, PAGE_SIZE, varea_mmu_flags(va))
-	            : anon_map_frame(va, addr, shared->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, shared->page, shared->page, flags);
 	if (rc) {
 		RB_REMOVE(anon_tree, &ao->pages, shared);
 		ao->npages--;
@@ -255,15 +254,12 @@ static enum fault_result take_over(struct varea *va, uintptr_t addr, struct anon
 }
 
 /*
- * The writer gets its own copy.  Everything that can fail comes before
- * the shared leaf is removed, but one step: after the removal the leaf
- * table may have been freed, and mapping the copy may need a new one.
- * Then the old leaf is put back if it can be, and otherwise left out (a
- * page-table entry is a cache of the object: the page, still shared,
- * comes back on the next touch); contents and references are as before.
+ * The writer gets its own copy, replacing the shared page's leaf in one
+ * step if there is one (pt_replace() cannot fail on it: nothing to
+ * allocate).  A failure leaves contents and references as they were.
  */
-static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page *shared,
-                              int mapped) REQUIRES(va->as->lock)
+static enum fault_result copy(struct varea *va, const struct fault *f, uintptr_t addr,
+                              struct anon_page *shared, unsigned flags) REQUIRES(va->as->lock)
 {
 	struct anon_obj *ao = to_anon(va->obj);
 	struct anon_page *ap = anon_add(ao, shared->index << PAGE_SHIFT);
@@ -272,14 +268,9 @@ static enum fault_result copy(struct varea *va, uintptr_t addr, struct anon_page
 	if (!ap)
 		return FAULT_OOM;
 	arch_copy_page(page_to_va(ap->page), page_to_va(shared->page));
-	/* One 4 KiB leaf: nothing to split, so this cannot fail. */
-	if (mapped && aspace_pt_unmap(va->as, addr, PAGE_SIZE, va))
-		panic("anon: unmapping a shared page failed");
-	rc = anon_map_frame(va, addr, ap->page, varea_mmu_flags(va));
+	rc = anon_set_frame(va, f, addr, ap->page, shared->page, flags);
 	if (rc) {
 		anon_drop(ao, ap);
-		if (mapped)
-			anon_map_frame(va, addr, shared->page, varea_mmu_flags(va) & ~MMU_WRITE);
 		return anon_map_error(rc);
 	}
 	return FAULT_FIXED_COW;
@@ -289,22 +280,20 @@ enum fault_result anon_cow_fault(struct varea *va, uintptr_t addr, struct anon_p
                                  struct anon_obj *level, const struct fault *f)
 	REQUIRES(va->as->lock)
 {
-	unsigned ro = varea_mmu_flags(va) & ~MMU_WRITE, flags;
-	paddr_t pa;
-	int mapped = pt_query(va->as->pt, addr, &pa, &flags, NULL) == E_OK, rc;
+	unsigned rw = varea_mmu_flags(va), ro = rw & ~MMU_WRITE;
+	int mapped = f->leaf != NULL, rc;
 
-	if (mapped && pa != page_to_pa(shared->page))
+	if (mapped && arch_pte_pa(*f->leaf) != page_to_pa(shared->page))
 		panic("anon: a leaf maps a frame its object does not show");
 	if (f->access != FAULT_WRITE) {
-		if (!mapped)
-			rc = anon_map_frame(va, addr, shared->page, ro);
-		else
-			rc = flags == ro ? E_OK : pt_protect(va->as->pt, addr, PAGE_SIZE, ro);
+		rc = mapped && f->leaf_flags == ro
+		             ? E_OK
+		             : anon_set_frame(va, f, addr, shared->page, shared->page, ro);
 		return rc ? anon_map_error(rc) : FAULT_FIXED;
 	}
 	if (last_holder(to_anon(va->obj), shared, level, mapped))
-		return take_over(va, addr, shared, level, mapped);
-	return copy(va, addr, shared, mapped);
+		return take_over(va, f, addr, shared, level, rw);
+	return copy(va, f, addr, shared, rw);
 }
 
 /* anon_cow_own(), saying in *@from (when not NULL) which backup a taken-over page left. */

@@ -110,6 +110,14 @@ static inline enum fault_result anon_map_error(int rc)
 /* Map @pg at @addr of @va with @flags, the leaf taking a frame reference. */
 int anon_map_frame(struct varea *va, uintptr_t addr, struct page *pg, unsigned flags)
 	REQUIRES(va->as->lock);
+/*
+ * Make @f's page (at @addr of @va) map @pg with @flags: a new leaf when
+ * @f found none (anon_map_frame()), else @f's leaf, which maps @old (the
+ * caller has checked), changed in one step (pt_replace()); a new frame
+ * takes the leaf's reference from the old.
+ */
+int anon_set_frame(struct varea *va, const struct fault *f, uintptr_t addr, struct page *pg,
+                   struct page *old, unsigned flags) REQUIRES(va->as->lock);
 extern const struct mem_obj_ops anon_ops;
 
 static inline struct anon_obj *to_anon(const struct mem_obj *obj)

@@ -30,9 +30,9 @@ static int allowed(const struct aspace *as, const struct varea *va, const struct
 	return (va->perms & access_flag(f->access)) != 0;
 }
 
-/* @f in @as, whose table maps its page with @flags (E_OK == @mapped) or not. */
-static enum fault_result fault_locked(struct aspace *as, const struct fault *f, int mapped,
-                                      unsigned flags) REQUIRES(as->lock)
+/* @f in @as, whose leaf (if any) @f holds. */
+static enum fault_result fault_locked(struct aspace *as, const struct fault *f)
+	REQUIRES(as->lock)
 {
 	uintptr_t page = f->addr & ~(uintptr_t)PAGE_MASK;
 	struct varea *va = vtree_find(as, f->addr);
@@ -48,7 +48,7 @@ static enum fault_result fault_locked(struct aspace *as, const struct fault *f, 
 	if (!allowed(as, va, f))
 		return FAULT_DENIED;
 	/* Mapped and allowed: the TLB (or a walk cache) had an older entry. */
-	if (mapped && (flags & access_flag(f->access))) {
+	if (f->leaf && (f->leaf_flags & access_flag(f->access))) {
 		arch_tlb_flush_page(cpu_self_mask(), as->pt->asid, page);
 		return FAULT_FIXED;
 	}
@@ -60,8 +60,7 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 	unsigned long irq;
 	enum fault_result r;
 	enum fault_kind kind;
-	unsigned flags = 0;
-	int mapped;
+	struct fault g = *f;
 
 	/*
 	 * A fault taken while this CPU holds this aspace's lock would find
@@ -73,13 +72,16 @@ enum fault_result aspace_fault(struct aspace *as, const struct fault *f)
 		panic("aspace %s: fault at %#lx (pc %#lx) with its lock held", as->name,
 		      (unsigned long)f->addr, (unsigned long)f->pc);
 	irq = aspace_lock(as);
-	/* One walk for both: the kind when the arch leaves it to the table,
-	 * and whether the page is mapped already. */
-	mapped = pt_query(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, NULL, &flags, NULL) == E_OK;
+	/* One walk for all: the kind when the arch leaves it to the table,
+	 * whether the page is mapped already, and the leaf the object's
+	 * hook changes. */
+	g.leaf_level = 0;
+	g.leaf = pt_leaf(as->pt, f->addr & ~(uintptr_t)PAGE_MASK, &g.leaf_level);
+	g.leaf_flags = g.leaf ? arch_pte_flags(*g.leaf) : 0;
 	kind = f->kind;
 	if (kind == FAULT_KIND_FROM_TABLE)
-		kind = mapped ? FAULT_PERMISSION : FAULT_NOT_PRESENT;
-	r = fault_locked(as, f, mapped, flags);
+		kind = g.leaf ? FAULT_PERMISSION : FAULT_NOT_PRESENT;
+	r = fault_locked(as, &g);
 
 	as->stats.faults[r]++;
 	as->stats.kinds[kind]++;

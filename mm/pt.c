@@ -28,6 +28,7 @@
  */
 #include <stddef.h>
 #include <lib/err.h>
+#include <arch/cpu.h>
 #include <lib/panic.h>
 #include "pt_internal.h"
 
@@ -629,7 +630,8 @@ static int check_range(const struct pt *pt, uintptr_t va, uint64_t size, uintptr
  * a leaf that is not), user and global saying which half it is in, and
  * never writable and executable at once.
  */
-static int check_flags(const struct pt *pt, unsigned flags)
+static inline __attribute__((always_inline)) int check_flags(const struct pt *pt,
+                                                             unsigned flags)
 {
 	unsigned half = pt->kernel ? MMU_GLOBAL : MMU_USER;
 
@@ -798,6 +800,44 @@ static int unmap_one_page_fast(struct pt *pt, uintptr_t va, uintptr_t floor, uin
 	if (unmapped)
 		unmapped(ctx, va, arch_pte_pa(old), PAGE_SIZE, arch_pte_flags(old));
 	return 0;
+}
+
+int pt_replace(struct pt *pt, pte_t *slot, unsigned level, uintptr_t va, paddr_t pa,
+               unsigned flags)
+{
+	pte_t old;
+	unsigned old_flags;
+	int rc;
+
+	if ((va | pa) & PAGE_MASK)
+		return E_ALIGN;
+	if (va < pt->va_start || va > pt->va_last)
+		return E_RANGE;
+	if ((rc = check_flags(pt, flags)))
+		return rc;
+	if (level)
+		return E_INVAL;
+	old = *slot;
+	if (pt_kind(old, 0) != PTE_LEAF)
+		return E_NOENT;
+	if (arch_pte_pa(old) == pa &&
+	    !(((old_flags = arch_pte_flags(old)) ^ flags) & ATTR_FLAGS)) {
+		arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
+		arch_pt_sync();
+		arch_tlb_flush_page(old_flags & ~flags ? pt_cpus(pt) : cpu_self_mask(), pt->asid,
+		                    va);
+		return E_OK;
+	}
+	if (!(flags & MMU_DEVICE) && ram_check && !ram_check(pa, PAGE_SIZE))
+		return E_RANGE;
+	arch_pte_write(slot, 0);
+	arch_pt_sync();
+	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
+	arch_pte_write(slot, arch_pte_leaf(pa, flags, 0));
+	arch_pt_sync();
+	if (ARCH_PT_FLUSH_MADE_LEAF)   /* as after pt_map() */
+		arch_tlb_flush_page(cpu_self_mask(), pt->asid, va);
+	return E_OK;
 }
 
 void pt_set_ram_check(int (*is_ram)(paddr_t pa, uint64_t size))

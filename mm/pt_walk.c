@@ -18,33 +18,47 @@ static void root_span(const struct pt *pt, unsigned *first, unsigned *last)
 	*last = pt_index(pt->va_last, pt->levels - 1);
 }
 
-int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
-             uint64_t *leaf_size)
+pte_t *pt_leaf(const struct pt *pt, uintptr_t va, unsigned *level)
 {
 	paddr_t table = pt->root_pa;
 
 	if (va < pt->va_start || va > pt->va_last)
-		return E_RANGE;
-	for (unsigned level = pt->levels - 1;; level--) {
-		pte_t pte = pt_table(table)[pt_index(va, level)];
-		uint64_t size = PT_LEVEL_SIZE(level);
+		return NULL;
+	for (unsigned l = pt->levels - 1;; l--) {
+		pte_t *slot = &pt_table(table)[pt_index(va, l)];
+		enum pte_kind k = pt_kind(*slot, l);
 
-		switch (pt_kind(pte, level)) {
-		case PTE_TABLE:
-			table = arch_pte_pa(pte);
-			continue;
-		case PTE_LEAF:
-			if (pa)
-				*pa = arch_pte_pa(pte) + (va & (size - 1));
-			if (flags)
-				*flags = arch_pte_flags(pte);
-			if (leaf_size)
-				*leaf_size = size;
-			return E_OK;
-		default:
-			return E_NOENT;
+		if (k == PTE_LEAF) {
+			if (level)
+				*level = l;
+			return slot;
 		}
+		if (k != PTE_TABLE)
+			return NULL;
+		table = arch_pte_pa(*slot);
 	}
+}
+
+int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
+             uint64_t *leaf_size)
+{
+	unsigned level;
+	const pte_t *slot;
+	uint64_t size;
+
+	if (va < pt->va_start || va > pt->va_last)
+		return E_RANGE;
+	slot = pt_leaf(pt, va, &level);
+	if (!slot)
+		return E_NOENT;
+	size = PT_LEVEL_SIZE(level);
+	if (pa)
+		*pa = arch_pte_pa(*slot) + (va & (size - 1));
+	if (flags)
+		*flags = arch_pte_flags(*slot);
+	if (leaf_size)
+		*leaf_size = size;
+	return E_OK;
 }
 
 /* ---- walk ------------------------------------------------------------------- */

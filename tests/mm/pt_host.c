@@ -1333,6 +1333,58 @@ static void test_random_updates_match_the_model_user_sv48(void)
 	fuzz_run(4, 0, 512 * GiB - 4 * GiB, 5, FUZZ_OPS);
 }
 
+/*
+ * pt_replace(): a leaf gets another frame (break-before-make, flushed) or
+ * only more permissions (in place, flushed), with no table made or freed
+ * and its table's entry count kept (the audit checks it); anything but a
+ * present 4 KiB leaf, or bad input, is refused with nothing changed.
+ */
+static void test_replace_changes_one_leaf_in_place(void)
+{
+	setup(4);
+	uintptr_t va = 0x400000;
+	unsigned level = 9;
+	pte_t *slot;
+
+	ASSERT_OK(pt_map(&upt, va, 0x9000000, 2 * SZ_4K, URO));
+	uint64_t attempts = fake_pt_alloc_attempts(), pages = upt.table_pages;
+
+	slot = pt_leaf(&upt, va + SZ_4K, &level);
+	ASSERT_TRUE(slot != NULL);
+	EXPECT_EQ(level, 0);
+	fake_tlb_mark();
+	EXPECT_OK(pt_replace(&upt, slot, 0, va + SZ_4K, 0xa000000, URW));
+	EXPECT_TRUE(fake_tlb_covered(UASID, va + SZ_4K, SZ_4K));
+	expect_at(&upt, va + SZ_4K, 0xa000000, URW, SZ_4K);
+	expect_at(&upt, va, 0x9000000, URO, SZ_4K);
+	EXPECT_EQ(pt_audit(&upt), 0);
+
+	slot = pt_leaf(&upt, va, &level);
+	ASSERT_TRUE(slot != NULL);
+	fake_tlb_mark();
+	EXPECT_OK(pt_replace(&upt, slot, 0, va, 0x9000000, URW));
+	EXPECT_TRUE(fake_tlb_covered(UASID, va, SZ_4K));
+	expect_at(&upt, va, 0x9000000, URW, SZ_4K);
+	EXPECT_EQ(fake_pt_alloc_attempts(), attempts);
+	EXPECT_EQ(upt.table_pages, pages);
+	EXPECT_EQ(pt_audit(&upt), 0);
+
+	snap_take(&before);
+	fake_tlb_mark();
+	EXPECT_TRUE(pt_leaf(&upt, va + 2 * SZ_4K, NULL) == NULL);
+	EXPECT_EQ(pt_replace(&upt, slot + 2, 0, va + 2 * SZ_4K, 0xb000000, URW), E_NOENT);
+	EXPECT_EQ(pt_replace(&upt, slot, 1, va, 0xb000000, URW), E_INVAL);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, va + 8, 0xb000000, URW), E_ALIGN);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, va, 0xb000008, URW), E_ALIGN);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, va, 0xb000000, URW | MMU_EXEC), E_PERM);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, va, 0xb000000, MMU_WRITE | MMU_USER), E_INVAL);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, va, 0xb000000, KRW), E_RANGE);
+	EXPECT_EQ(pt_replace(&upt, slot, 0, kbase(4), 0xb000000, URW), E_RANGE);
+	expect_unchanged("a refused replace");
+	EXPECT_EQ(fake_tlb_flushes(), 0);
+	teardown();
+}
+
 KTEST_SUITE(pt_host,
 	KTEST_CASE(test_map_and_query_pages),
 	KTEST_CASE(test_gib_aligned_range_is_one_gib_leaf),
@@ -1343,6 +1395,7 @@ KTEST_SUITE(pt_host,
 	KTEST_CASE(test_unmap_across_two_blocks_splits_both),
 	KTEST_CASE(test_partial_protect_splits_a_block),
 	KTEST_CASE(test_protect_with_the_same_flags_changes_nothing),
+	KTEST_CASE(test_replace_changes_one_leaf_in_place),
 	KTEST_CASE(test_protect_rewrites_whole_leaves_in_place),
 	KTEST_CASE(test_protect_to_device_breaks_before_make),
 	KTEST_CASE(test_unmapping_everything_frees_every_table),

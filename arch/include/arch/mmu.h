@@ -73,6 +73,10 @@ unsigned arch_pt_levels(void);
  *   flags, and pte ^ attrs(pte) ^ attrs(other) is @pte with the
  *   attributes of @other (a loop over many leaves decodes each kind of
  *   leaf once).
+ * ARCH_PT_FLUSH_MADE_LEAF: 1 when a leaf written into an entry that was
+ *   invalid needs a TLB flush of its page before this CPU surely uses it
+ *   (riscv64 without Svvptc), 0 when the write and arch_pt_sync() are
+ *   enough (aarch64: no TLB holds an invalid entry).
  * void arch_pte_write(pte_t *slot, pte_t val): write one entry of a live
  *   table.  Then arch_pt_sync() makes a batch of such writes visible to
  *   the hardware walker before TLB maintenance (aarch64: DSB ISHST;

@@ -13,6 +13,7 @@
 #define MM_FAULT_H
 
 #include <stdint.h>
+#include <arch/mmu.h>
 
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
 
@@ -32,6 +33,15 @@ struct fault {
 	int user;                /* taken in user mode */
 	int populate;            /* VAREA_POPULATE, not an access: an object may map only
 	                            what it has (a memory object commits nothing) */
+	/* Set by aspace_fault() from its one walk (whoever else builds a
+	 * record leaves them zero, and hands over only unmapped pages): the
+	 * entry of the leaf mapping the page, its level (pt_leaf()) and its
+	 * MMU_* flags, decoded once; NULL and 0 when none.  The object's
+	 * fault hook changes that leaf through it (pt_replace()) rather than
+	 * walk the table again. */
+	pte_t *leaf;
+	unsigned leaf_level;
+	unsigned leaf_flags;
 };
 
 /* How a fault ended. */

@@ -183,6 +183,36 @@ int pt_query(const struct pt *pt, uintptr_t va, paddr_t *pa, unsigned *flags,
              uint64_t *leaf_size);
 
 /*
+ * The entry of the leaf (page or block) that maps @va, its level in
+ * *@level (may be NULL); NULL when nothing maps @va or @va is outside the
+ * table's half.  One walk: a fault looks the page up once and hands the
+ * entry on (struct fault's leaf) to pt_replace().  The pointer stays
+ * valid while the caller holds the table's lock and makes no other
+ * change to the table.
+ */
+pte_t *pt_leaf(const struct pt *pt, uintptr_t va, unsigned *level);
+
+/*
+ * Make the present 4 KiB leaf @slot, found by pt_leaf(@pt, @va) at
+ * @level 0, map @pa with MMU_* @flags instead, as one update: the page
+ * stays mapped throughout (no table is freed or made, the table's entry
+ * count stays).  The same frame and memory type: the entry is rewritten
+ * in place, and when permissions are only added (a copy-on-write page
+ * becoming writable) only this CPU's TLB entry is flushed: another CPU
+ * still holding the old one takes a permission fault on the page and
+ * finds it fixed (aspace_fault()).  Otherwise break-before-make: the
+ * entry is cleared, the page flushed on every CPU of the table, and then
+ * the new one written; no TLB holds the old leaf on return, so the caller
+ * may release its frame.  Returns E_OK; E_ALIGN (@va or @pa);
+ * E_RANGE (@va outside the table's half, or flags or @pa as pt_map()
+ * refuses them); E_INVAL or E_PERM (flags, as pt_map()); E_INVAL when
+ * @level is not 0; E_NOENT when @slot holds no leaf.  Changes nothing
+ * when it fails.
+ */
+int pt_replace(struct pt *pt, pte_t *slot, unsigned level, uintptr_t va, paddr_t pa,
+               unsigned flags);
+
+/*
  * Call @fn for every leaf in ascending virtual order (va, pa, size, flags),
  * for dumps and audits.  Stops early and returns @fn's value when it is
  * non-zero; returns 0 otherwise.

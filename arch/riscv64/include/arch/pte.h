@@ -118,6 +118,9 @@ static inline unsigned arch_pte_flags(pte_t pte)
 	return f;
 }
 
+/* Without Svvptc a hart may keep faulting on the invalid entry until an sfence.vma. */
+#define ARCH_PT_FLUSH_MADE_LEAF 1
+
 static inline void arch_pte_write(pte_t *slot, pte_t val)
 {
 	*(volatile pte_t *)slot = val;
