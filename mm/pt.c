@@ -735,7 +735,8 @@ static int map_one_page_fast(struct pt *pt, uintptr_t va, paddr_t pa, unsigned f
 			++*page_owner(p);   /* else counted by scanning */
 	}
 	arch_pt_sync();
-	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
+	if (ARCH_PT_FLUSH_MADE_LEAF)   /* the entry (and any table linked) was invalid */
+		arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	return E_OK;
 }
 
