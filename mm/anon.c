@@ -161,6 +161,8 @@ static void release_all(struct anon_obj *ao)
 	struct anon_page *ap = RB_ROOT(&ao->pages), *parent;
 	struct frame_batch b;   /* no initializer: memset() goes byte by byte */
 
+	if (!ap)
+		return;
 	b.n = 0;
 	while (ap) {
 		if (RB_LEFT(ap, node)) {
@@ -197,9 +199,12 @@ void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size)
 	struct anon_page *ap = anon_lookup_from(ao, offset), *next;
 	struct frame_batch b;   /* no initializer: memset() goes byte by byte */
 
-	b.n = 0;
-	if (ap && ap == RB_MIN(anon_tree, &ao->pages) && RB_MAX(anon_tree, &ao->pages)->index < end)
+	if (!ap || ap->index >= end)
+		return;
+	if (ao->npages > 1 && ap == RB_MIN(anon_tree, &ao->pages) &&
+	    RB_MAX(anon_tree, &ao->pages)->index < end)
 		return release_all(ao);
+	b.n = 0;
 	for (; ap && ap->index < end; ap = next) {
 		next = RB_NEXT(anon_tree, &ao->pages, ap);
 		RB_REMOVE(anon_tree, &ao->pages, ap);

@@ -488,6 +488,8 @@ void page_put_batch(struct page **pages, unsigned n)
 	struct pmm_pcp *pc;
 	unsigned k = 0;
 
+	if (n == 1)   /* page_put()'s path is the shorter one */
+		return page_put(pages[0]);
 	for (unsigned i = 0; i < n; i++) {
 		struct page *p = pages[i];
 
