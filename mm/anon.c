@@ -157,18 +157,82 @@ struct anon_page *anon_add(struct anon_obj *ao, uint64_t offset)
 	return ap;
 }
 
-/* Release every page of [offset, offset + size). */
+/* Frames whose references a release drops together (page_put_batch()). */
+struct frame_batch {
+	unsigned n;
+	struct page *pages[32];
+};
+
+static void batch_put(struct frame_batch *b, struct page *pg)
+{
+	b->pages[b->n++] = pg;
+	if (b->n == sizeof(b->pages) / sizeof(b->pages[0])) {
+		page_put_batch(b->pages, b->n);
+		b->n = 0;
+	}
+}
+
+/*
+ * Every node of @ao's index freed, children before their parent: no
+ * rebalancing, as nothing looks at the tree until it is empty again.
+ */
+static void release_all(struct anon_obj *ao)
+{
+	struct anon_page *ap = RB_ROOT(&ao->pages), *parent;
+	struct frame_batch b;   /* no initializer: memset() goes byte by byte */
+
+	if (!ap)
+		return;
+	b.n = 0;
+	while (ap) {
+		if (RB_LEFT(ap, node)) {
+			ap = RB_LEFT(ap, node);
+			continue;
+		}
+		if (RB_RIGHT(ap, node)) {
+			ap = RB_RIGHT(ap, node);
+			continue;
+		}
+		parent = RB_PARENT(ap, node);
+		if (parent && RB_LEFT(parent, node) == ap)
+			RB_LEFT(parent, node) = NULL;
+		else if (parent)
+			RB_RIGHT(parent, node) = NULL;
+		batch_put(&b, ap->page);
+		kmem_cache_free(anon_page_cache, ap);
+		ap = parent;
+	}
+	page_put_batch(b.pages, b.n);
+	RB_INIT(&ao->pages);
+	ao->npages = 0;
+}
+
+/*
+ * Release every page of [offset, offset + size).  When the range holds
+ * all of the index (a whole varea's unmap), the tree goes in one pass
+ * without removals; otherwise page by page.  The frames' references drop
+ * in batches either way.
+ */
 void anon_release(struct anon_obj *ao, uint64_t offset, uint64_t size)
 {
 	uint64_t end = (offset + size) >> PAGE_SHIFT;
-	struct anon_page *ap = anon_lookup_from(ao, offset);
+	struct anon_page *ap = anon_lookup_from(ao, offset), *next;
+	struct frame_batch b;   /* no initializer: memset() goes byte by byte */
 
-	while (ap && ap->index < end) {
-		struct anon_page *next = RB_NEXT(anon_tree, &ao->pages, ap);
-
-		anon_drop(ao, ap);
-		ap = next;
+	if (!ap || ap->index >= end)
+		return;
+	if (ao->npages > 1 && ap == RB_MIN(anon_tree, &ao->pages) &&
+	    RB_MAX(anon_tree, &ao->pages)->index < end)
+		return release_all(ao);
+	b.n = 0;
+	for (; ap && ap->index < end; ap = next) {
+		next = RB_NEXT(anon_tree, &ao->pages, ap);
+		RB_REMOVE(anon_tree, &ao->pages, ap);
+		ao->npages--;
+		batch_put(&b, ap->page);
+		kmem_cache_free(anon_page_cache, ap);
 	}
+	page_put_batch(b.pages, b.n);
 }
 
 int anon_spares_alloc(struct anon_page **spares, uint64_t n)
@@ -246,10 +310,8 @@ static void anon_destroy(struct mem_obj *obj)
 {
 	struct anon_obj *ao = to_anon(obj);
 	struct cow_tree *t = cow_lock(ao), *dead;
-	struct anon_page *ap;
 
-	while ((ap = RB_MIN(anon_tree, &ao->pages)))
-		anon_drop(ao, ap);
+	release_all(ao);
 	if (ao->backup)
 		anon_backup_unlink(ao);
 	dead = cow_leave(ao);

@@ -448,26 +448,73 @@ void page_get(struct page *p)
 	}
 }
 
-void page_put(struct page *p)
+/* Drop a reference to @p: 1 when it was the last (the block is the caller's to free). */
+static inline int put_ref(struct page *p, const char *who)
 {
 	uint32_t old;
 
-	check_frame(p, "page_put");
+	check_frame(p, who);
 	/* Release: our writes to the block happen before whoever frees it. */
 	old = __atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
 	if (old > 1)
-		return;
+		return 0;
 	if (unlikely(old == 0)) {
 		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
-		panic("page_put: refcount underflow on frame 0x%llx (%s)",
+		panic("%s: refcount underflow on frame 0x%llx (%s)", who,
 		      (unsigned long long)frame_pa(p), pmm_state_name(pg_state(p)));
 	}
 	if (unlikely(pg_state(p) != PG_ALLOC)) {
 		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
-		panic("page_put: last reference to frame 0x%llx, which is %s",
+		panic("%s: last reference to frame 0x%llx, which is %s", who,
 		      (unsigned long long)frame_pa(p), pmm_state_name(pg_state(p)));
 	}
-	free_checked(p, p->order);
+	return 1;
+}
+
+void page_put(struct page *p)
+{
+	if (put_ref(p, "page_put"))
+		free_checked(p, p->order);
+}
+
+/*
+ * The order-0 frames whose last reference went go to this CPU's cache in
+ * one section with interrupts masked, a full cache giving its oldest to
+ * the lists under one lock a batch; larger blocks go one by one.
+ */
+void page_put_batch(struct page **pages, unsigned n)
+{
+	unsigned long irq;
+	struct pmm_pcp *pc;
+	unsigned k = 0;
+
+	if (n == 1)   /* page_put()'s path is the shorter one */
+		return page_put(pages[0]);
+	for (unsigned i = 0; i < n; i++) {
+		struct page *p = pages[i];
+
+		if (!put_ref(p, "page_put_batch"))
+			continue;
+		if (p->order) {
+			free_checked(p, p->order);
+			continue;
+		}
+		if (KDEBUG)
+			pmm_poison(p, 0);
+		pages[k++] = p;
+	}
+	if (!k)
+		return;
+	pc = pcp_enter(&irq);
+	for (unsigned i = 0; i < k; i++) {
+		if (pcp_full(pc->top))
+			pcp_drain_oldest(pc, PCP_BATCH);
+		pages[i]->refcount = 0;
+		pg_set_state(pages[i], PG_CACHED);
+		*pc->top = pages[i];
+		pcp_set_top(pc, pc->top + 1);
+	}
+	pcp_exit(irq);
 }
 
 unsigned page_refcount(const struct page *p)

@@ -380,6 +380,48 @@ static void test_unmap_in_parent_while_child_reads(void)
 	fx_teardown();
 }
 
+/*
+ * Unmapping a whole varea frees its object's pages in one pass: the
+ * pages a COW fault gave the parent go, the frames the child still
+ * shares stay (their values with them), and an unmap in the middle of a
+ * varea whose only pages lie inside it leaves the pieces around working.
+ */
+static void test_whole_unmap_frees_own_pages_and_keeps_shared_ones(void)
+{
+	struct aspace *c;
+	uint64_t data;
+
+	fx_setup(3);
+	map_anon(fx_as, 0, 64, RW, VAREA_POPULATE);
+	for (unsigned i = 0; i < 64; i++)
+		*fx_word(fx_as, at(i)) = 0x500 + i;
+	c = fork_of(fx_as);
+	for (unsigned i = 0; i < 64; i += 2)
+		EXPECT_EQ(wr(fx_as, i, 0xa00 + i), FAULT_FIXED_COW);
+	data = fx_data_frames();
+	ASSERT_OK(aspace_unmap(fx_as, at(0), 64 * PG));
+	EXPECT_EQ(fx_data_frames(), data - 32);   /* the parent's copies, not the shared 64 */
+	check(fx_as);
+	check(c);
+	for (unsigned i = 0; i < 64; i++)
+		EXPECT_EQ_U(rd(c, i), 0x500 + i);
+	aspace_destroy(c);
+
+	map_anon(fx_as, 0, 16, RW, 0);
+	for (unsigned i = 4; i < 8; i++)
+		wr(fx_as, i, 0x700 + i);
+	data = fx_data_frames();
+	ASSERT_OK(aspace_unmap(fx_as, at(2), 8 * PG));
+	EXPECT_EQ(fx_data_frames(), data - 4);
+	check(fx_as);
+	EXPECT_EQ_U(rd(fx_as, 1), 0);
+	EXPECT_EQ(wr(fx_as, 10, 0x70a), FAULT_FIXED);
+	EXPECT_EQ_U(rd(fx_as, 10), 0x70a);
+	EXPECT_EQ(fx_fault(fx_as, at(5), FAULT_READ), FAULT_NO_VAREA);
+	check(fx_as);
+	fx_teardown();
+}
+
 /* Repeated forks of one parent whose children die keep the chain one level deep. */
 static void test_chains_collapse(void)
 {
@@ -686,6 +728,7 @@ KTEST_SUITE(fork_host,
 	KTEST_CASE(test_fork_with_unpopulated_pages),
 	KTEST_CASE(test_zero_page_across_fork),
 	KTEST_CASE(test_unmap_in_parent_while_child_reads),
+	KTEST_CASE(test_whole_unmap_frees_own_pages_and_keeps_shared_ones),
 	KTEST_CASE(test_chains_collapse),
 	KTEST_CASE(test_empty_levels_are_skipped_and_stay_right),
 	KTEST_CASE(test_storm_returns_every_frame),

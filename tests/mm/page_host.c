@@ -468,6 +468,58 @@ static void test_last_put_frees_the_block(void)
 	EXPECT_EQ(pmm_free_frames(), fake_ram_free_frames());
 }
 
+/*
+ * A batch put: frames still held elsewhere keep their reference and stay
+ * allocated, the rest come free, more than a cache holds spill to the
+ * lists (and merge back), and a larger block goes back whole.
+ */
+static void test_batch_put_frees_only_last_references(void)
+{
+	static struct page *pages[200], *shared[200], *scratch[201];
+	struct pmm_stats before, st;
+	struct page *big;
+
+	fake_ram_setup();
+	before = stats();
+	for (unsigned i = 0; i < 200; i++) {
+		pages[i] = page_alloc(0, 0);
+		ASSERT_NOT_NULL(pages[i]);
+		shared[i] = NULL;
+		if (i % 3 == 0) {
+			page_get(pages[i]);
+			shared[i] = pages[i];
+		}
+		scratch[i] = pages[i];
+	}
+	big = page_alloc(2, 0);
+	ASSERT_NOT_NULL(big);
+	scratch[200] = big;
+	page_put_batch(scratch, 201);
+	for (unsigned i = 0; i < 200; i++)
+		EXPECT_EQ(page_refcount(pages[i]), shared[i] ? 1u : 0u);
+	EXPECT_EQ(page_refcount(big), 0);
+	ASSERT_OK(pmm_check());
+	pmm_stats(&st);
+	EXPECT_EQ(st.free, before.free - 67);
+	for (unsigned i = 0; i < 200; i++)
+		if (shared[i])
+			page_put(shared[i]);
+	page_put_batch(scratch, 0);   /* nothing to do */
+	st = stats();
+	expect_same_blocks(&st, &before);
+}
+
+static void test_batch_put_underflow_panics(void)
+{
+	struct page *p;
+
+	fake_ram_setup();
+	p = page_alloc(0, 0);
+	ASSERT_NOT_NULL(p);
+	page_put(p);
+	EXPECT_PANIC(page_put_batch(&p, 1), "underflow");
+}
+
 static void test_free_of_a_shared_block_panics(void)
 {
 	struct page *p;
@@ -1044,6 +1096,8 @@ KTEST_SUITE(page_host,
 	KTEST_CASE(test_write_after_free_is_caught_on_next_alloc),
 	KTEST_CASE(test_write_after_free_in_a_large_block_is_caught),
 	KTEST_CASE(test_last_put_frees_the_block),
+	KTEST_CASE(test_batch_put_frees_only_last_references),
+	KTEST_CASE(test_batch_put_underflow_panics),
 	KTEST_CASE(test_free_of_a_shared_block_panics),
 	KTEST_CASE(test_refcount_underflow_panics),
 	KTEST_CASE(test_get_on_a_free_frame_panics),

@@ -170,6 +170,13 @@ void page_get(struct page *p);
  */
 void page_put(struct page *p);
 
+/*
+ * page_put() on each of @pages[0 .. @n), freeing the frames whose last
+ * reference goes together (one interrupt-masked section, one lock a batch
+ * of spills).  The array is scratch: its contents are gone on return.
+ */
+void page_put_batch(struct page **pages, unsigned n);
+
 /* The reference count of the block headed by @p (0 when free). */
 unsigned page_refcount(const struct page *p);
 
