@@ -92,6 +92,8 @@ int varea_try_merge(struct aspace *as, struct varea *va, struct varea *next)
 
 /* Try merging every pair of neighbours from the varea ending at @lo up to the one at @hi. */
 void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi) REQUIRES(as->lock);
+/* The same for the range of @va, in the tree: with its neighbours on either side. */
+void varea_merge_around(struct aspace *as, struct varea *va) REQUIRES(as->lock);
 
 /* Take @va out of the tree, close it, drop its object and free it (leaves gone). */
 void varea_destroy(struct aspace *as, struct varea *va) REQUIRES(as->lock);

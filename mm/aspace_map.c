@@ -227,7 +227,7 @@ static int map_locked(struct aspace *as, struct map_req *r) REQUIRES(as->lock)
 	if (fixed)
 		carve_commit(as, r->addr, end);
 	vtree_insert(as, va);
-	varea_merge_range(as, r->addr, end);
+	varea_merge_around(as, va);
 	return E_OK;
 }
 

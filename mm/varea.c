@@ -422,6 +422,15 @@ void varea_merge_range(struct aspace *as, uintptr_t lo, uintptr_t hi) REQUIRES(a
 	}
 }
 
+void varea_merge_around(struct aspace *as, struct varea *va) REQUIRES(as->lock)
+{
+	struct varea *prev = vtree_prev(va);
+
+	if (prev && varea_try_merge(as, prev, va))
+		va = prev;
+	varea_try_merge(as, va, vtree_next(va));
+}
+
 void varea_destroy(struct aspace *as, struct varea *va) REQUIRES(as->lock)
 {
 	const struct mem_obj_ops *ops = va->obj->ops;
