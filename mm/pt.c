@@ -486,35 +486,46 @@ static unsigned apply_leaves(struct op *op, paddr_t table, uintptr_t base)
 	pte_t *t = pt_table(table);
 	struct page *p = pa_to_page(table);
 	unsigned n = p ? *page_owner(p) : table_scan(table), left = n;
-	unsigned first, last;
+	unsigned first, last, lo = PT_ENTRIES, hi = 0;
 	struct reprotect rp = { 0, 0, 0, ACT_SKIP };
 
 	slot_span(op, base, 0, &first, &last);
+	if (op->kind == OP_UNMAP) {
+		for (unsigned i = next_entry(t, first, last); i <= last && left;
+		     i = next_entry(t, i + 1, last)) {
+			uintptr_t sva = base + i * PAGE_SIZE;
+
+			left--;
+			mark_dirty(op, sva, 0);
+			remove_leaf(op, &t[i], t[i], 0, sva);
+			n--;
+		}
+		if (p)
+			*page_owner(p) = (uint16_t)n;
+		return n;
+	}
 	for (unsigned i = next_entry(t, first, last); i <= last && left;
 	     i = next_entry(t, i + 1, last)) {
 		pte_t old = t[i];
-		uintptr_t sva = base + i * PAGE_SIZE;
 
 		left--;
-		if (op->kind == OP_UNMAP) {
-			mark_dirty(op, sva, 0);
-			remove_leaf(op, &t[i], old, 0, sva);
-			n--;
-			continue;
-		}
 		if (!rp.known || arch_pte_attrs(old) != rp.from)
 			reprotect_decide(op, old, &rp);
 		if (rp.action == ACT_SKIP)
 			continue;
 		if (rp.action == ACT_SPLIT) {   /* a memory type change */
-			apply_leaf(op, &t[i], old, 0, sva);
+			apply_leaf(op, &t[i], old, 0, base + i * PAGE_SIZE);
 			continue;
 		}
-		mark_dirty(op, sva, 0);
+		lo = i < lo ? i : lo;
+		hi = i;
 		arch_pte_write(&t[i], old ^ rp.from ^ rp.to);
 	}
-	if (p)
-		*page_owner(p) = (uint16_t)n;
+	/* The leaves rewritten in place lie in [lo, hi]: flushed with the rest. */
+	if (lo <= hi) {
+		mark_dirty(op, base + lo * PAGE_SIZE, 0);
+		mark_dirty(op, base + hi * PAGE_SIZE, 0);
+	}
 	return n;
 }
 
