@@ -496,6 +496,25 @@ static void anon_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t
 		page_put(pa_to_page(pa + done));
 }
 
+/* The same for a batch: one page_put_batch() for their frames. */
+static void anon_unmapped_many(struct varea *va, const struct pt_gone *g, unsigned n)
+{
+	struct page *pages[32];
+	unsigned k = 0;
+
+	(void)va;
+	for (unsigned i = 0; i < n; i++)
+		for (uint64_t done = 0; done < g[i].size; done += PAGE_SIZE) {
+			pages[k++] = pa_to_page(g[i].pa + done);
+			if (k == sizeof(pages) / sizeof(pages[0])) {
+				page_put_batch(pages, k);
+				k = 0;
+			}
+		}
+	if (k)
+		page_put_batch(pages, k);
+}
+
 /* Tell a source that tracks its private vareas that @va came (1) or went (0). */
 static void track(struct varea *va, int on)
 {
@@ -877,6 +896,7 @@ const struct mem_obj_ops anon_ops = {
 	.name = "anon",
 	.fault = anon_fault,
 	.unmapped = anon_unmapped,
+	.unmapped_many = anon_unmapped_many,
 	.open = anon_open,
 	.close = anon_close,
 	.split = anon_split,

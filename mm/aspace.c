@@ -142,25 +142,34 @@ struct unmap_ctx {
 };
 
 /*
- * Leaves arrive in ascending order, so the last varea is usually the next
- * one's too.  Not analysed: called by pt_unmap() under
- * aspace_pt_unmap()'s lock, which ctx hides.
+ * Leaves arrive in ascending order, a batch at a time: each run of them
+ * in one varea goes to its object together.  Not analysed: called by
+ * pt_unmap_leaves() under aspace_pt_unmap()'s lock, which ctx hides.
  */
-static void leaf_removed(void *ctx, uintptr_t addr, paddr_t pa, uint64_t size, unsigned flags)
+static void leaves_removed(void *ctx, const struct pt_gone *g, unsigned n)
 	NO_THREAD_SAFETY_ANALYSIS
 {
 	struct unmap_ctx *c = ctx;
-	struct varea *va = c->only ? c->only : c->cur;
 
-	(void)flags;
-	if (!va || addr < va->start || addr - va->start >= va->size)
-		va = c->cur = vtree_find(c->as, addr);
-	if (!va || addr - va->start + size > va->size)
-		panic("aspace %s: leaf %#lx+%#llx outside its varea", c->as->name,
-		      (unsigned long)addr, (unsigned long long)size);
-	va->resident -= size >> PAGE_SHIFT;
-	if (va->obj->ops->unmapped)
-		va->obj->ops->unmapped(va, addr, pa, size);
+	for (unsigned i = 0, j; i < n; i = j) {
+		struct varea *va = c->only ? c->only : c->cur;
+		const struct mem_obj_ops *ops;
+
+		if (!va || g[i].va < va->start || g[i].va - va->start >= va->size)
+			va = c->cur = vtree_find(c->as, g[i].va);
+		for (j = i; j < n && va && g[j].va >= va->start &&
+		            g[j].va - va->start + g[j].size <= va->size; j++)
+			va->resident -= g[j].size >> PAGE_SHIFT;
+		if (j == i)
+			panic("aspace %s: leaf %#lx+%#llx outside its varea", c->as->name,
+			      (unsigned long)g[i].va, (unsigned long long)g[i].size);
+		ops = va->obj->ops;
+		if (ops->unmapped_many)
+			ops->unmapped_many(va, g + i, j - i);
+		else if (ops->unmapped)
+			for (unsigned k = i; k < j; k++)
+				ops->unmapped(va, g[k].va, g[k].pa, g[k].size);
+	}
 }
 
 /*
@@ -197,7 +206,7 @@ int aspace_pt_unmap(struct aspace *as, uintptr_t addr, uint64_t size, struct var
 	uintptr_t floor, ceiling;
 
 	free_bounds(as, addr, size, &floor, &ceiling);
-	return pt_unmap_keep(as->pt, addr, size, floor, ceiling, leaf_removed, &c);
+	return pt_unmap_leaves(as->pt, addr, size, floor, ceiling, leaves_removed, &c);
 }
 
 /* ---- creating and destroying ------------------------------------------------------------ */

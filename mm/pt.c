@@ -125,7 +125,8 @@ struct op {
 	uintptr_t floor, ceiling; /* unmap: emptied tables inside are freed, inclusive */
 	paddr_t pa;              /* map: where va goes */
 	unsigned flags;          /* map, protect */
-	pt_leaf_fn fn;           /* unmap callback */
+	pt_leaf_fn fn;           /* unmap callback, per leaf */
+	pt_leaves_fn leaves_fn;  /* or per batch */
 	void *ctx;
 	uint64_t need;           /* counted: table pages the update takes */
 	paddr_t stash;           /* allocated pages, linked through their first word */
@@ -340,7 +341,17 @@ static void flush(struct op *op)
 	op->tables_removed = 0;
 	for (unsigned i = 0; i < op->ntables; i++)
 		pt_table_put(op->pt, op->tables[i]);
-	for (unsigned i = 0; i < op->nleaves; i++) {
+	if (op->leaves_fn && op->nleaves) {
+		struct pt_gone g[PENDING_LEAVES];
+
+		for (unsigned i = 0; i < op->nleaves; i++) {
+			g[i].va = op->leaves[i].va;
+			g[i].pa = arch_pte_pa(op->leaves[i].pte);
+			g[i].size = PT_LEVEL_SIZE(op->leaves[i].level);
+		}
+		op->leaves_fn(op->ctx, g, op->nleaves);
+	}
+	for (unsigned i = 0; op->fn && i < op->nleaves; i++) {
 		const struct removed *r = &op->leaves[i];
 
 		op->fn(op->ctx, r->va, arch_pte_pa(r->pte), PT_LEVEL_SIZE(r->level),
@@ -406,7 +417,7 @@ static void retire_table(struct op *op, pte_t *slot, paddr_t child)
 static inline void remove_leaf(struct op *op, pte_t *slot, pte_t old, unsigned level, uintptr_t sva)
 {
 	arch_pte_write(slot, 0);
-	if (op->fn) {
+	if (op->fn || op->leaves_fn) {
 		op->leaves[op->nleaves].va = sva;
 		op->leaves[op->nleaves].pte = old;
 		op->leaves[op->nleaves].level = level;
@@ -783,7 +794,7 @@ static int protect_one_page_fast(struct pt *pt, uintptr_t va, unsigned flags)
  * it.  Returns 0 when done, -1 to take the general path.
  */
 static int unmap_one_page_fast(struct pt *pt, uintptr_t va, uintptr_t floor, uintptr_t ceiling,
-                               pt_leaf_fn unmapped, void *ctx)
+                               pt_leaf_fn unmapped, pt_leaves_fn leaves, void *ctx)
 {
 	paddr_t table = pt->root_pa;
 	uintptr_t base = va & ~(uintptr_t)(PT_LEVEL_SIZE(1) - 1);
@@ -811,6 +822,11 @@ static int unmap_one_page_fast(struct pt *pt, uintptr_t va, uintptr_t floor, uin
 	arch_tlb_flush_page(pt_cpus(pt), pt->asid, va);
 	if (unmapped)
 		unmapped(ctx, va, arch_pte_pa(old), PAGE_SIZE, arch_pte_flags(old));
+	if (leaves) {
+		struct pt_gone g = { va, arch_pte_pa(old), PAGE_SIZE };
+
+		leaves(ctx, &g, 1);
+	}
 	return 0;
 }
 
@@ -875,6 +891,7 @@ int pt_map(struct pt *pt, uintptr_t va, paddr_t pa, uint64_t size, unsigned flag
 	op.pa = pa;
 	op.flags = flags;
 	op.fn = NULL;
+	op.leaves_fn = NULL;
 	return run(&op, pt, OP_MAP);
 }
 
@@ -883,15 +900,15 @@ int pt_unmap(struct pt *pt, uintptr_t va, uint64_t size, pt_leaf_fn unmapped, vo
 	return pt_unmap_keep(pt, va, size, 0, UINTPTR_MAX, unmapped, ctx);
 }
 
-int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
-                  uintptr_t ceiling, pt_leaf_fn unmapped, void *ctx)
+static int unmap(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor, uintptr_t ceiling,
+                 pt_leaf_fn unmapped, pt_leaves_fn leaves, void *ctx)
 {
 	struct op op;
 	int rc = check_range(pt, va, size, &op.last);
 
 	if (rc)
 		return rc;
-	if (size == PAGE_SIZE && !unmap_one_page_fast(pt, va, floor, ceiling, unmapped, ctx))
+	if (size == PAGE_SIZE && !unmap_one_page_fast(pt, va, floor, ceiling, unmapped, leaves, ctx))
 		return E_OK;
 	op.floor = floor;
 	op.ceiling = ceiling;
@@ -899,8 +916,21 @@ int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
 	op.pa = 0;
 	op.flags = 0;
 	op.fn = unmapped;
+	op.leaves_fn = leaves;
 	op.ctx = ctx;
 	return run(&op, pt, OP_UNMAP);
+}
+
+int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
+                  uintptr_t ceiling, pt_leaf_fn unmapped, void *ctx)
+{
+	return unmap(pt, va, size, floor, ceiling, unmapped, NULL, ctx);
+}
+
+int pt_unmap_leaves(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
+                    uintptr_t ceiling, pt_leaves_fn removed, void *ctx)
+{
+	return unmap(pt, va, size, floor, ceiling, NULL, removed, ctx);
 }
 
 int pt_protect(struct pt *pt, uintptr_t va, uint64_t size, unsigned flags)
@@ -919,5 +949,6 @@ int pt_protect(struct pt *pt, uintptr_t va, uint64_t size, unsigned flags)
 	op.pa = 0;
 	op.flags = flags;
 	op.fn = NULL;
+	op.leaves_fn = NULL;
 	return run(&op, pt, OP_PROTECT);
 }

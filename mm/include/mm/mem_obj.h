@@ -29,6 +29,8 @@
 #include <mm/fault.h>
 #include <mm/types.h>
 
+struct pt_gone;
+
 struct varea;
 struct page;
 
@@ -53,6 +55,8 @@ struct mem_obj_ops {
 	 * NULL: mappings hold nothing.
 	 */
 	void (*unmapped)(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
+	/* unmapped() of @n leaves at once, in ascending order (NULL: one by one). */
+	void (*unmapped_many)(struct varea *va, const struct pt_gone *gone, unsigned n);
 	/*
 	 * A varea starts / stops using the object (may be NULL).  close()
 	 * comes after the varea's leaves are gone; what the object keeps for

@@ -167,6 +167,20 @@ int pt_unmap_keep(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
                   uintptr_t ceiling, pt_leaf_fn unmapped, void *ctx);
 
 /*
+ * pt_unmap_keep(), but @removed gets the leaves in batches (up to 32 at a
+ * time, in ascending order, once no TLB holds them), without their flags:
+ * one call where there were as many as leaves, for unmaps of many pages.
+ */
+struct pt_gone {
+	uintptr_t va;
+	paddr_t pa;
+	uint64_t size;
+};
+typedef void (*pt_leaves_fn)(void *ctx, const struct pt_gone *gone, unsigned n);
+int pt_unmap_leaves(struct pt *pt, uintptr_t va, uint64_t size, uintptr_t floor,
+                    uintptr_t ceiling, pt_leaves_fn removed, void *ctx);
+
+/*
  * Change the flags of every mapping in [va, va + size) to @flags (same
  * validation as pt_map; unmapped parts are skipped; blocks partly inside
  * are split).  Returns as pt_map, E_OK even when nothing was mapped.
