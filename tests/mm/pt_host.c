@@ -507,6 +507,52 @@ static void test_unmap_over_a_big_range_reports_every_leaf(void)
 	teardown();
 }
 
+/* pt_unmap_leaves(): the same leaves as removed_fn() sees, in batches of at most 32. */
+struct batch_log {
+	struct removed_log r;
+	unsigned calls, largest;
+};
+
+static void removed_batch_fn(void *ctx, const struct pt_gone *g, unsigned n)
+{
+	struct batch_log *b = ctx;
+
+	b->calls++;
+	if (n > b->largest)
+		b->largest = n;
+	for (unsigned i = 0; i < n; i++)
+		removed_fn(&b->r, g[i].va, g[i].pa, g[i].size, 0);
+}
+
+static void test_unmap_leaves_reports_every_leaf_in_batches(void)
+{
+	setup(3);
+	uintptr_t va = 0x100000000;
+	struct batch_log b = { .r = { .asid = UASID } };
+
+	ASSERT_OK(pt_map(&upt, va, 0x100000000, 3 * SZ_2M, URW));
+	ASSERT_OK(pt_map(&upt, va + 3 * SZ_2M, 0x200000000 + SZ_4K, 100 * SZ_4K, URO));
+	ASSERT_OK(pt_unmap_leaves(&upt, 0, 1ull << 38, 0, UINTPTR_MAX, removed_batch_fn, &b));
+	EXPECT_EQ(b.r.n, 103);
+	EXPECT_EQ_U(b.r.bytes, 3 * SZ_2M + 100 * SZ_4K);
+	EXPECT_EQ_U(b.r.first.va, va);
+	EXPECT_EQ_U(b.r.first.pa, 0x100000000);
+	EXPECT_EQ_U(b.r.first.size, SZ_2M);
+	EXPECT_EQ(b.largest, 32);
+	EXPECT_GE(b.calls, 4);
+	EXPECT_EQ(upt.table_pages, 1);
+	/* One page: the fast path hands it on as a batch of one. */
+	ASSERT_OK(pt_map(&upt, va, 0x300000000, SZ_4K, URW));
+	ASSERT_OK(pt_map(&upt, va + SZ_4K, 0x300001000, SZ_4K, URW));
+	b = (struct batch_log){ .r = { .asid = UASID } };
+	ASSERT_OK(pt_unmap_leaves(&upt, va, SZ_4K, 0, UINTPTR_MAX, removed_batch_fn, &b));
+	EXPECT_EQ(b.calls, 1);
+	EXPECT_EQ(b.r.n, 1);
+	EXPECT_EQ_U(b.r.first.pa, 0x300000000);
+	ASSERT_OK(pt_unmap(&upt, va + SZ_4K, SZ_4K, NULL, NULL));
+	teardown();
+}
+
 static void test_top_page_of_the_address_space(void)
 {
 	for (unsigned levels = 3; levels <= 4; levels++) {
@@ -1400,6 +1446,7 @@ KTEST_SUITE(pt_host,
 	KTEST_CASE(test_protect_to_device_breaks_before_make),
 	KTEST_CASE(test_unmapping_everything_frees_every_table),
 	KTEST_CASE(test_unmap_over_a_big_range_reports_every_leaf),
+	KTEST_CASE(test_unmap_leaves_reports_every_leaf_in_batches),
 	KTEST_CASE(test_top_page_of_the_address_space),
 	KTEST_CASE(test_kernel_root_entries_stay_when_emptied),
 	KTEST_CASE(test_failed_map_leaves_no_trace),
