@@ -182,5 +182,5 @@ void arch_user_frame_init(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)
 	tf->elr = pc;
 	tf->sp = sp;
 	tf->spsr = 0;   /* EL0t, DAIF clear: interrupts on */
-	tf->fpcr = sysreg_read(fpcr);
+	tf->fpcr = 0;   /* as Linux starts a program: not the last program's modes */
 }
