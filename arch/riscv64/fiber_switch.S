@@ -5,7 +5,10 @@
  * Only what the calling convention says a callee must preserve is saved:
  * ra, sp, s0-s11 and fs0-fs11 (RISC-V psABI, "Integer Register Convention"
  * and "Floating-point Register Convention"); everything else is dead
- * across the call that switches.  The saved registers go on the outgoing
+ * across the call that switches.  And gp: the kernel never uses it, so
+ * in a process thread's system call it is still the program's, which the
+ * system-call path (trap_entry.S) leaves to this switch to keep: another
+ * process's return to user mode on this CPU loads its own.  The saved registers go on the outgoing
  * stack, so a fiber's whole saved context is one stack pointer.
  *
  * A process thread's user FP state, live in the registers while the
@@ -35,7 +38,8 @@
 #define SW_RA       0
 #define SW_S(n)     (8 + (n) * 8)       /* s0..s11 */
 #define SW_FS(n)    (104 + (n) * 8)     /* fs0..fs11 */
-#define SW_SIZE     208                 /* 25 registers, rounded to 16 */
+#define SW_GP       200
+#define SW_SIZE     208                 /* 26 registers */
 #define LINK_SIZE   32                  /* {sp, 0} then the record {s0, ra} */
 
 	.text
@@ -53,6 +57,7 @@ arch_fiber_switch:
 	.cfi_adjust_cfa_offset SW_SIZE
 	sd	ra, SW_RA(sp)
 	.cfi_rel_offset ra, SW_RA
+	sd	gp, SW_GP(sp)
 	sd	s0, SW_S(0)(sp);   sd s1, SW_S(1)(sp);   sd s2, SW_S(2)(sp)
 	.cfi_rel_offset s0, SW_S(0)
 	sd	s3, SW_S(3)(sp);   sd s4, SW_S(4)(sp);   sd s5, SW_S(5)(sp)
@@ -69,6 +74,7 @@ arch_fiber_switch:
 	 * on its stack: the same rules describe its caller. */
 	mv	sp, a1
 	ld	ra, SW_RA(sp)
+	ld	gp, SW_GP(sp)
 	ld	s0, SW_S(0)(sp);   ld s1, SW_S(1)(sp);   ld s2, SW_S(2)(sp)
 	ld	s3, SW_S(3)(sp);   ld s4, SW_S(4)(sp);   ld s5, SW_S(5)(sp)
 	ld	s6, SW_S(6)(sp);   ld s7, SW_S(7)(sp);   ld s8, SW_S(8)(sp)

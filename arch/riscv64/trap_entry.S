@@ -135,17 +135,17 @@ trap_from_user:
 
 /*
  * A system call: only what the C code may change is saved and restored
- * (ra, gp, tp, t0-t6, a0-a7, sp, sepc, sstatus; a0 comes back as the
- * result of trap_syscall()).  gp too: the kernel never writes it, but it
- * is the CPU's, not the thread's, so after a fiber switch inside the call
- * it holds whatever another process's return put there.  s1-s11 keep the user's
+ * (ra, tp, t0-t6, a0-a7, sp, sepc, sstatus; a0 comes back as the result
+ * of trap_syscall()).  The kernel never writes gp, and a fiber switch
+ * inside the call keeps it with the thread (fiber_switch.S), so gp is the
+ * user's throughout.  s1-s11 keep the user's
  * values through trap_syscall() by the calling convention (a fiber switch
  * inside restores them too), and s0 comes back from the frame record; so
  * they go into the frame only for clone, whose child starts from a copy
  * of the frame.  A system call's frame holds no scause or stval either.  trap_syscall() returns here only to
  * go back to user mode.
  */
-	SAVE_X(1);  SAVE_X(3);  SAVE_X(6);  SAVE_X(7)
+	SAVE_X(1);  SAVE_X(6);  SAVE_X(7)
 	SAVE_X(10); SAVE_X(11); SAVE_X(12); SAVE_X(13); SAVE_X(14); SAVE_X(15)
 	SAVE_X(16); SAVE_X(17); SAVE_X(28); SAVE_X(29); SAVE_X(30); SAVE_X(31)
 	csrr	t1, sepc
@@ -174,12 +174,13 @@ ecall_call:                              /* t1 = sepc */
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
-	LOAD_X(1);  LOAD_X(3);  LOAD_X(4);  LOAD_X(5);  LOAD_X(6);  LOAD_X(7)
+	LOAD_X(1);  LOAD_X(4);  LOAD_X(5);  LOAD_X(6);  LOAD_X(7)
 	LOAD_X(11); LOAD_X(12); LOAD_X(13); LOAD_X(14); LOAD_X(15)
 	LOAD_X(16); LOAD_X(17); LOAD_X(28); LOAD_X(29); LOAD_X(30); LOAD_X(31)
 	LOAD_X(2)
 	sret
 ecall_clone:
+	SAVE_X(3)
 	SAVE_X(8);  SAVE_X(9);  SAVE_X(18); SAVE_X(19); SAVE_X(20); SAVE_X(21)
 	SAVE_X(22); SAVE_X(23); SAVE_X(24); SAVE_X(25); SAVE_X(26); SAVE_X(27)
 	j	ecall_call
