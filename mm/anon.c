@@ -488,32 +488,6 @@ static enum fault_result anon_fault(struct varea *va, const struct fault *f)
 	return r;
 }
 
-static void anon_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
-{
-	(void)va;
-	(void)addr;
-	for (uint64_t done = 0; done < size; done += PAGE_SIZE)
-		page_put(pa_to_page(pa + done));
-}
-
-/* The same for a batch: one page_put_batch() for their frames. */
-static void anon_unmapped_many(struct varea *va, const struct pt_gone *g, unsigned n)
-{
-	struct page *pages[32];
-	unsigned k = 0;
-
-	(void)va;
-	for (unsigned i = 0; i < n; i++)
-		for (uint64_t done = 0; done < g[i].size; done += PAGE_SIZE) {
-			pages[k++] = pa_to_page(g[i].pa + done);
-			if (k == sizeof(pages) / sizeof(pages[0])) {
-				page_put_batch(pages, k);
-				k = 0;
-			}
-		}
-	if (k)
-		page_put_batch(pages, k);
-}
 
 /* Tell a source that tracks its private vareas that @va came (1) or went (0). */
 static void track(struct varea *va, int on)
@@ -895,8 +869,7 @@ static void anon_decommit(struct varea *va, uintptr_t start, uint64_t size, int 
 const struct mem_obj_ops anon_ops = {
 	.name = "anon",
 	.fault = anon_fault,
-	.unmapped = anon_unmapped,
-	.unmapped_many = anon_unmapped_many,
+	.unmapped = mem_obj_put_frames,
 	.open = anon_open,
 	.close = anon_close,
 	.split = anon_split,

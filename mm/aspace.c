@@ -12,6 +12,7 @@
 #include <lib/words.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
+#include <mm/page.h>
 #include <mm/vmo.h>
 #include "aspace_internal.h"
 
@@ -35,6 +36,24 @@ void mem_obj_put(struct mem_obj *obj)
 		panic("mem_obj_put: %s object with no reference", obj->ops->name);
 	if (was == 1)
 		obj->ops->destroy(obj);
+}
+
+void mem_obj_put_frames(struct varea *va, const struct pt_gone *g, unsigned n)
+{
+	struct page *pages[32];
+	unsigned k = 0;
+
+	(void)va;
+	for (unsigned i = 0; i < n; i++)
+		for (uint64_t done = 0; done < g[i].size; done += PAGE_SIZE) {
+			pages[k++] = pa_to_page(g[i].pa + done);
+			if (k == sizeof(pages) / sizeof(pages[0])) {
+				page_put_batch(pages, k);
+				k = 0;
+			}
+		}
+	if (k)
+		page_put_batch(pages, k);
 }
 
 int mem_obj_fork_shared(struct mem_obj *obj)
@@ -164,11 +183,8 @@ static void leaves_removed(void *ctx, const struct pt_gone *g, unsigned n)
 			panic("aspace %s: leaf %#lx+%#llx outside its varea", c->as->name,
 			      (unsigned long)g[i].va, (unsigned long long)g[i].size);
 		ops = va->obj->ops;
-		if (ops->unmapped_many)
-			ops->unmapped_many(va, g + i, j - i);
-		else if (ops->unmapped)
-			for (unsigned k = i; k < j; k++)
-				ops->unmapped(va, g[k].va, g[k].pa, g[k].size);
+		if (ops->unmapped)
+			ops->unmapped(va, g + i, j - i);
 	}
 }
 

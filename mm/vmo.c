@@ -309,13 +309,10 @@ static enum fault_result vmo_fault(struct varea *va, const struct fault *f) REQU
 	return rc == E_NOMEM ? FAULT_OOM : FAULT_DENIED;
 }
 
-static void vmo_unmapped(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size)
+static void vmo_unmapped(struct varea *va, const struct pt_gone *gone, unsigned n)
 {
-	(void)addr;
-	if (to_vmo(va->obj)->core->block)
-		return;
-	for (uint64_t done = 0; done < size; done += PAGE_SIZE)
-		page_put(pa_to_page(pa + done));
+	if (!to_vmo(va->obj)->core->block)
+		mem_obj_put_frames(va, gone, n);
 }
 
 /* @va (shared over @obj, or private over it) joins or leaves the core's list. */

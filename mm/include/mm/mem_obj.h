@@ -48,15 +48,14 @@ struct mem_obj_ops {
 	 */
 	enum fault_result (*fault)(struct varea *va, const struct fault *f);
 	/*
-	 * The leaf [addr, addr + size) -> @pa of @va was removed from the
-	 * page table and no TLB holds it any more: drop what the mapping
-	 * held (the frame references the fault hook took).  Called with the
-	 * aspace lock held, inside pt_unmap(): it must not use the table.
-	 * NULL: mappings hold nothing.
+	 * The @n leaves @gone[i].va -> @gone[i].pa (@gone[i].size bytes) of
+	 * @va, in ascending order, were removed from the page table and no
+	 * TLB holds them any more: drop what the mappings held (the frame
+	 * references the fault hook took: mem_obj_put_frames()).  Called
+	 * with the aspace lock held, inside the unmap: it must not use the
+	 * table.  NULL: mappings hold nothing.
 	 */
-	void (*unmapped)(struct varea *va, uintptr_t addr, paddr_t pa, uint64_t size);
-	/* unmapped() of @n leaves at once, in ascending order (NULL: one by one). */
-	void (*unmapped_many)(struct varea *va, const struct pt_gone *gone, unsigned n);
+	void (*unmapped)(struct varea *va, const struct pt_gone *gone, unsigned n);
 	/*
 	 * A varea starts / stops using the object (may be NULL).  close()
 	 * comes after the varea's leaves are gone; what the object keeps for
@@ -199,6 +198,13 @@ struct mem_obj *mem_obj_fork_same(struct mem_obj *obj);
 /* Take / drop a reference; the last put calls ops->destroy. */
 void mem_obj_get(struct mem_obj *obj);
 void mem_obj_put(struct mem_obj *obj);
+
+/*
+ * The unmapped hook of an object whose leaves each hold a reference to
+ * their frames: drop one on every frame of @gone[0 .. @n) (in batches,
+ * page_put_batch()).
+ */
+void mem_obj_put_frames(struct varea *va, const struct pt_gone *gone, unsigned n);
 
 /*
  * An anonymous private object of @size bytes (offsets [0, size)): pages
